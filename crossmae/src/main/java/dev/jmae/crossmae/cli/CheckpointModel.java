@@ -1,0 +1,59 @@
+package dev.jmae.crossmae.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jmae.crossmae.config.ConfigException;
+import dev.jmae.crossmae.config.Configs;
+import dev.jmae.crossmae.model.MaskedAutoencoder;
+import dev.jmae.nn.CheckpointException;
+import dev.jmae.tensor.Generator;
+import dev.jmae.tensor.io.Safetensors;
+import dev.jmae.tensor.io.SafetensorsFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Rebuilds a model from a pretraining checkpoint (its config rides in the metadata). */
+final class CheckpointModel {
+
+    private CheckpointModel() {
+    }
+
+    record Loaded(Configs.Config config, MaskedAutoencoder model) {
+    }
+
+    /**
+     * Loads the model of a checkpoint on the current default device.
+     *
+     * @param file checkpoint-*.safetensors written by jmae pretrain
+     * @param overrides config overrides (e.g. data_path)
+     * @return the config (with training keys) and the model with its weights
+     */
+    static Loaded load(Path file, Map<String, String> overrides) throws IOException {
+        Map<String, dev.jmae.tensor.Tensor> model = new LinkedHashMap<>();
+        String config;
+        try (SafetensorsFile f = Safetensors.open(file)) {
+            config = f.metadata().get("config");
+            if (config == null) {
+                throw new ConfigException("checkpoint", file + " has no config metadata; hint: use a checkpoint written by"
+                        + " jmae pretrain, or jmae forward with an explicit --config for a bare state dict");
+            }
+            for (String n : f.names()) {
+                if (!n.startsWith("optimizer.")) {
+                    model.put(n, f.tensor(n));
+                }
+            }
+        }
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(config);
+        Configs.Config c = Configs.resolve(Configs.override(json, overrides), true);
+        MaskedAutoencoder m = MaskedAutoencoder.create(c.model(), new Generator(0));
+        try {
+            m.loadStateDict(model, true);
+        } catch (CheckpointException e) {
+            throw new CheckpointException(file.toString(), e.missing(), e.unexpected(), e.misShaped());
+        }
+        return new Loaded(c, m);
+    }
+}

@@ -1,0 +1,108 @@
+package dev.jmae.crossmae.cli;
+
+import dev.jmae.crossmae.config.Configs;
+import dev.jmae.crossmae.config.ModelConfig;
+import dev.jmae.crossmae.model.MaskedAutoencoder;
+import dev.jmae.nn.CheckpointException;
+import dev.jmae.nn.Parameter;
+import dev.jmae.tensor.Device;
+import dev.jmae.tensor.Generator;
+import dev.jmae.tensor.Tensor;
+import dev.jmae.tensor.io.Safetensors;
+import dev.jmae.tensor.io.SafetensorsFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jmae forward}: runs a model once on a batch and writes loss, pred, mask and optionally
+ * every trainable parameter's gradient, so results can be compared with PyTorch run for run.
+ */
+@Command(name = "forward", mixinStandardHelpOptions = true,
+        description = "Run one forward (and optionally backward) pass on a batch and write the results.")
+final class ForwardCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "CONFIG", description = "A JSON config file or a preset name.")
+    String config;
+
+    @Option(names = "--weights", required = true, paramLabel = "FILE",
+            description = "A safetensors state dict with official keys, loaded strictly.")
+    Path weights;
+
+    @Option(names = "--batch", required = true, paramLabel = "FILE",
+            description = "A safetensors file with images [N, C, H, W] and noise [N, L].")
+    Path batch;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE",
+            description = "Where to write loss [1], pred, mask [N, L] and (with --grads) grad.<key>.")
+    Path out;
+
+    @Option(names = "--grads", description = "Also run backward and write grad.<key> for every trainable parameter.")
+    boolean grads;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "cpu (default), reference, or a provider's device such as opencl:0.")
+    String device;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable).")
+    Map<String, String> overrides = Map.of();
+
+    @Override
+    public Integer call() throws IOException {
+        ModelConfig c = Configs.resolve(Configs.override(Configs.source(config), overrides), false).model();
+        Device d = Device.parse(device);
+        Device previous = Device.defaultDevice();
+        Device.setDefault(d);
+        try {
+            MaskedAutoencoder model = MaskedAutoencoder.create(c, new Generator(0));
+            Map<String, Tensor> state = Safetensors.read(weights);
+            try {
+                model.loadStateDict(state, true);
+            } catch (CheckpointException e) {
+                throw new CheckpointException(weights.toString(), e.missing(), e.unexpected(), e.misShaped());
+            }
+            Tensor images;
+            Tensor noise;
+            try (SafetensorsFile f = Safetensors.open(batch)) {
+                for (String k : new String[] {"images", "noise"}) {
+                    if (!f.contains(k)) {
+                        throw new IllegalArgumentException(batch + ": needs tensors 'images' [N, C, H, W] and 'noise' [N, L];"
+                                + " it has " + f.names());
+                    }
+                }
+                images = f.tensor("images", d);
+                noise = f.tensor("noise", d);
+            }
+            MaskedAutoencoder.Output o = model.forward(images, noise);
+            Map<String, Tensor> result = new LinkedHashMap<>();
+            result.put("loss", o.loss().value().reshape(1));
+            result.put("pred", o.pred().value());
+            result.put("mask", o.mask());
+            if (grads) {
+                o.loss().backward();
+                for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+                    // a trainable parameter the loss does not reach has no gradient (None in PyTorch): skip it
+                    if (e.getValue().requiresGrad() && e.getValue().grad() != null) {
+                        result.put("grad." + e.getKey(), e.getValue().grad());
+                    }
+                }
+            }
+            Safetensors.write(out, result, Map.of("config", c.toJson().toString(), "device", d.toString()));
+            spec.commandLine().getOut().printf(Locale.ROOT, "loss %.7f  pred %s  wrote %s%n", o.loss().item(),
+                    java.util.Arrays.toString(o.pred().shape()), out);
+            return 0;
+        } finally {
+            Device.setDefault(previous);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.jmae.crossmae.cli;
+
+import dev.jmae.crossmae.config.TrainConfig;
+import dev.jmae.crossmae.data.DataLoader;
+import dev.jmae.crossmae.data.Datasets;
+import dev.jmae.crossmae.data.ImageDataset;
+import dev.jmae.crossmae.data.Split;
+import dev.jmae.crossmae.data.Transforms;
+import dev.jmae.crossmae.eval.Probe;
+import dev.jmae.tensor.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code jmae probe}: frozen-encoder features (global average pooling of the patch tokens) on the
+ * train and test splits, scored by a linear probe and k-NN (k = 20, cosine), next to the same
+ * classifiers on raw pixels.
+ */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+        description = "Linear-probe and k-NN accuracy of frozen encoder features, with raw-pixel baselines.")
+final class ProbeCommand implements Callable<Integer> {
+
+    enum Method { linear, knn, both }
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by jmae pretrain.")
+    Path checkpoint;
+
+    @Option(names = "--method", defaultValue = "both", paramLabel = "linear|knn|both", description = "Default: ${DEFAULT-VALUE}.")
+    Method method;
+
+    @Option(names = "--data", paramLabel = "PATH", description = "Dataset directory (default: the one the run used).")
+    String data;
+
+    @Option(names = "--epochs", defaultValue = "30", paramLabel = "N", description = "Linear-probe epochs (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE", description = "cpu, reference or opencl:N.")
+    String device;
+
+    @Override
+    public Integer call() throws IOException {
+        Device d = Device.parse(device);
+        Device previous = Device.defaultDevice();
+        Device.setDefault(d);
+        try {
+            Map<String, String> ov = new LinkedHashMap<>();
+            if (data != null) {
+                ov.put("data_path", "\"" + data.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+            }
+            CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, ov);
+            TrainConfig tc = m.config().train();
+            Path home = Path.of(System.getProperty("jmae.home", "."));
+            ImageDataset train = Datasets.resolve(tc.dataPath(), tc.dataset(), Split.TRAIN, home);
+            ImageDataset test = Datasets.resolve(tc.dataPath(), tc.dataset(), Split.TEST, home);
+            double[] mean = tc.mean().stream().mapToDouble(Double::doubleValue).toArray();
+            double[] std = tc.std().stream().mapToDouble(Double::doubleValue).toArray();
+            int size = m.config().model().imgSize();
+            Probe.Features[] enc = new Probe.Features[2];
+            Probe.Features[] pix = new Probe.Features[2];
+            ImageDataset[] splits = {train, test};
+            for (int s = 0; s < 2; s++) {
+                try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0, tc.numWorkers(), 2)) {
+                    enc[s] = Probe.encoderFeatures(m.model(), l, splits[s].numClasses());
+                    pix[s] = Probe.pixelFeatures(l, splits[s].numClasses());
+                }
+            }
+            System.out.printf(Locale.ROOT, "probe of %s on %s (train %d, test %d images)%n", checkpoint, train.description(),
+                    enc[0].labels().length, enc[1].labels().length);
+            System.out.printf(Locale.ROOT, "%-28s %10s %10s%n", "method", "encoder", "raw pixels");
+            if (method != Method.knn) {
+                System.out.printf(Locale.ROOT, "%-28s %9.2f%% %9.2f%%%n", "linear probe (" + epochs + " epochs)",
+                        100 * Probe.linearProbeAccuracy(enc[0], enc[1], epochs, 256, 0),
+                        100 * Probe.linearProbeAccuracy(pix[0], pix[1], epochs, 256, 0));
+            }
+            if (method != Method.linear) {
+                System.out.printf(Locale.ROOT, "%-28s %9.2f%% %9.2f%%%n", "k-NN (k=20, cosine)",
+                        100 * Probe.knnAccuracy(enc[0], enc[1], 20, 0.07), 100 * Probe.knnAccuracy(pix[0], pix[1], 20, 0.07));
+            }
+            return 0;
+        } finally {
+            Device.setDefault(previous);
+        }
+    }
+}

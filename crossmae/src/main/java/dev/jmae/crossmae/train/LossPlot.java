@@ -1,0 +1,61 @@
+package dev.jmae.crossmae.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jmae.tensor.io.AtomicFiles;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Draws {@code loss.png} from the metrics log with XChart: the logged training loss against the
+ * (fractional) epoch, and the epoch means.
+ */
+public final class LossPlot {
+
+    private LossPlot() {
+    }
+
+    /**
+     * Writes the plot.
+     *
+     * @param records the metrics records
+     * @param file the PNG to write (replaced atomically)
+     * @param title the chart title
+     * @throws IOException if writing fails
+     */
+    public static void write(List<ObjectNode> records, Path file, String title) throws IOException {
+        List<Double> sx = new ArrayList<>();
+        List<Double> sy = new ArrayList<>();
+        List<Double> ex = new ArrayList<>();
+        List<Double> ey = new ArrayList<>();
+        for (ObjectNode r : records) {
+            if ("step".equals(r.path("type").asText())) {
+                sx.add(r.path("epoch_fraction").asDouble());
+                sy.add(r.path("loss").asDouble());
+            } else if ("epoch".equals(r.path("type").asText())) {
+                ex.add(r.path("epoch").asDouble() + 1);
+                ey.add(r.path("loss").asDouble());
+            }
+        }
+        if (sx.isEmpty() && ex.isEmpty()) {
+            return;
+        }
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("epoch").yAxisTitle("loss").build();
+        chart.getStyler().setMarkerSize(6);
+        if (!sx.isEmpty()) {
+            XYSeries s = chart.addSeries("training loss (logged steps)", sx, sy);
+            s.setMarker(SeriesMarkers.NONE);
+        }
+        if (!ex.isEmpty()) {
+            chart.addSeries("epoch mean", ex, ey).setMarker(SeriesMarkers.CIRCLE);
+        }
+        AtomicFiles.replaceStream(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+    }
+}

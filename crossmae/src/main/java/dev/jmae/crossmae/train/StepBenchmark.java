@@ -1,0 +1,70 @@
+package dev.jmae.crossmae.train;
+
+import dev.jmae.crossmae.config.ModelConfig;
+import dev.jmae.crossmae.model.MaskedAutoencoder;
+import dev.jmae.nn.optim.AdamW;
+import dev.jmae.nn.optim.ParamGroups;
+import dev.jmae.tensor.Backends;
+import dev.jmae.tensor.Device;
+import dev.jmae.tensor.Generator;
+import dev.jmae.tensor.MemoryStats;
+import dev.jmae.tensor.Tensor;
+import dev.jmae.tensor.TensorScope;
+
+/**
+ * Times full pretraining steps (forward, backward, AdamW) of a model on synthetic normalized
+ * images, and measures the peak bytes a step holds on its device: the paper's MAE-vs-CrossMAE cost
+ * comparison (Table 1's runtime and memory columns, CrossMAE App. C), on this machine.
+ *
+ * @param config the model config
+ * @param batchSize images per step
+ * @param stepsPerSecond measured steps per second
+ * @param imagesPerSecond batchSize × steps per second
+ * @param peakStepBytes peak live bytes during a timed step minus the bytes live before it
+ *     (activations, gradients in flight), in bytes
+ * @param stateBytes bytes live between steps: parameters, gradients, AdamW moments
+ */
+public record StepBenchmark(ModelConfig config, int batchSize, double stepsPerSecond, double imagesPerSecond,
+                            long peakStepBytes, long stateBytes) {
+
+    /**
+     * Runs the benchmark on the current default device.
+     *
+     * @param config the model config
+     * @param batchSize images per step
+     * @param warmup untimed steps first (JIT, buffers)
+     * @param steps timed steps
+     * @return the measurements
+     */
+    public static StepBenchmark run(ModelConfig config, int batchSize, int warmup, int steps) {
+        Device d = Device.defaultDevice();
+        MaskedAutoencoder model = MaskedAutoencoder.create(config, new Generator(0));
+        AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, 1e-4, 0.05), 0.9, 0.95, 1e-8);
+        Generator g = new Generator(1);
+        Tensor images = TensorScope.detach(Tensor.randn(g, batchSize, config.inChans(), config.imgSize(), config.imgSize()).to(d));
+        MemoryStats mem = Backends.of(d).memory();
+        for (int i = 0; i < warmup; i++) {
+            step(model, opt, images, g);
+        }
+        Backends.of(d).synchronize();
+        long before = mem.liveBytes();
+        mem.resetPeak();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            step(model, opt, images, g);
+        }
+        Backends.of(d).synchronize();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long peak = mem.peakBytes() - before;
+        images.release();
+        return new StepBenchmark(config, batchSize, steps / seconds, steps * batchSize / seconds, peak, before);
+    }
+
+    private static void step(MaskedAutoencoder model, AdamW opt, Tensor images, Generator g) {
+        try (TensorScope s = TensorScope.open()) {
+            opt.zeroGrad();
+            model.forward(images, g).loss().backward();
+            opt.step();
+        }
+    }
+}
