@@ -1,0 +1,356 @@
+package dev.jmae.gpu;
+
+import dev.jmae.tensor.Backend;
+import dev.jmae.tensor.BinaryOp;
+import dev.jmae.tensor.Device;
+import dev.jmae.tensor.MemoryStats;
+import dev.jmae.tensor.ReduceOp;
+import dev.jmae.tensor.Storage;
+import dev.jmae.tensor.Tensor;
+import dev.jmae.tensor.UnaryOp;
+import org.jocl.cl_mem;
+
+/**
+ * The {@code opencl:N} backend: every SPI operation runs as OpenCL kernels on one device, over
+ * tensors whose storage is a device buffer ({@link ClStorage}). The host touches data only in
+ * {@link #write}, {@link #read} and the small index-validation flag of the indexing ops.
+ *
+ * <p>Kernels are float32 throughout (OpenCL C 1.2 without extensions has no guaranteed double);
+ * sums use Kahan compensation or tree reductions of fixed shape, and no float result depends on
+ * atomics or on scheduling, so the same inputs give bit-identical outputs run to run.
+ *
+ * <p>Commands go to one in-order queue per device and may still be running when a method
+ * returns; {@link #synchronize()} waits for them, and {@link #read} returns finished data.
+ * Calls from several threads are serialized.
+ *
+ * <p>Memory: {@link #memory()} counts the bytes of live tensor storages (4 per element).
+ * Released buffers are kept for reuse by later allocations of the same size class, up to a
+ * quarter of the device memory or 1 GiB ({@link #cachedBytes()}, {@link #emptyCache()}).
+ *
+ * <p>Math: exact GELU and {@code erf} use our own float32 erf/erfc polynomials (within 1 ulp for
+ * erf, 4 ulp for the erfc tail; see {@code common.cl}) rather than OpenCL's built-in erf, whose
+ * accuracy varies by driver within a loose bound of the specification. Programs are built
+ * without fast-math options and, where the device supports it, with correctly rounded division
+ * and square root.
+ *
+ * <p>Kernel families, by file: movement and elementwise ({@link ClElementwise}), reductions
+ * ({@link ClReductions}), matmul ({@link ClGemm}), softmax, layer norm, GELU and AdamW
+ * ({@link ClNn}), attention ({@link ClAttention}), indexing ({@link ClIndexing}).
+ */
+public final class OpenClBackend implements Backend {
+
+    private final Device device;
+    private final ClRuntime runtime;
+    private final Variant variant;
+    private final MemoryStats memory;
+    private final ClElementwise elementwise;
+    private final ClReductions reductions;
+    private final ClGemm gemm;
+    private final ClNn nn;
+    private final ClAttention attention;
+    private final ClIndexing indexing;
+
+    OpenClBackend(Device device, ClRuntime runtime, Variant variant) {
+        this(device, runtime, variant, new MemoryStats());
+    }
+
+    private OpenClBackend(Device device, ClRuntime runtime, Variant variant, MemoryStats memory) {
+        this.device = device;
+        this.runtime = runtime;
+        this.variant = variant;
+        this.memory = memory;
+        this.elementwise = new ClElementwise(this);
+        this.reductions = new ClReductions(this);
+        this.gemm = new ClGemm(this);
+        this.nn = new ClNn(this);
+        this.attention = new ClAttention(this);
+        this.indexing = new ClIndexing(this);
+    }
+
+    /** The variant from {@code -Djmae.opencl.variant=gpu|cpu}, else the one the device type suggests. */
+    static Variant configuredVariant(ClRuntime runtime) {
+        String forced = System.getProperty("jmae.opencl.variant");
+        return forced == null || forced.isBlank() ? runtime.naturalVariant() : Variant.parse(forced);
+    }
+
+    /**
+     * The same device and buffers driven by the other kernel family (for tests that check the
+     * GPU-style kernels on a CPU driver); shares this backend's memory counters.
+     *
+     * @param other the variant to use
+     * @return a backend whose kernels are built with that variant
+     */
+    OpenClBackend withVariant(Variant other) {
+        return new OpenClBackend(device, runtime, other, memory);
+    }
+
+    /** @return the kernel family this backend builds */
+    public Variant variant() {
+        return variant;
+    }
+
+    /** @return the device name reported by the OpenCL driver */
+    public String deviceName() {
+        return runtime.name();
+    }
+
+    ClRuntime runtime() {
+        return runtime;
+    }
+
+    /** Work-group size of kernels without sharing: 256 on GPUs, 64 on CPU drivers (capped by the device). */
+    int elementwiseGroup() {
+        return capGroup(variant == Variant.GPU ? 256 : 64);
+    }
+
+    /** The largest power of two at most both {@code wanted} and CL_DEVICE_MAX_WORK_GROUP_SIZE. */
+    int capGroup(int wanted) {
+        long max = Math.max(1, runtime.maxWorkGroupSize());
+        return (int) Math.min(wanted, Long.highestOneBit(max));
+    }
+
+    /**
+     * Lanes of the work-group-per-output reductions (a power of two). Fixed per variant because
+     * PoCL compiles a kernel once per work-group size.
+     */
+    int reductionLanes() {
+        return capGroup(variant == Variant.GPU ? 256 : 16);
+    }
+
+    static ClStorage storage(Tensor t) {
+        return (ClStorage) t.storage();
+    }
+
+    /**
+     * A device scratch buffer counted in this backend's memory; the caller releases it as soon as
+     * the commands using it are enqueued.
+     */
+    ClStorage scratch(int numel) {
+        return (ClStorage) allocate(numel);
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public MemoryStats memory() {
+        return memory;
+    }
+
+    /**
+     * Allocates a device buffer, reusing a cached one of the same size class when possible.
+     *
+     * @param numel number of float32 elements
+     * @return the storage, contents unspecified
+     * @throws IllegalStateException if the device is out of memory even after emptying the cache
+     */
+    @Override
+    public Storage allocate(int numel) {
+        long classBytes = BufferPool.sizeClass(4L * numel);
+        BufferPool pool = runtime.pool();
+        cl_mem mem = pool.take(classBytes);
+        if (mem == null) {
+            try {
+                mem = runtime.createBuffer(classBytes);
+            } catch (IllegalStateException e) {
+                pool.clear();
+                mem = runtime.createBuffer(classBytes);
+            }
+        }
+        cl_mem owned = mem;
+        return new ClStorage(device, numel, memory, owned, () -> pool.recycle(owned, classBytes));
+    }
+
+    /**
+     * Device memory held by released buffers kept for reuse (not counted in {@link #memory()}).
+     *
+     * @return cached bytes
+     */
+    public long cachedBytes() {
+        return runtime.pool().cachedBytes();
+    }
+
+    /** Returns every cached buffer to the driver (like torch.cuda.empty_cache). */
+    public void emptyCache() {
+        runtime.pool().clear();
+    }
+
+    @Override
+    public void synchronize() {
+        runtime.finish();
+    }
+
+    // ---- transfer and movement ----
+
+    @Override
+    public void write(Tensor dst, float[] src, int srcOffset) {
+        runtime.writeBuffer(storage(dst), 4L * dst.offset(), src, srcOffset, dst.numel());
+    }
+
+    @Override
+    public void read(float[] dst, int dstOffset, Tensor src) {
+        int n = src.numel();
+        if (n == 0) {
+            return;
+        }
+        StridedPlan p = StridedPlan.of(src.shape(), src);
+        if (p.isContiguous(0)) {
+            runtime.readBuffer(storage(src), 4L * p.offset(0), dst, dstOffset, n);
+            return;
+        }
+        ClStorage tmp = scratch(n);
+        try {
+            elementwise.copy(Tensor.wrap(tmp, src.shape(), dev.jmae.tensor.Shape.contiguousStrides(src.shape()), 0), src);
+            runtime.readBuffer(tmp, 0, dst, dstOffset, n);
+        } finally {
+            tmp.release();
+        }
+    }
+
+    @Override
+    public void fill(Tensor out, float value) {
+        elementwise.fill(out, value);
+    }
+
+    @Override
+    public void copy(Tensor out, Tensor src) {
+        elementwise.copy(out, src);
+    }
+
+    // ---- elementwise ----
+
+    @Override
+    public void unary(UnaryOp op, Tensor out, Tensor x) {
+        elementwise.unary(op, out, x);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
+        elementwise.binary(op, out, a, b);
+    }
+
+    @Override
+    public void binaryScalar(BinaryOp op, Tensor out, Tensor a, float scalar) {
+        elementwise.binaryScalar(op, out, a, scalar);
+    }
+
+    @Override
+    public void where(Tensor out, Tensor cond, Tensor a, Tensor b) {
+        elementwise.where(out, cond, a, b);
+    }
+
+    // ---- reductions ----
+
+    @Override
+    public void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims) {
+        reductions.reduce(op, out, x, dims);
+    }
+
+    @Override
+    public void var(Tensor out, Tensor x, int[] dims, double correction) {
+        reductions.var(out, x, dims, correction);
+    }
+
+    @Override
+    public void argmax(Tensor out, Tensor x, int dim) {
+        reductions.argmax(out, x, dim);
+    }
+
+    // ---- linear algebra ----
+
+    @Override
+    public void matmul(Tensor out, Tensor a, Tensor b, Tensor bias) {
+        gemm.matmul(out, a, b, bias);
+    }
+
+    // ---- neural-network kernels ----
+
+    @Override
+    public void softmaxForward(Tensor out, Tensor x) {
+        nn.softmaxForward(out, x, false);
+    }
+
+    @Override
+    public void softmaxBackward(Tensor dx, Tensor y, Tensor dy) {
+        nn.softmaxBackward(dx, y, dy, false);
+    }
+
+    @Override
+    public void logSoftmaxForward(Tensor out, Tensor x) {
+        nn.softmaxForward(out, x, true);
+    }
+
+    @Override
+    public void logSoftmaxBackward(Tensor dx, Tensor y, Tensor dy) {
+        nn.softmaxBackward(dx, y, dy, true);
+    }
+
+    @Override
+    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
+        nn.layerNormForward(out, mean, rstd, x, weight, bias, eps);
+    }
+
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor mean, Tensor rstd, Tensor dy, Tensor x,
+                                  Tensor weight) {
+        nn.layerNormBackward(dx, dweight, dbias, mean, rstd, dy, x, weight);
+    }
+
+    @Override
+    public void geluForward(Tensor out, Tensor x) {
+        nn.geluForward(out, x);
+    }
+
+    @Override
+    public void geluBackward(Tensor dx, Tensor dy, Tensor x) {
+        nn.geluBackward(dx, dy, x);
+    }
+
+    @Override
+    public void attentionForward(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, float scale) {
+        attention.forward(out, lse, q, k, v, scale);
+    }
+
+    @Override
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q,
+                                  Tensor k, Tensor v, float scale) {
+        attention.backward(dq, dk, dv, out, lse, dout, q, k, v, scale);
+    }
+
+    // ---- indexing ----
+
+    @Override
+    public void gather(Tensor out, Tensor x, Tensor index, int dim) {
+        indexing.gather(out, x, index, dim);
+    }
+
+    @Override
+    public void scatter(Tensor out, Tensor index, Tensor src, int dim, boolean add) {
+        indexing.scatter(out, index, src, dim, add);
+    }
+
+    @Override
+    public void indexSelect(Tensor out, Tensor x, Tensor index, int dim) {
+        indexing.indexSelect(out, x, index, dim);
+    }
+
+    @Override
+    public void argsort(Tensor out, Tensor x, boolean descending) {
+        indexing.argsort(out, x, descending);
+    }
+
+    // ---- optimizers ----
+
+    @Override
+    public void adamwStep(Tensor param, Tensor expAvg, Tensor expAvgSq, Tensor grad, float lr, float beta1,
+                          float beta2, float eps, float weightDecay, int step) {
+        nn.adamwStep(param, expAvg, expAvgSq, grad, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override
+    public String toString() {
+        return "OpenClBackend[" + device + ", " + runtime.name() + ", " + variant + " kernels]";
+    }
+}

@@ -1,0 +1,95 @@
+// Indexing kernels on contiguous operands: index validation, gather, scatter / scatterAdd,
+// indexSelect and a stable argsort over the last dim. Index tensors hold integers as float32.
+
+// flag[0] = the smallest position i < n whose index[offset + i] is not an integer in [0, size)
+// (flag starts at INT_MAX). Integer atomics only flag errors; no float result depends on them.
+kernel void indexCheck(global int* flag, global const float* index, const int offset, const int n, const int size) {
+    int i = get_global_id(0);
+    if (i < n) {
+        float v = index[offset + i];
+        if (!(v >= 0.0f && v < (float) size) || v != floor(v)) {
+            atomic_min(flag, i);
+        }
+    }
+}
+
+// out[outOffset + base + i] = x[L.0(i) + index[indexOffset + base + i] * xDimStride], L
+// enumerating (a block of) index's shape row-major with x's strides (stride 0 at dim, x's offset
+// included); base is the block's first position. Indices are validated beforehand.
+kernel void gather(global float* out, const int outOffset, global const float* x, global const float* index,
+                   const int indexOffset, const Strided L, const int xDimStride, const int base) {
+    int i = get_global_id(0);
+    if (i < L.numel) {
+        int idx = (int) index[indexOffset + base + i];
+        out[outOffset + base + i] = x[stridedOffset(L, i, 0) + idx * xDimStride];
+    }
+}
+
+// One work-item per fiber (a position of index's shape with the dim coordinate left out): walks
+// j = 0..len-1 along dim in order, so with duplicate targets the last write wins (scatter) or
+// the additions happen in row-major order (scatterAdd), exactly like the reference. F.0 is the
+// fiber's offset in index/src (relative), F.1 its offset in out (out's offset included).
+kernel void scatter(global float* out, global const float* index, const int indexOffset, global const float* src,
+                    const int srcOffset, const Strided F, const int len, const int dimStride, const int outDimStride,
+                    const int add) {
+    int f = get_global_id(0);
+    if (f >= F.numel) {
+        return;
+    }
+    int o[2];
+    stridedOffsets(F, f, 2, o);
+    for (int j = 0; j < len; j++) {
+        int p = o[0] + j * dimStride;
+        int t = o[1] + (int) index[indexOffset + p] * outDimStride;
+        float s = src[srcOffset + p];
+        out[t] = add ? out[t] + s : s;
+    }
+}
+
+// out[b, j, r] = x[b, index[j], r] with x viewed as [outer, size, inner], out as [outer, len, inner].
+kernel void indexSelect(global float* out, const int outOffset, global const float* x, const int xOffset,
+                        global const float* index, const int indexOffset, const int size, const int len,
+                        const int inner, const int n) {
+    int i = get_global_id(0);
+    if (i < n) {
+        int r = i % inner;
+        int t = i / inner;
+        int j = t % len;
+        int b = t / len;
+        int idx = (int) index[indexOffset + j];
+        out[outOffset + i] = x[xOffset + (b * size + idx) * inner + r];
+    }
+}
+
+// Ascending order with NaN after every number (NaNs equal among themselves); -0 == +0.
+inline int sortCompare(float a, float b) {
+    bool an = isnan(a);
+    bool bn = isnan(b);
+    if (an || bn) {
+        return an == bn ? 0 : (an ? 1 : -1);
+    }
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+// Stable argsort by rank counting: element j of a row goes to position #{k : x_k before x_j} +
+// #{k < j : x_k equal to x_j}. O(cols^2) per row; rows are short (L <= 1024) in our use.
+// Launch: global (cols, rows).
+kernel void argsort(global float* out, const int outOffset, global const float* x, const int xOffset,
+                    const int cols, const int rows, const int descending) {
+    int j = get_global_id(0);
+    int row = get_global_id(1);
+    if (j >= cols || row >= rows) {
+        return;
+    }
+    global const float* xr = x + xOffset + row * cols;
+    float v = xr[j];
+    int rank = 0;
+    for (int k = 0; k < cols; k++) {
+        int c = sortCompare(xr[k], v);
+        if (descending) {
+            c = -c;
+        }
+        rank += c < 0 || (c == 0 && k < j);
+    }
+    out[outOffset + row * cols + rank] = (float) j;
+}
