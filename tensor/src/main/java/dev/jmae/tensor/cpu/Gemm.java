@@ -9,23 +9,23 @@ import java.util.function.IntConsumer;
  * Goto/BLIS cache blocking and the {@link Parallel} pool. Same contract as
  * {@link dev.jmae.tensor.reference.ReferenceGemm}, which is its specification.
  *
- * <p>Blocking, per thread (Goto/BLIS order with the roles of A and B swapped, since the vectors
- * run along N): K is cut into near-equal strips of at most KC depths (800 for the 5x3 tile, 512
- * for 8x2, so that an A panel of R rows x KC is at most 16 KiB and stays in L1); per strip, column
- * blocks of B [KC, NC] are packed into k-major panels of NR columns (NC chosen so the packed block
- * is about 512 KiB, half the L2), and every R-row panel of A is run against every panel of the
- * block, B streaming from L2. A is read in place when it is row-major (aColStride 1) or a
- * transposed strip of at most 256 depths; otherwise (a deeper transposed A, other strides) each
- * strip of it is packed once into R-row panels shared by all threads. The register tile is 5 rows x
- * 3 vectors (48 columns with AVX-512) when N is a multiple of 3 vectors, else 8 rows x 2 vectors
- * (x 1 vector for a last panel of at most one vector).
+ * <p>Blocking, per thread (Goto/BLIS order with the roles of A and B swapped, since the vectors run
+ * along N): K is cut into near-equal strips of at most KC depths (800 for the 5x3 tile, 512 for
+ * 8x2, so that an A panel of R rows x KC is at most 16 KiB and stays in L1); per strip, column
+ * blocks of B [KC, NC] are packed into k-major panels of NR columns (near-equal blocks of whole
+ * panels with the packed block at most 640 KiB, inside the 1 MiB L2), and every R-row panel of A is
+ * run against every panel of the block, B streaming from L2. A is read in place when it is
+ * row-major (aColStride 1) or a transposed strip of at most 256 depths; otherwise (a deeper
+ * transposed A, other strides) each strip of it is packed once into R-row panels shared by all
+ * threads. The register tile is 5 rows x 3 vectors (48 columns with AVX-512) when N is a multiple
+ * of 3 vectors, else 8 rows x 2 vectors (x 1 vector for a last panel of at most one vector).
  *
  * <p>Threads: a product of at least 2^18 FLOPs (2*M*N*K) is cut into about 4 tasks per pool
  * thread, whole column panels first (each task packs only its own B columns) and row chunks of at
  * least 64 rows when N has too few panels; the pool claims tasks dynamically, so a core briefly
  * taken by another process does not stall the product, and no barrier is needed inside a product
  * except between the pack and compute phases of a packed A strip. Smaller products run on the
- * calling thread. Per-thread packing buffers (up to about 9 MiB on a caller thread that packs A)
+ * calling thread. Per-thread packing buffers (up to about 13 MiB on a caller thread that packs A)
  * are kept in thread-locals and reused.
  */
 public final class Gemm {
@@ -35,10 +35,10 @@ public final class Gemm {
      * workers spin before parking, so even a 64^3 product (0.5 MFLOP) gains from a second thread.
      */
     static final long PARALLEL_MIN_FLOPS = 1L << 18;
-    /** Target size of one packed B block [KC, NC], in floats (512 KiB, half the L2). */
-    static final int B_BLOCK_FLOATS = 128 * 1024;
-    /** Largest packed A block [MC, KC], in floats (8 MiB, for A read through packing). */
-    static final int A_BLOCK_FLOATS = 2 * 1024 * 1024;
+    /** Largest packed B block [KC, NC], in floats (640 KiB, well inside the 1 MiB L2). */
+    static final int B_BLOCK_FLOATS = 160 * 1024;
+    /** Largest packed A block [MC, KC], in floats (12 MiB: all 3072 rows of a ViT-B weight gradient at KC 800). */
+    static final int A_BLOCK_FLOATS = 3 * 1024 * 1024;
     /** Tasks per pool thread a parallel product is cut into, for dynamic balance. */
     static final int TASKS_PER_THREAD = 4;
     /** Fewest rows of C a task gets when rows are split (each row task repacks its B columns). */
@@ -72,8 +72,8 @@ public final class Gemm {
      *
      * <p>Accumulates in float32 with FMA, in order p = 0..K-1 within strips of at most 800 depths;
      * the first strip's sum gets bias[j] and (when accumulating) the previous C[i, j] added, and
-     * each later strip's sum is added to C in order. K = 0 gives C = bias (or 0) when overwriting and C + bias when accumulating;
-     * bias is added exactly once.
+     * each later strip's sum is added to C in order. K = 0 gives C = bias (or 0) when overwriting
+     * and C + bias when accumulating; bias is added exactly once.
      *
      * <p>Shapes: A [M, K], element (i, p) at {@code a[aOffset + i*aRowStride + p*aColStride]};
      * B [K, N], element (p, j) at {@code b[bOffset + p*bRowStride + j*bColStride]}; C [M, N],
@@ -319,6 +319,10 @@ public final class Gemm {
         int mr = shape.rows;
         int nr = shape.cols;
         int ncMax = columnBlock(nr, kc);
+        // Near-equal column blocks of whole panels, so that no block is left with a lone panel for
+        // which every A panel would be fetched from L3 once per kernel call.
+        int panels = (j1 - j0 + nr - 1) / nr;
+        int blocks = (panels + ncMax / nr - 1) / (ncMax / nr);
         float[] bp = ws.b(GemmPacking.packedBSize(kc, Math.min(j1 - j0, ncMax)));
         float[] bb = bias == null ? null : ws.bias(GemmPacking.roundUpToVectors(Math.min(j1 - j0, ncMax)));
         float[] tail = ws.tail(mr * L);
@@ -330,8 +334,9 @@ public final class Gemm {
             GemmPacking.packA(i1 - fullEnd, kc, mr, a, aOffset + fullEnd * aRowStride + pc * aColStride,
                     aRowStride, aColStride, edge, 0);
         }
-        for (int jc = j0; jc < j1; jc += ncMax) {
-            int nc = Math.min(ncMax, j1 - jc);
+        for (int q = 0; q < blocks; q++) {
+            int jc = j0 + panels * q / blocks * nr;
+            int nc = Math.min(j1, j0 + panels * (q + 1) / blocks * nr) - jc;
             GemmPacking.packB(kc, nc, nr, b, bOffset + pc * bRowStride + jc * bColStride, bRowStride, bColStride, bp);
             if (bb != null) {
                 GemmPacking.packBias(nc, bias, biasOffset + jc * biasStride, biasStride, bb);
@@ -363,15 +368,14 @@ public final class Gemm {
                     int cols = Math.min(nr, nc - jr);
                     int vectors = (cols + L - 1) / L;
                     int bBase = jr * kc;
-                    int bStep = vectors * L;
                     if (mr == 5) {
-                        GemmKernels.kernel5x3(kc, aa, aBase, aRow, aStep, bp, bBase, bStep, c, cRow + jr, cRowStride,
+                        GemmKernels.kernel5x3(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
                                 rows, cols, add, bb, jr, tail);
                     } else if (vectors == 2) {
-                        GemmKernels.kernel8x2(kc, aa, aBase, aRow, aStep, bp, bBase, bStep, c, cRow + jr, cRowStride,
+                        GemmKernels.kernel8x2(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
                                 rows, cols, add, bb, jr, tail);
                     } else {
-                        GemmKernels.kernel8x1(kc, aa, aBase, aRow, aStep, bp, bBase, bStep, c, cRow + jr, cRowStride,
+                        GemmKernels.kernel8x1(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
                                 rows, cols, add, bb, jr, tail);
                     }
                     if (cols % L != 0) {
@@ -403,8 +407,8 @@ public final class Gemm {
 
     /**
      * The blocking {@link #sgemm} uses for one thread's share of an M x N x K product, for tests
-     * that probe tile edges: {R, NR, KC, MC, NC}, where KC is the deepest K strip and MC is the
-     * packed A block height (M when A is read in place).
+     * that probe tile edges: {R, NR, KC, MC, NC}, where KC is the deepest K strip, MC is the
+     * packed A block height (M when A is read in place) and NC the widest packed B block.
      */
     static int[] blocking(int m, int n, int k, int aRowStride, int aColStride) {
         Shape shape = shapeFor(n);

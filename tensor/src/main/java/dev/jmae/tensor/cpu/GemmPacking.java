@@ -20,8 +20,7 @@ import jdk.incubator.vector.VectorShuffle;
  *       {@code ir*kc}, element (r, p) at {@code ir*kc + p*R + r}; rows past mc are zero;</li>
  *   <li>packed bias [nc]: contiguous, zero up to a whole number of vectors.</li>
  * </ul>
- * No masked vector loads or stores: on Zen 4 they cost about 100 cycles when the masked-off lanes
- * cross a cache line.
+ * No masked vector loads or stores: they are slow on Zen 4 (see {@link GemmKernels}).
  */
 final class GemmPacking {
 

@@ -12,12 +12,14 @@ import java.util.SplittableRandom;
 /**
  * A quick throughput harness for {@link Gemm} while tuning block sizes (not a test, and not the
  * project's benchmark: JMH benches live in the {@code bench} module). Prints the median GFLOP/s of
- * {@link Gemm#sgemm} (or {@link Gemm#sgemmBatched}), and the best of 9 rounds (the machine is shared), per shape and layout on {@link Parallel#threads()}
- * threads; run with {@code -XX:ActiveProcessorCount=1} for one thread.
+ * {@link Gemm#sgemm} (or {@link Gemm#sgemmBatched}), and the best of 9 rounds (the machine is
+ * shared), per shape and layout on {@link Parallel#threads()} threads; run with {@code
+ * -XX:ActiveProcessorCount=1} for one thread. Rounds during which other processes used over 10% of
+ * a core (busy time in /proc/stat minus this JVM's CPU time) are dropped and retried.
  *
  * <p>Usage: {@code GemmTuning [M N K LAYOUT]...}, LAYOUT one of NN, NT, TN, TT (A then B; T means
- * stored transposed: A as [K, M], B as [N, K]), optionally followed by /BATCH for the batched form. Without arguments it runs the transformer
- * shapes, 1024^3 and a few small products. Example:
+ * stored transposed: A as [K, M], B as [N, K]), optionally followed by /BATCH for the batched form.
+ * Without arguments it runs the transformer shapes, 1024^3 and a few small products. Example:
  * {@code java --add-modules jdk.incubator.vector -cp tensor/target/classes:tensor/target/test-classes
  * dev.jmae.tensor.cpu.GemmTuning 3200 2304 768 NT}
  */
@@ -54,8 +56,8 @@ public final class GemmTuning {
             String layout = cs[3];
             int batch = layout.length() > 3 ? Integer.parseInt(layout.substring(3)) : 1;
             double[] rates = measure(m, n, k, layout.charAt(0) == 'T', layout.charAt(1) == 'T', batch);
-            System.out.printf("%5d x %5d x %5d %s batch %4d: median %6.1f, best %6.1f GFLOP/s%n", m, n, k, layout, batch,
-                    rates[rates.length / 2], rates[rates.length - 1]);
+            System.out.printf("%5d x %5d x %5d %s batch %4d: median %6.1f, best %6.1f GFLOP/s%n",
+                    m, n, k, layout, batch, rates[rates.length / 2], rates[rates.length - 1]);
         }
     }
 
