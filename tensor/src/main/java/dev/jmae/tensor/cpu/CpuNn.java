@@ -351,21 +351,39 @@ final class CpuNn {
         int xo = x.offset();
         int go = dy.offset();
         int dxo = dx.offset();
+        // Two passes per chunk, each calling one of erf and exp: with both in one loop body C2 stops
+        // inlining them and boxes their vectors. The stored Phi(x) is the same float either way.
         Parallel.forRange(x.numel(), CpuBackend.PARALLEL_MIN_ELEMENTS, (s, e) -> {
-            int i = s;
-            for (int upper = s + S.loopBound(e - s); i < upper; i += L) {
-                FloatVector v = FloatVector.fromArray(S, a, xo + i);
-                FloatVector cdf = VectorMath.erf(v.mul(INV_SQRT_2)).add(1f).mul(0.5f);
-                FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-                v.fma(pdf, cdf).mul(FloatVector.fromArray(S, g, go + i)).intoArray(d, dxo + i);
-            }
-            for (; i < e; i++) {
-                float v = a[xo + i];
-                float cdf = 0.5f * (1f + VectorMath.erf(v * INV_SQRT_2));
-                float pdf = VectorMath.exp(v * v * -0.5f) * INV_SQRT_2PI;
-                d[dxo + i] = g[go + i] * (cdf + v * pdf);
-            }
+            geluCdf(a, xo, d, dxo, s, e);
+            geluGrad(a, xo, g, go, d, dxo, s, e);
         });
+    }
+
+    /** d[i] = Phi(a[i]) = (1 + erf(a[i]/sqrt 2))/2 for i in [s, e). */
+    private static void geluCdf(float[] a, int xo, float[] d, int dxo, int s, int e) {
+        int i = s;
+        for (int upper = s + S.loopBound(e - s); i < upper; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, xo + i);
+            VectorMath.erf(v.mul(INV_SQRT_2)).add(1f).mul(0.5f).intoArray(d, dxo + i);
+        }
+        for (; i < e; i++) {
+            d[dxo + i] = (VectorMath.erf(a[xo + i] * INV_SQRT_2) + 1f) * 0.5f;
+        }
+    }
+
+    /** d[i] = g[i]·(x·phi(x) + d[i]) with phi(x) = exp(-x²/2)/sqrt(2 pi), d[i] holding Phi(x). */
+    private static void geluGrad(float[] a, int xo, float[] g, int go, float[] d, int dxo, int s, int e) {
+        int i = s;
+        for (int upper = s + S.loopBound(e - s); i < upper; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, xo + i);
+            FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+            v.fma(pdf, FloatVector.fromArray(S, d, dxo + i)).mul(FloatVector.fromArray(S, g, go + i)).intoArray(d, dxo + i);
+        }
+        for (; i < e; i++) {
+            float v = a[xo + i];
+            float pdf = VectorMath.exp(v * v * -0.5f) * INV_SQRT_2PI;
+            d[dxo + i] = Math.fma(v, pdf, d[dxo + i]) * g[go + i];
+        }
     }
 
     // ---- AdamW ----

@@ -325,7 +325,7 @@ public final class Gemm {
         int blocks = (panels + ncMax / nr - 1) / (ncMax / nr);
         float[] bp = ws.b(GemmPacking.packedBSize(kc, Math.min(j1 - j0, ncMax)));
         float[] bb = bias == null ? null : ws.bias(GemmPacking.roundUpToVectors(Math.min(j1 - j0, ncMax)));
-        float[] tail = ws.tail(mr * L);
+        float[] tile = ws.tail(mr * nr);
         int fullEnd = i0 + (i1 - i0) / mr * mr;
         float[] edge = null;
         if (packed == null && fullEnd < i1) {
@@ -370,16 +370,13 @@ public final class Gemm {
                     int bBase = jr * kc;
                     if (mr == 5) {
                         GemmKernels.kernel5x3(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
-                                rows, cols, add, bb, jr, tail);
+                                rows, cols, add, bb, jr, tile);
                     } else if (vectors == 2) {
                         GemmKernels.kernel8x2(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
-                                rows, cols, add, bb, jr, tail);
+                                rows, cols, add, bb, jr, tile);
                     } else {
                         GemmKernels.kernel8x1(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
-                                rows, cols, add, bb, jr, tail);
-                    }
-                    if (cols % L != 0) {
-                        GemmKernels.mergeTail(tail, c, cRow + jr, cRowStride, rows, cols, add, bb, jr);
+                                rows, cols, add, bb, jr, tile);
                     }
                 }
             }

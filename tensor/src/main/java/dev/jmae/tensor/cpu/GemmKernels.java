@@ -18,9 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>B element (p, j) is {@code b[bBase + p*V*L + j]} for j &lt; V*L, with L lanes per
  *       vector: a k-major packed panel, zero-padded past {@code cols};</li>
  *   <li>C element (r, j) is {@code c[cBase + r*ldc + j]}; only r &lt; rows and j &lt; cols are
- *       stored; when cols is not a whole number of vectors, the last, partial vector of row r is
- *       written whole to {@code tail[r*L ...]} (length at least R*L) and the caller finishes it
- *       with {@link #mergeTail};</li>
+ *       stored. A full tile without bias or accumulation is stored straight from the registers;
+ *       any other is spilled to {@code tile} (length at least R*V*L) and finished by
+ *       {@link #finishTile};</li>
  *   <li>{@code accumulate}: false overwrites C, true adds the tile to it;</li>
  *   <li>{@code bias}: null, or a packed bias row added once, at {@code bias[biasBase + j]},
  *       readable (zero-padded) up to V*L.</li>
@@ -45,42 +45,36 @@ final class GemmKernels {
     }
 
     /**
-     * Stores one accumulator vector: (acc + bias) + C when accumulating, else acc + bias. A partial
-     * last vector (0 &lt; colsLeft &lt; L) goes whole to {@code tail} instead, for {@link #mergeTail}:
-     * masked vector stores measured about 30 ns each here on Zen 4 (a 147 x 50 x 32 product took
-     * 1.7x as long as a 147 x 64 x 32 one), far more than a scalar loop over the few columns.
+     * Finishes a spilled tile: C[r, j] = (tile[r, j] + bias[j]) (+ C[r, j] when accumulating) for
+     * r &lt; rows, j &lt; cols, vectors for whole vectors and scalars for a ragged last one. Masked
+     * vector stores measured about 30 ns each here on Zen 4, far more than this scalar tail; and
+     * passing accumulator vectors to a store method instead made C2 box them once the large
+     * kernels stopped inlining it.
+     *
+     * @param tile the spilled accumulators, row r at r·width
+     * @param width the tile's row length in floats
      */
-    private static void put(FloatVector acc, float[] c, int off, int colsLeft,
-                            boolean accumulate, float[] bias, int biasOff, float[] tail, int tailOff) {
-        if (colsLeft >= L) {
-            FloatVector v = acc;
-            if (bias != null) {
-                v = v.add(FloatVector.fromArray(S, bias, biasOff));
-            }
-            if (accumulate) {
-                v = v.add(FloatVector.fromArray(S, c, off));
-            }
-            v.intoArray(c, off);
-        } else if (colsLeft > 0) {
-            acc.intoArray(tail, tailOff);
-        }
-    }
-
-    /**
-     * Finishes a tile whose last vector was partial: C[r, j] for r &lt; rows and the last
-     * {@code cols % L} columns j &lt; cols, from {@code tail} (row r at r*L), with the same
-     * (sum + bias) + C order as the vector stores.
-     */
-    static void mergeTail(float[] tail, float[] c, int cBase, int ldc, int rows, int cols,
-                          boolean accumulate, float[] bias, int biasBase) {
-        int first = cols / L * L;
-        int count = cols - first;
+    static void finishTile(float[] tile, int width, float[] c, int cBase, int ldc, int rows, int cols,
+                           boolean accumulate, float[] bias, int biasBase) {
+        int vecCols = cols / L * L;
         for (int r = 0; r < rows; r++) {
-            int o = cBase + r * ldc + first;
-            for (int j = 0; j < count; j++) {
-                float v = tail[r * L + j];
+            int t = r * width;
+            int o = cBase + r * ldc;
+            int j = 0;
+            for (; j < vecCols; j += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + j);
                 if (bias != null) {
-                    v += bias[biasBase + first + j];
+                    v = v.add(FloatVector.fromArray(S, bias, biasBase + j));
+                }
+                if (accumulate) {
+                    v = v.add(FloatVector.fromArray(S, c, o + j));
+                }
+                v.intoArray(c, o + j);
+            }
+            for (; j < cols; j++) {
+                float v = tile[t + j];
+                if (bias != null) {
+                    v += bias[biasBase + j];
                 }
                 if (accumulate) {
                     v += c[o + j];
@@ -94,7 +88,7 @@ final class GemmKernels {
     static void kernel5x3(int kc, float[] a, int aBase, int aRow, int aStep,
                           float[] b, int bBase,
                           float[] c, int cBase, int ldc, int rows, int cols,
-                          boolean accumulate, float[] bias, int biasBase, float[] tail) {
+                          boolean accumulate, float[] bias, int biasBase, float[] tile) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00;
         FloatVector c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00;
@@ -120,45 +114,33 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + ap]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
         }
-        int o = cBase;
-        put(c00, c, o, cols, accumulate, bias, biasBase, tail, 0);
-        put(c01, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 0);
-        put(c02, c, o + 2 * L, cols - 2 * L, accumulate, bias, biasBase + 2 * L, tail, 0);
-        if (rows <= 1) {
+        if (rows == 5 && cols == 3 * L && bias == null && !accumulate) {
+            int o = cBase;
+            c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L);
+            o += ldc;
+            c10.intoArray(c, o); c11.intoArray(c, o + L); c12.intoArray(c, o + 2 * L);
+            o += ldc;
+            c20.intoArray(c, o); c21.intoArray(c, o + L); c22.intoArray(c, o + 2 * L);
+            o += ldc;
+            c30.intoArray(c, o); c31.intoArray(c, o + L); c32.intoArray(c, o + 2 * L);
+            o += ldc;
+            c40.intoArray(c, o); c41.intoArray(c, o + L); c42.intoArray(c, o + 2 * L);
             return;
         }
-        o += ldc;
-        put(c10, c, o, cols, accumulate, bias, biasBase, tail, L);
-        put(c11, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, L);
-        put(c12, c, o + 2 * L, cols - 2 * L, accumulate, bias, biasBase + 2 * L, tail, L);
-        if (rows <= 2) {
-            return;
-        }
-        o += ldc;
-        put(c20, c, o, cols, accumulate, bias, biasBase, tail, 2 * L);
-        put(c21, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 2 * L);
-        put(c22, c, o + 2 * L, cols - 2 * L, accumulate, bias, biasBase + 2 * L, tail, 2 * L);
-        if (rows <= 3) {
-            return;
-        }
-        o += ldc;
-        put(c30, c, o, cols, accumulate, bias, biasBase, tail, 3 * L);
-        put(c31, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 3 * L);
-        put(c32, c, o + 2 * L, cols - 2 * L, accumulate, bias, biasBase + 2 * L, tail, 3 * L);
-        if (rows <= 4) {
-            return;
-        }
-        o += ldc;
-        put(c40, c, o, cols, accumulate, bias, biasBase, tail, 4 * L);
-        put(c41, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 4 * L);
-        put(c42, c, o + 2 * L, cols - 2 * L, accumulate, bias, biasBase + 2 * L, tail, 4 * L);
+        // general case: spill the tile, then add bias and C from memory (no vector crosses a call)
+        c00.intoArray(tile, 0 * L); c01.intoArray(tile, 1 * L); c02.intoArray(tile, 2 * L);
+        c10.intoArray(tile, 3 * L); c11.intoArray(tile, 4 * L); c12.intoArray(tile, 5 * L);
+        c20.intoArray(tile, 6 * L); c21.intoArray(tile, 7 * L); c22.intoArray(tile, 8 * L);
+        c30.intoArray(tile, 9 * L); c31.intoArray(tile, 10 * L); c32.intoArray(tile, 11 * L);
+        c40.intoArray(tile, 12 * L); c41.intoArray(tile, 13 * L); c42.intoArray(tile, 14 * L);
+        finishTile(tile, 3 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
     }
 
     /** 8 rows x 2 vectors (16 accumulators): see the class comment for the arguments. */
     static void kernel8x2(int kc, float[] a, int aBase, int aRow, int aStep,
                           float[] b, int bBase,
                           float[] c, int cBase, int ldc, int rows, int cols,
-                          boolean accumulate, float[] bias, int biasBase, float[] tail) {
+                          boolean accumulate, float[] bias, int biasBase, float[] tile) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00;
         FloatVector c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
@@ -192,58 +174,42 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a7 + ap]);
             c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
-        int o = cBase;
-        put(c00, c, o, cols, accumulate, bias, biasBase, tail, 0);
-        put(c01, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 0);
-        if (rows <= 1) {
+        if (rows == 8 && cols == 2 * L && bias == null && !accumulate) {
+            int o = cBase;
+            c00.intoArray(c, o); c01.intoArray(c, o + L);
+            o += ldc;
+            c10.intoArray(c, o); c11.intoArray(c, o + L);
+            o += ldc;
+            c20.intoArray(c, o); c21.intoArray(c, o + L);
+            o += ldc;
+            c30.intoArray(c, o); c31.intoArray(c, o + L);
+            o += ldc;
+            c40.intoArray(c, o); c41.intoArray(c, o + L);
+            o += ldc;
+            c50.intoArray(c, o); c51.intoArray(c, o + L);
+            o += ldc;
+            c60.intoArray(c, o); c61.intoArray(c, o + L);
+            o += ldc;
+            c70.intoArray(c, o); c71.intoArray(c, o + L);
             return;
         }
-        o += ldc;
-        put(c10, c, o, cols, accumulate, bias, biasBase, tail, L);
-        put(c11, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, L);
-        if (rows <= 2) {
-            return;
-        }
-        o += ldc;
-        put(c20, c, o, cols, accumulate, bias, biasBase, tail, 2 * L);
-        put(c21, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 2 * L);
-        if (rows <= 3) {
-            return;
-        }
-        o += ldc;
-        put(c30, c, o, cols, accumulate, bias, biasBase, tail, 3 * L);
-        put(c31, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 3 * L);
-        if (rows <= 4) {
-            return;
-        }
-        o += ldc;
-        put(c40, c, o, cols, accumulate, bias, biasBase, tail, 4 * L);
-        put(c41, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 4 * L);
-        if (rows <= 5) {
-            return;
-        }
-        o += ldc;
-        put(c50, c, o, cols, accumulate, bias, biasBase, tail, 5 * L);
-        put(c51, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 5 * L);
-        if (rows <= 6) {
-            return;
-        }
-        o += ldc;
-        put(c60, c, o, cols, accumulate, bias, biasBase, tail, 6 * L);
-        put(c61, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 6 * L);
-        if (rows <= 7) {
-            return;
-        }
-        o += ldc;
-        put(c70, c, o, cols, accumulate, bias, biasBase, tail, 7 * L);
-        put(c71, c, o + L, cols - L, accumulate, bias, biasBase + L, tail, 7 * L);
+        // general case: spill the tile, then add bias and C from memory (no vector crosses a call)
+        c00.intoArray(tile, 0 * L); c01.intoArray(tile, 1 * L);
+        c10.intoArray(tile, 2 * L); c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L); c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L); c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L); c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
+        c60.intoArray(tile, 12 * L); c61.intoArray(tile, 13 * L);
+        c70.intoArray(tile, 14 * L); c71.intoArray(tile, 15 * L);
+        finishTile(tile, 2 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
     }
 
     /** 8 rows x 1 vector (8 accumulators): see the class comment for the arguments. */
     static void kernel8x1(int kc, float[] a, int aBase, int aRow, int aStep,
                           float[] b, int bBase,
                           float[] c, int cBase, int ldc, int rows, int cols,
-                          boolean accumulate, float[] bias, int biasBase, float[] tail) {
+                          boolean accumulate, float[] bias, int biasBase, float[] tile) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00;
         int a0 = aBase;
@@ -275,42 +241,34 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a7 + ap]);
             c70 = x.fma(b0, c70);
         }
-        int o = cBase;
-        put(c00, c, o, cols, accumulate, bias, biasBase, tail, 0);
-        if (rows <= 1) {
+        if (rows == 8 && cols == 1 * L && bias == null && !accumulate) {
+            int o = cBase;
+            c00.intoArray(c, o);
+            o += ldc;
+            c10.intoArray(c, o);
+            o += ldc;
+            c20.intoArray(c, o);
+            o += ldc;
+            c30.intoArray(c, o);
+            o += ldc;
+            c40.intoArray(c, o);
+            o += ldc;
+            c50.intoArray(c, o);
+            o += ldc;
+            c60.intoArray(c, o);
+            o += ldc;
+            c70.intoArray(c, o);
             return;
         }
-        o += ldc;
-        put(c10, c, o, cols, accumulate, bias, biasBase, tail, L);
-        if (rows <= 2) {
-            return;
-        }
-        o += ldc;
-        put(c20, c, o, cols, accumulate, bias, biasBase, tail, 2 * L);
-        if (rows <= 3) {
-            return;
-        }
-        o += ldc;
-        put(c30, c, o, cols, accumulate, bias, biasBase, tail, 3 * L);
-        if (rows <= 4) {
-            return;
-        }
-        o += ldc;
-        put(c40, c, o, cols, accumulate, bias, biasBase, tail, 4 * L);
-        if (rows <= 5) {
-            return;
-        }
-        o += ldc;
-        put(c50, c, o, cols, accumulate, bias, biasBase, tail, 5 * L);
-        if (rows <= 6) {
-            return;
-        }
-        o += ldc;
-        put(c60, c, o, cols, accumulate, bias, biasBase, tail, 6 * L);
-        if (rows <= 7) {
-            return;
-        }
-        o += ldc;
-        put(c70, c, o, cols, accumulate, bias, biasBase, tail, 7 * L);
+        // general case: spill the tile, then add bias and C from memory (no vector crosses a call)
+        c00.intoArray(tile, 0 * L);
+        c10.intoArray(tile, 1 * L);
+        c20.intoArray(tile, 2 * L);
+        c30.intoArray(tile, 3 * L);
+        c40.intoArray(tile, 4 * L);
+        c50.intoArray(tile, 5 * L);
+        c60.intoArray(tile, 6 * L);
+        c70.intoArray(tile, 7 * L);
+        finishTile(tile, 1 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
     }
 }

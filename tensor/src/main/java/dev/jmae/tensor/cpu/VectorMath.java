@@ -234,19 +234,14 @@ public final class VectorMath {
      * @return e^x lane by lane
      */
     public static FloatVector exp(FloatVector x) {
+        // one method, no vector-typed helpers: a callee C2 declines to inline would box its vectors
+        VectorSpecies<Float> sp = x.species();
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
         FloatVector t = xc.fma(LOG2E, MAGIC);
-        FloatVector kf = t.sub(MAGIC);
+        FloatVector nk = t.sub(MAGIC).neg();
         IntVector k = t.reinterpretAsInts().sub(MAGIC_BITS);
-        VectorSpecies<Float> sp = x.species();
-        FloatVector nk = kf.neg();
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
         FloatVector r = nk.fma(FloatVector.broadcast(sp, LN2_LO), nk.fma(FloatVector.broadcast(sp, LN2_HI), xc));
-        return expPoly(r).mul(pow2(k.lanewise(VectorOperators.ASHR, 1)))
-                .mul(pow2(k.sub(k.lanewise(VectorOperators.ASHR, 1))));
-    }
-
-    private static FloatVector expPoly(FloatVector r) {
-        VectorSpecies<Float> sp = r.species();
         FloatVector one = FloatVector.broadcast(sp, 1f);
         FloatVector p = r.fma(FloatVector.broadcast(sp, E7), FloatVector.broadcast(sp, E6));
         p = p.fma(r, FloatVector.broadcast(sp, E5));
@@ -254,11 +249,13 @@ public final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(sp, E3));
         p = p.fma(r, FloatVector.broadcast(sp, E2));
         p = p.fma(r, one);
-        return p.fma(r, one);
-    }
-
-    private static FloatVector pow2(IntVector k) {
-        return k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        p = p.fma(r, one);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        // the reinterpreted scales as receivers: C2 cannot prove the class of a reinterpreted vector
+        // passed as an argument and then falls back to the boxed generic path (same bits: exact
+        // power-of-two scaling, commutative rounding)
+        return s2.mul(s1.mul(p));
     }
 
     /**
