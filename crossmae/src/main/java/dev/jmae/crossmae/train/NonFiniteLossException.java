@@ -16,11 +16,14 @@ public class NonFiniteLossException extends RuntimeException {
      * @param lr the learning rate in effect
      * @param lastFiniteLoss the last finite loss seen (NaN if none)
      * @param runDir the run directory, for the resume hint
+     * @param lastCheckpoint the last good checkpoint, or null if none has been written
      */
-    public NonFiniteLossException(int epoch, int batch, long step, double lr, double lastFiniteLoss, java.nio.file.Path runDir) {
+    public NonFiniteLossException(int epoch, int batch, long step, double lr, double lastFiniteLoss,
+                                  java.nio.file.Path runDir, java.nio.file.Path lastCheckpoint) {
         super(String.format(java.util.Locale.ROOT, "the loss became non-finite at epoch %d, batch %d (optimizer step %d,"
-                + " lr %.3e); the last finite loss was %.6f. The last good checkpoint in %s is kept; hint: lower blr"
-                + " or increase warmup_epochs, then resume with --resume %s", epoch, batch, step, lr, lastFiniteLoss, runDir,
-                runDir));
+                + " lr %.3e); the last finite loss was %.6f. %s; hint: lower blr or increase warmup_epochs, then %s",
+                epoch, batch, step, lr, lastFiniteLoss,
+                lastCheckpoint == null ? "No checkpoint had been written yet" : "The last good checkpoint " + lastCheckpoint + " is kept",
+                lastCheckpoint == null ? "start again" : "resume with --resume " + runDir));
     }
 }

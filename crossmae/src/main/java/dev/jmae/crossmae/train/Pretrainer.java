@@ -300,7 +300,8 @@ public final class Pretrainer {
                         MaskedAutoencoder.Output out = model.forward(batch.images(), noise);
                         loss = out.loss().item();
                         if (!Double.isFinite(loss)) {
-                            throw new NonFiniteLossException(epoch, i, step, lr, lastFinite, run.root());
+                            throw new NonFiniteLossException(epoch, i, step, lr, lastFinite, run.root(),
+                                    Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
                         }
                         out.loss().div(accum).backward();
                     } finally {

@@ -2,9 +2,7 @@ package dev.jmae.crossmae.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jmae.crossmae.config.Configs;
-import dev.jmae.crossmae.data.Fixtures;
 import dev.jmae.tensor.Device;
-import dev.jmae.tensor.Generator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,46 +28,15 @@ class ResumeTest {
     @TempDir
     Path dir;
 
-    /** A small IDX dataset of blurred random blobs: 96 train and 32 test images of 16×16. */
     private Path dataset() throws IOException {
-        Path d = dir.resolve("data");
-        Files.createDirectories(d);
-        for (String split : new String[] {"train", "t10k"}) {
-            int n = split.equals("train") ? 96 : 32;
-            Generator g = new Generator(split.length());
-            byte[] px = new byte[n * 256];
-            byte[] labels = new byte[n];
-            for (int i = 0; i < n; i++) {
-                int cx = 3 + g.nextInt(10);
-                int cy = 3 + g.nextInt(10);
-                labels[i] = (byte) (i % 4);
-                for (int y = 0; y < 16; y++) {
-                    for (int x = 0; x < 16; x++) {
-                        double r2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
-                        px[i * 256 + y * 16 + x] = (byte) Math.min(255, 255 * Math.exp(-r2 / (4 + labels[i])) + g.nextInt(20));
-                    }
-                }
-            }
-            Fixtures.write(d.resolve(split + "-images-idx3-ubyte.gz"), Fixtures.gzip(Fixtures.idxImages(n, 16, 16, px)));
-            Fixtures.write(d.resolve(split + "-labels-idx1-ubyte.gz"), Fixtures.gzip(Fixtures.idxLabels(n, labels)));
-        }
-        return d;
+        return TinyRuns.dataset(dir);
     }
 
     private Configs.Config config(Path data) {
-        String json = "{\"model\":\"crossmae\",\"img_size\":16,\"patch_size\":4,\"in_chans\":1,\"embed_dim\":32,\"depth\":2,"
-                + "\"num_heads\":2,\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2,\"kept_mask_ratio\":0.5,"
-                + "\"batch_size\":16,\"accum_iter\":2,\"epochs\":2,\"warmup_epochs\":0.5,\"blr\":0.01,\"data_path\":\"" + data
-                + "\",\"mean\":[0.3],\"std\":[0.3],\"num_workers\":2,\"log_every\":1,\"eval_every\":1,\"save_every\":1}";
-        try {
-            ObjectNode o = (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
-            return Configs.resolve(o, true);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return TinyRuns.config(data, "");
     }
 
-    private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+    private static final PrintStream QUIET = TinyRuns.QUIET;
 
     private static List<String> stepLosses(Path runDir) throws IOException {
         List<String> out = new ArrayList<>();

@@ -22,8 +22,18 @@ final class CpuNn {
     private static final int L = S.length();
     private static final float INV_SQRT_2 = 0.70710678118654752f;
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
-    /** Rows per block of the layer-norm parameter-gradient reduction. */
-    private static final int LN_BLOCK_ROWS = 32;
+    /**
+     * The layer-norm parameter gradients are summed per block of rows, then over blocks: blocks have
+     * at least LN_MIN_BLOCK_ROWS rows and there are at most about LN_MAX_BLOCKS of them (the partial
+     * sums are blocks × D floats each, allocated per call). Both depend on the shape only, never on
+     * the thread count, so neither do the bits.
+     */
+    private static final int LN_MIN_BLOCK_ROWS = 32;
+    private static final int LN_MAX_BLOCKS = 64;
+    /** Floats per block of softmax rows (x, its shifts and exps: 24 KB, inside L1). */
+    private static final int SOFTMAX_BLOCK = 2048;
+    /** Rows at least this long are processed one at a time; shorter ones in blocks. */
+    private static final int SOFTMAX_LONG_ROW = 256;
 
     private CpuNn() {
     }
@@ -84,51 +94,128 @@ final class CpuNn {
         int rows = cols == 0 ? 0 : x.numel() / cols;
         int xo = x.offset();
         int oo = out.offset();
+        if (cols >= SOFTMAX_LONG_ROW) {
+            Parallel.forRange(rows, rowsPerTask(cols), (s, e) -> {
+                float[] scratch = new float[log ? Math.max(cols, L) : L];
+                for (int r = s; r < e; r++) {
+                    int xr = xo + r * cols;
+                    int or = oo + r * cols;
+                    float m = max(a, xr, cols);
+                    if (log) {
+                        float lse = m + (float) Math.log(expSum(a, xr, m, scratch, 0, cols, scratch));
+                        addScalar(a, xr, -lse, o, or, cols);
+                    } else {
+                        scale(o, or, 1f / expSum(a, xr, m, o, or, cols, scratch), cols);
+                    }
+                }
+            });
+            return;
+        }
+        int blockRows = Math.max(1, SOFTMAX_BLOCK / cols);
         Parallel.forRange(rows, rowsPerTask(cols), (s, e) -> {
-            for (int r = s; r < e; r++) {
-                int xr = xo + r * cols;
-                int or = oo + r * cols;
-                float m = max(a, xr, cols);
-                FloatVector vm = FloatVector.broadcast(S, m);
-                FloatVector acc = FloatVector.zero(S);
-                int i = 0;
-                int upper = S.loopBound(cols);
-                for (; i < upper; i += L) {
-                    FloatVector ex = VectorMath.exp(FloatVector.fromArray(S, a, xr + i).sub(vm));
-                    acc = acc.add(ex);
-                    if (!log) {
-                        ex.intoArray(o, or + i);
-                    }
+            // Short rows (attention scores: N = 50) are processed in blocks of about SOFTMAX_BLOCK
+            // floats, one phase at a time: the row maxima, then e^(x - max) over the whole block
+            // as one flat vector loop (the rows of a block are contiguous, so no row pays a scalar
+            // tail), then each row's sum and scaling. The short dependency chains of a block's
+            // rows (max, then exp, then sum) overlap instead of running back to back.
+            float[] shift = new float[Math.min(e - s, blockRows) * cols + L];
+            float[] exps = log ? new float[shift.length] : o;
+            for (int b0 = s; b0 < e; b0 += blockRows) {
+                int b1 = Math.min(e, b0 + blockRows);
+                int xb = xo + b0 * cols;
+                int eb = log ? 0 : oo + b0 * cols;
+                for (int r = 0; r < b1 - b0; r++) {
+                    fillRow(shift, r * cols, max(a, xb + r * cols, cols), cols);
                 }
-                float total = VectorMath.sum(acc);
-                for (; i < cols; i++) {
-                    float ex = VectorMath.exp(a[xr + i] - m);
-                    total += ex;
-                    if (!log) {
-                        o[or + i] = ex;
-                    }
-                }
-                if (log) {
-                    float shift = m + (float) Math.log(total);
-                    FloatVector vs = FloatVector.broadcast(S, shift);
-                    for (i = 0; i < upper; i += L) {
-                        FloatVector.fromArray(S, a, xr + i).sub(vs).intoArray(o, or + i);
-                    }
-                    for (; i < cols; i++) {
-                        o[or + i] = a[xr + i] - shift;
-                    }
-                } else {
-                    FloatVector inv = FloatVector.broadcast(S, 1f / total);
-                    for (i = 0; i < upper; i += L) {
-                        FloatVector.fromArray(S, o, or + i).mul(inv).intoArray(o, or + i);
-                    }
-                    float invs = 1f / total;
-                    for (; i < cols; i++) {
-                        o[or + i] *= invs;
+                expShifted(a, xb, shift, exps, eb, (b1 - b0) * cols);
+                for (int r = 0; r < b1 - b0; r++) {
+                    int er = eb + r * cols;
+                    if (log) {
+                        float lse = shift[r * cols] + (float) Math.log(sum(exps, er, cols));
+                        addScalar(a, xb + r * cols, -lse, o, oo + (b0 + r) * cols, cols);
+                    } else {
+                        scale(o, er, 1f / sum(exps, er, cols), cols);
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Sets a[off .. off + n) to c with whole-vector stores, writing up to L - 1 floats past the end
+     * (a must have room; the next row's fill overwrites them).
+     */
+    private static void fillRow(float[] a, int off, float c, int n) {
+        FloatVector vc = FloatVector.broadcast(S, c);
+        for (int i = 0; i < n; i += L) {
+            vc.intoArray(a, off + i);
+        }
+    }
+
+    /**
+     * e[eo + i] = exp(a[ao + i] - shift[i]) for i in [0, n). This and the other helpers take only
+     * arrays and scalars, so C2 may compile them on their own: inlined together into one row loop,
+     * the Vector API's node count cut off the inlining of the later helpers, which then boxed their
+     * vectors.
+     */
+    private static void expShifted(float[] a, int ao, float[] shift, float[] e, int eo, int n) {
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += L) {
+            VectorMath.exp(FloatVector.fromArray(S, a, ao + i).sub(FloatVector.fromArray(S, shift, i))).intoArray(e, eo + i);
+        }
+        for (; i < n; i++) {
+            e[eo + i] = VectorMath.exp(a[ao + i] - shift[i]);
+        }
+    }
+
+    /**
+     * e[eo + i] = exp(a[ao + i] - m) for i in [0, n), returning their sum. The last partial vector
+     * goes through the vector exp too, by way of {@code tail} (at least L floats): a scalar exp costs
+     * about as much as a whole vector.
+     */
+    private static float expSum(float[] a, int ao, float m, float[] e, int eo, int n, float[] tail) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += L) {
+            FloatVector ex = VectorMath.exp(FloatVector.fromArray(S, a, ao + i).sub(vm));
+            acc = acc.add(ex);
+            ex.intoArray(e, eo + i);
+        }
+        int rest = n - i;
+        if (rest > 0) {
+            System.arraycopy(a, ao + i, tail, 0, rest);
+            FloatVector ex = VectorMath.exp(FloatVector.fromArray(S, tail, 0).sub(vm));
+            ex = FloatVector.zero(S).blend(ex, S.indexInRange(0, rest));
+            acc = acc.add(ex);
+            ex.intoArray(tail, 0);
+            System.arraycopy(tail, 0, e, eo + i, rest);
+        }
+        return VectorMath.sum(acc);
+    }
+
+    /** o[oo + i] = a[ao + i] + c for i in [0, n). */
+    private static void addScalar(float[] a, int ao, float c, float[] o, int oo, int n) {
+        FloatVector vc = FloatVector.broadcast(S, c);
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += L) {
+            FloatVector.fromArray(S, a, ao + i).add(vc).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = a[ao + i] + c;
+        }
+    }
+
+    /** a[off + i] *= c for i in [0, n). */
+    private static void scale(float[] a, int off, float c, int n) {
+        FloatVector vc = FloatVector.broadcast(S, c);
+        int i = 0;
+        for (int upper = S.loopBound(n); i < upper; i += L) {
+            FloatVector.fromArray(S, a, off + i).mul(vc).intoArray(a, off + i);
+        }
+        for (; i < n; i++) {
+            a[off + i] *= c;
+        }
     }
 
     static void softmaxBackward(Tensor dx, Tensor y, Tensor dy, boolean log) {
@@ -232,76 +319,27 @@ final class CpuNn {
         int wo = weight == null ? 0 : weight.offset();
         int cols = x.size(-1);
         int rows = cols == 0 ? 0 : x.numel() / cols;
-        int blocks = (rows + LN_BLOCK_ROWS - 1) / LN_BLOCK_ROWS;
+        int blockRows = Math.max(LN_MIN_BLOCK_ROWS, (rows + LN_MAX_BLOCKS - 1) / LN_MAX_BLOCKS);
+        int blocks = (rows + blockRows - 1) / blockRows;
         boolean paramGrads = dweight != null || dbias != null;
         float[] partW = paramGrads ? new float[blocks * cols] : null;
         float[] partB = paramGrads ? new float[blocks * cols] : null;
+        float[] wv = w != null ? w : ones(cols);
+        int wvo = w != null ? wo : 0;
         Parallel.forTasks(blocks, blk -> {
-            float[] scratch = w == null ? null : new float[cols];
-            int r0 = blk * LN_BLOCK_ROWS;
-            int r1 = Math.min(rows, r0 + LN_BLOCK_ROWS);
+            float[] sums = new float[2];
+            int r0 = blk * blockRows;
+            int r1 = Math.min(rows, r0 + blockRows);
             for (int r = r0; r < r1; r++) {
                 int xr = x.offset() + r * cols;
                 int gr = dy.offset() + r * cols;
-                int dr = dx.offset() + r * cols;
                 float m = mu[mean.offset() + r];
                 float inv = rs[rstd.offset() + r];
-                FloatVector vm = FloatVector.broadcast(S, m);
-                FloatVector vinv = FloatVector.broadcast(S, inv);
-                // gsrc: g = dy * weight (materialized in scratch when there is a weight)
-                float[] gs = g;
-                int gso = gr;
-                if (w != null) {
-                    gs = scratch;
-                    gso = 0;
-                    int i = 0;
-                    for (int upper = S.loopBound(cols); i < upper; i += L) {
-                        FloatVector.fromArray(S, g, gr + i).mul(FloatVector.fromArray(S, w, wo + i)).intoArray(scratch, i);
-                    }
-                    for (; i < cols; i++) {
-                        scratch[i] = g[gr + i] * w[wo + i];
-                    }
-                }
-                FloatVector accG = FloatVector.zero(S);
-                FloatVector accGX = FloatVector.zero(S);
-                int i = 0;
-                int upper = S.loopBound(cols);
-                for (; i < upper; i += L) {
-                    FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
-                    FloatVector gc = FloatVector.fromArray(S, gs, gso + i);
-                    accG = accG.add(gc);
-                    accGX = gc.fma(xhat, accGX);
-                }
-                float sumG = VectorMath.sum(accG);
-                float sumGX = VectorMath.sum(accGX);
-                for (; i < cols; i++) {
-                    float xhat = (a[xr + i] - m) * inv;
-                    sumG += gs[gso + i];
-                    sumGX += gs[gso + i] * xhat;
-                }
-                float meanG = sumG / cols;
-                float meanGX = sumGX / cols;
-                FloatVector vmg = FloatVector.broadcast(S, meanG);
-                FloatVector vmgx = FloatVector.broadcast(S, meanGX);
-                int pw = blk * cols;
-                for (i = 0; i < upper; i += L) {
-                    FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
-                    FloatVector gc = FloatVector.fromArray(S, gs, gso + i);
-                    gc.sub(vmg).sub(xhat.mul(vmgx)).mul(vinv).intoArray(d, dr + i);
-                    if (paramGrads) {
-                        FloatVector dyv = FloatVector.fromArray(S, g, gr + i);
-                        dyv.fma(xhat, FloatVector.fromArray(S, partW, pw + i)).intoArray(partW, pw + i);
-                        dyv.add(FloatVector.fromArray(S, partB, pw + i)).intoArray(partB, pw + i);
-                    }
-                }
-                for (; i < cols; i++) {
-                    float xhat = (a[xr + i] - m) * inv;
-                    d[dr + i] = (gs[gso + i] - meanG - xhat * meanGX) * inv;
-                    if (paramGrads) {
-                        partW[pw + i] += g[gr + i] * xhat;
-                        partB[pw + i] += g[gr + i];
-                    }
-                }
+                // with g = dy * weight and xhat = (x - mean) * rstd:
+                // dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
+                lnBackwardSums(a, xr, g, gr, wv, wvo, m, inv, cols, sums);
+                lnBackwardRow(a, xr, g, gr, wv, wvo, m, inv, sums[0] / cols, sums[1] / cols, d, dx.offset() + r * cols, cols,
+                        paramGrads ? partW : null, paramGrads ? partB : null, blk * cols);
             }
         });
         if (dweight != null) {
@@ -312,11 +350,97 @@ final class CpuNn {
         }
     }
 
+    private static float[] ones(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, 1f);
+        return a;
+    }
+
+    /** sums[0] = sum of g, sums[1] = sum of g * xhat over one row (g = dy * w, xhat = (x - m) * inv). */
+    private static void lnBackwardSums(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m, float inv,
+                                       int cols, float[] sums) {
+        FloatVector vinv = FloatVector.broadcast(S, inv);
+        // xhat as (x - m) * inv, not fma(x, inv, -m * inv): a row equal to its mean must give 0
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector accG = FloatVector.zero(S);
+        FloatVector accGX = FloatVector.zero(S);
+        int i = 0;
+        for (int upper = S.loopBound(cols); i < upper; i += L) {
+            FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
+            FloatVector gc = FloatVector.fromArray(S, dy, gr + i).mul(FloatVector.fromArray(S, w, wo + i));
+            accG = accG.add(gc);
+            accGX = gc.fma(xhat, accGX);
+        }
+        float sumG = VectorMath.sum(accG);
+        float sumGX = VectorMath.sum(accGX);
+        for (; i < cols; i++) {
+            float xhat = (a[xr + i] - m) * inv;
+            float gc = dy[gr + i] * w[wo + i];
+            sumG += gc;
+            sumGX = Math.fma(gc, xhat, sumGX);
+        }
+        sums[0] = sumG;
+        sums[1] = sumGX;
+    }
+
+    /**
+     * dx = (g - meanG - xhat * meanGX) * inv over one row (g - meanG first, so a row of one
+     * element gives exactly 0),
+     * and, when partW is not null, partW += dy * xhat and partB += dy at pw.
+     */
+    private static void lnBackwardRow(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m, float inv,
+                                      float meanG, float meanGX, float[] d, int dr, int cols, float[] partW, float[] partB, int pw) {
+        FloatVector vinv = FloatVector.broadcast(S, inv);
+        // xhat as (x - m) * inv, not fma(x, inv, -m * inv): a row equal to its mean must give 0
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector vmg = FloatVector.broadcast(S, meanG);
+        FloatVector vmgx = FloatVector.broadcast(S, -meanGX);
+        int upper = S.loopBound(cols);
+        int i = 0;
+        if (partW != null) {
+            for (; i < upper; i += L) {
+                FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
+                FloatVector dyv = FloatVector.fromArray(S, dy, gr + i);
+                FloatVector gc = dyv.mul(FloatVector.fromArray(S, w, wo + i));
+                xhat.fma(vmgx, gc.sub(vmg)).mul(vinv).intoArray(d, dr + i);
+                dyv.fma(xhat, FloatVector.fromArray(S, partW, pw + i)).intoArray(partW, pw + i);
+                dyv.add(FloatVector.fromArray(S, partB, pw + i)).intoArray(partB, pw + i);
+            }
+        } else {
+            for (; i < upper; i += L) {
+                FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
+                FloatVector gc = FloatVector.fromArray(S, dy, gr + i).mul(FloatVector.fromArray(S, w, wo + i));
+                xhat.fma(vmgx, gc.sub(vmg)).mul(vinv).intoArray(d, dr + i);
+            }
+        }
+        for (; i < cols; i++) {
+            float xhat = (a[xr + i] - m) * inv;
+            float gc = dy[gr + i] * w[wo + i];
+            d[dr + i] = Math.fma(xhat, -meanGX, gc - meanG) * inv;
+            if (partW != null) {
+                partW[pw + i] = Math.fma(dy[gr + i], xhat, partW[pw + i]);
+                partB[pw + i] += dy[gr + i];
+            }
+        }
+    }
+
+    /**
+     * out[off + c] = sum over b of parts[b * cols + c], summed in block order b = 0, 1, ... for
+     * every column (so the bits do not depend on the split), a vector of columns at a time.
+     */
     private static void sumBlocks(float[] parts, int blocks, int cols, float[] out, int off) {
         Parallel.forRange(cols, Math.max(L, CpuBackend.PARALLEL_MIN_ELEMENTS / Math.max(1, blocks)), (s, e) -> {
-            for (int c = s; c < e; c++) {
-                float acc = 0f;
-                for (int b = 0; b < blocks; b++) {
+            int c = s;
+            for (; c + L <= e; c += L) {
+                FloatVector acc = FloatVector.fromArray(S, parts, c);
+                for (int b = 1; b < blocks; b++) {
+                    acc = acc.add(FloatVector.fromArray(S, parts, b * cols + c));
+                }
+                acc.intoArray(out, off + c);
+            }
+            for (; c < e; c++) {
+                float acc = parts[c];
+                for (int b = 1; b < blocks; b++) {
                     acc += parts[b * cols + c];
                 }
                 out[off + c] = acc;

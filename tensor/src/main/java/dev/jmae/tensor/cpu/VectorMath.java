@@ -214,7 +214,13 @@ public final class VectorMath {
     /** exp(-104) rounds to 0 and exp(89) overflows; clamping keeps k within [-150, 128]. */
     private static final float EXP_LO = -104f;
     private static final float EXP_HI = 89f;
-    private static final int MAGIC_BITS = 0x4B400000;
+    /**
+     * 1.5·2^23 + 254: xc·log2(e) + EXP_MAGIC is rint(xc·log2(e)) + EXP_MAGIC exactly, so
+     * EXP_MAGIC - t is -k, and the bits of t minus EXP_MAGIC_BITS are u = k + 254 (k in [-150, 128]).
+     */
+    private static final float EXP_MAGIC = 0x1.8p23f + 254;
+    /** The bits of 1.5·2^23, whose ulp is 1: bits(t) - EXP_MAGIC_BITS = k + 254. */
+    private static final int EXP_MAGIC_BITS = 0x4B400000;
     /** 1/n! for n = 2..7: the Taylor polynomial of e^r, truncation below 1e-8 relative for |r| <= ln2/2. */
     private static final float E2 = 1f / 2;
     private static final float E3 = 1f / 6;
@@ -237,10 +243,12 @@ public final class VectorMath {
         // one method, no vector-typed helpers: a callee C2 declines to inline would box its vectors
         VectorSpecies<Float> sp = x.species();
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-        FloatVector t = xc.fma(LOG2E, MAGIC);
-        FloatVector nk = t.sub(MAGIC).neg();
-        IntVector k = t.reinterpretAsInts().sub(MAGIC_BITS);
-        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        FloatVector t = xc.fma(LOG2E, EXP_MAGIC);
+        FloatVector nk = FloatVector.broadcast(sp, EXP_MAGIC).sub(t);
+        // t's low bits hold u = k + 254; u >> 1 = floor(k/2) + 127 and u - (u >> 1) = k - floor(k/2) + 127
+        // are the biased exponents of the two halves of 2^k
+        IntVector u = t.reinterpretAsInts().sub(EXP_MAGIC_BITS);
+        IntVector u1 = u.lanewise(VectorOperators.ASHR, 1);
         FloatVector r = nk.fma(FloatVector.broadcast(sp, LN2_LO), nk.fma(FloatVector.broadcast(sp, LN2_HI), xc));
         FloatVector one = FloatVector.broadcast(sp, 1f);
         FloatVector p = r.fma(FloatVector.broadcast(sp, E7), FloatVector.broadcast(sp, E6));
@@ -250,8 +258,8 @@ public final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(sp, E2));
         p = p.fma(r, one);
         p = p.fma(r, one);
-        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = k.sub(k1).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s1 = u1.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = u.sub(u1).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         // the reinterpreted scales as receivers: C2 cannot prove the class of a reinterpreted vector
         // passed as an argument and then falls back to the boxed generic path (same bits: exact
         // power-of-two scaling, commutative rounding)
@@ -266,10 +274,11 @@ public final class VectorMath {
      */
     public static float exp(float x) {
         float xc = Math.min(Math.max(x, EXP_LO), EXP_HI);
-        float t = Math.fma(xc, LOG2E, MAGIC);
-        float kf = t - MAGIC;
-        int k = Float.floatToRawIntBits(t) - MAGIC_BITS;
-        float r = Math.fma(-kf, LN2_LO, Math.fma(-kf, LN2_HI, xc));
+        float t = Math.fma(xc, LOG2E, EXP_MAGIC);
+        float nk = EXP_MAGIC - t;
+        int u = Float.floatToRawIntBits(t) - EXP_MAGIC_BITS;
+        int u1 = u >> 1;
+        float r = Math.fma(nk, LN2_LO, Math.fma(nk, LN2_HI, xc));
         float p = Math.fma(r, E7, E6);
         p = Math.fma(p, r, E5);
         p = Math.fma(p, r, E4);
@@ -277,8 +286,7 @@ public final class VectorMath {
         p = Math.fma(p, r, E2);
         p = Math.fma(p, r, 1f);
         p = Math.fma(p, r, 1f);
-        int k1 = k >> 1;
-        return p * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k - k1 + 127) << 23);
+        return Float.intBitsToFloat((u - u1) << 23) * (Float.intBitsToFloat(u1 << 23) * p);
     }
 
     /**

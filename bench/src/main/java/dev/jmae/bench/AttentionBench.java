@@ -1,0 +1,131 @@
+package dev.jmae.bench;
+
+import dev.jmae.tensor.Backend;
+import dev.jmae.tensor.Backends;
+import dev.jmae.tensor.Device;
+import dev.jmae.tensor.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fused attention forward and backward at the CrossMAE ViT-B decoder's cross-attention: batch 64,
+ * 16 heads, Dh 32, M 147 queries (γ 0.75), N 50 keys (49 visible + cls), per backend, into
+ * preallocated outputs. FLOPs: forward 4·B·H·M·N·Dh = 0.96 GFLOP, backward about twice that.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx8g"})
+public class AttentionBench {
+
+    static final int B = 64;
+    static final int H = 16;
+    static final int M = 147;
+    static final int N = 50;
+    static final int DH = 32;
+    static final float SCALE = (float) (1 / Math.sqrt(DH));
+
+    static final class Buffers {
+        final Backend backend;
+        final Tensor q;
+        final Tensor k;
+        final Tensor v;
+        final Tensor out;
+        final Tensor lse;
+        final Tensor dout;
+        final Tensor dq;
+        final Tensor dk;
+        final Tensor dv;
+
+        Buffers(Device d) {
+            backend = Backends.of(d);
+            q = BenchSupport.tensor(d, 1, B, H, M, DH);
+            k = BenchSupport.tensor(d, 2, B, H, N, DH);
+            v = BenchSupport.tensor(d, 3, B, H, N, DH);
+            out = Tensor.empty(d, B, H, M, DH);
+            lse = Tensor.empty(d, B, H, M);
+            dout = BenchSupport.tensor(d, 4, B, H, M, DH);
+            dq = Tensor.empty(d, B, H, M, DH);
+            dk = Tensor.empty(d, B, H, N, DH);
+            dv = Tensor.empty(d, B, H, N, DH);
+            backend.attentionForward(out, lse, q, k, v, SCALE);
+        }
+
+        Tensor forward() {
+            backend.attentionForward(out, lse, q, k, v, SCALE);
+            backend.synchronize();
+            return out;
+        }
+
+        Tensor backward() {
+            backend.attentionBackward(dq, dk, dv, out, lse, dout, q, k, v, SCALE);
+            backend.synchronize();
+            return dq;
+        }
+    }
+
+    Buffers ref;
+    Buffers cpu;
+    Buffers gpu;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        ref = new Buffers(Device.REFERENCE);
+        cpu = new Buffers(Device.CPU);
+        Device cl = BenchSupport.opencl();
+        gpu = cl == null ? null : new Buffers(cl);
+    }
+
+    @Benchmark
+    public Tensor cpuForward() {
+        return cpu.forward();
+    }
+
+    @Benchmark
+    public Tensor cpuBackward() {
+        return cpu.backward();
+    }
+
+    @Benchmark
+    @Warmup(iterations = 0)
+    @Measurement(iterations = 1, time = 1)
+    public Tensor referenceForward() {
+        return ref.forward();
+    }
+
+    @Benchmark
+    @Warmup(iterations = 0)
+    @Measurement(iterations = 1, time = 1)
+    public Tensor referenceBackward() {
+        return ref.backward();
+    }
+
+    @Benchmark
+    public Tensor openclForward() {
+        if (gpu == null) {
+            BenchSupport.requireOpencl();
+        }
+        return gpu.forward();
+    }
+
+    @Benchmark
+    public Tensor openclBackward() {
+        if (gpu == null) {
+            BenchSupport.requireOpencl();
+        }
+        return gpu.backward();
+    }
+}
