@@ -66,10 +66,17 @@ final class ProbeCommand implements Callable<Integer> {
             Probe.Features[] pix = new Probe.Features[2];
             ImageDataset[] splits = {train, test};
             for (int s = 0; s < 2; s++) {
+                long t0 = System.nanoTime();
+                System.err.printf(Locale.ROOT, "encoding the %s split (%d images) ...%n", s == 0 ? "train" : "test", splits[s].size());
                 try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0, tc.numWorkers(), 2)) {
                     enc[s] = Probe.encoderFeatures(m.model(), l, splits[s].numClasses());
                     pix[s] = Probe.pixelFeatures(l, splits[s].numClasses());
                 }
+                System.err.printf(Locale.ROOT, "  done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            }
+            if (method != Method.knn) {
+                System.err.printf(Locale.ROOT, "linear probes: %d epochs on %d x %d encoder features and %d x %d pixels ...%n",
+                        epochs, enc[0].labels().length, enc[0].x().size(1), pix[0].labels().length, pix[0].x().size(1));
             }
             System.out.printf(Locale.ROOT, "probe of %s on %s (train %d, test %d images)%n", checkpoint, train.description(),
                     enc[0].labels().length, enc[1].labels().length);

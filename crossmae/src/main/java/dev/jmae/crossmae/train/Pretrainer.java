@@ -17,7 +17,9 @@ import dev.jmae.nn.Checkpoint;
 import dev.jmae.nn.optim.AdamW;
 import dev.jmae.nn.optim.ParamGroups;
 import dev.jmae.nn.optim.WarmupCosineSchedule;
+import dev.jmae.tensor.Backends;
 import dev.jmae.tensor.Device;
+import dev.jmae.tensor.MemoryStats;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.TensorScope;
@@ -333,6 +335,12 @@ public final class Pretrainer {
                             r.put("loss", windowLossSum / windowSteps);
                             r.put("lr", lr);
                             r.put("images_per_s", windowImages / secs);
+                            // tensor memory on the training device: now (parameters, gradients,
+                            // optimizer state) and the peak over the window (plus activations)
+                            MemoryStats mem = Backends.of(device).memory();
+                            r.put("live_mb", mem.liveBytes() / 1e6);
+                            r.put("peak_mb", mem.peakBytes() / 1e6);
+                            mem.resetPeak();
                             log.write(r);
                             listener.onStep(r);
                             windowImages = 0;
@@ -343,8 +351,8 @@ public final class Pretrainer {
                     }
                     if (bar != null) {
                         bar.stepTo(i + 1);
-                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f lr %.2e %.0f img/s", epochLossSum / epochBatches,
-                                lr, epochBatches * (double) n / ((System.nanoTime() - epochStart) / 1e9)));
+                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f %.0f img/s lr %.1e", epochLossSum / epochBatches,
+                                epochBatches * (double) n / ((System.nanoTime() - epochStart) / 1e9), lr));
                     }
                     if (stopRequested && stepEnd) {
                         sessionSeconds += (System.nanoTime() - epochStart) / 1e9;

@@ -108,8 +108,33 @@ class ResumeTest {
             assertTrue(Files.size(p) > 0, p + " exists and is not empty");
         }
         assertTrue(Double.isFinite(s.lastEval().psnr()) && Double.isFinite(s.lastEval().baselinePsnr()));
-        Map<String, String> meta = dev.jmae.nn.Checkpoint.read(rd.lastCheckpoint()).metadata();
+        dev.jmae.nn.Checkpoint.Contents saved = dev.jmae.nn.Checkpoint.read(rd.lastCheckpoint());
+        Map<String, String> meta = saved.metadata();
+        long trainable = 0;
+        for (Map.Entry<String, dev.jmae.tensor.Tensor> e : saved.optimizer().entrySet()) {
+            if (e.getKey().endsWith(".exp_avg")) {
+                trainable += e.getValue().numel();
+            }
+        }
         assertEquals("2", meta.get("epoch"));
         assertTrue(meta.get("config").contains("\"kept_mask_ratio\":0.5"), meta.get("config"));
+        int steps = 0;
+        int epochs = 0;
+        for (ObjectNode r : MetricsLog.read(rd.metrics())) {
+            if (r.get("type").asText().equals("step")) {
+                steps++;
+                assertTrue(r.get("loss").asDouble() > 0 && r.get("lr").asDouble() >= 0 && r.get("images_per_s").asDouble() > 0, r.toString());
+                // live memory holds at least the parameters, gradients and both AdamW moments
+                double paramMb = 4.0 * trainable / 1e6;
+                assertTrue(r.get("live_mb").asDouble() >= 4 * paramMb && r.get("peak_mb").asDouble() >= r.get("live_mb").asDouble(),
+                        r.toString());
+            } else {
+                epochs++;
+                assertTrue(r.get("test_psnr").asDouble() > r.get("test_baseline_psnr").asDouble() - 10, r.toString());
+            }
+        }
+        // 96 images / batch 16 / accum 2 = 3 optimizer steps per epoch, one record each (log_every 1)
+        assertEquals(6, steps);
+        assertEquals(2, epochs);
     }
 }
