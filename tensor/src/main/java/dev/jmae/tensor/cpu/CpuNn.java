@@ -102,8 +102,7 @@ final class CpuNn {
                     int or = oo + r * cols;
                     float m = max(a, xr, cols);
                     if (log) {
-                        float lse = m + (float) Math.log(expSum(a, xr, m, scratch, 0, cols, scratch));
-                        addScalar(a, xr, -lse, o, or, cols);
+                        subTwice(a, xr, m, (float) Math.log(expSum(a, xr, m, scratch, 0, cols, scratch)), o, or, cols);
                     } else {
                         scale(o, or, 1f / expSum(a, xr, m, o, or, cols, scratch), cols);
                     }
@@ -131,8 +130,7 @@ final class CpuNn {
                 for (int r = 0; r < b1 - b0; r++) {
                     int er = eb + r * cols;
                     if (log) {
-                        float lse = shift[r * cols] + (float) Math.log(sum(exps, er, cols));
-                        addScalar(a, xb + r * cols, -lse, o, oo + (b0 + r) * cols, cols);
+                        subTwice(a, xb + r * cols, shift[r * cols], (float) Math.log(sum(exps, er, cols)), o, oo + (b0 + r) * cols, cols);
                     } else {
                         scale(o, er, 1f / sum(exps, er, cols), cols);
                     }
@@ -194,15 +192,20 @@ final class CpuNn {
         return VectorMath.sum(acc);
     }
 
-    /** o[oo + i] = a[ao + i] + c for i in [0, n). */
-    private static void addScalar(float[] a, int ao, float c, float[] o, int oo, int n) {
+    /**
+     * o[oo + i] = (a[ao + i] - c) - d for i in [0, n): log-softmax as (x - max) - log(sum). x - max
+     * is exact near the maximum, where the output is near 0; x - (max + log(sum)) would round the
+     * sum to ulp(max) first and lose every digit of a small output.
+     */
+    private static void subTwice(float[] a, int ao, float c, float d, float[] o, int oo, int n) {
         FloatVector vc = FloatVector.broadcast(S, c);
+        FloatVector vd = FloatVector.broadcast(S, d);
         int i = 0;
         for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector.fromArray(S, a, ao + i).add(vc).intoArray(o, oo + i);
+            FloatVector.fromArray(S, a, ao + i).sub(vc).sub(vd).intoArray(o, oo + i);
         }
         for (; i < n; i++) {
-            o[oo + i] = a[ao + i] + c;
+            o[oo + i] = (a[ao + i] - c) - d;
         }
     }
 

@@ -69,6 +69,31 @@ class NnKernelsParityTest {
         return tests;
     }
 
+    /**
+     * The two softmax paths past what the size grid reaches: short rows over several blocks of
+     * {@code CpuNn.SOFTMAX_BLOCK} floats and several parallel tasks, and long rows (≥ 256) one, two
+     * and many at a time. The outliers put the maximum far from 0, so a log-softmax computed as
+     * x - (max + log(sum)) instead of (x - max) - log(sum) fails here (it lost ulp(max) near 0).
+     */
+    @TestFactory
+    List<DynamicTest> softmaxBlocksAndLongRowsMatchReference() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int[] shape : new int[][] {{1200, 7}, {700, 50}, {5000, 17}, {1, 256}, {2, 257}, {33, 300}, {40, 1031}, {1, 4099}}) {
+            for (boolean log : new boolean[] {false, true}) {
+                for (Layout layout : List.of(Layout.CONTIGUOUS, Layout.NARROWED)) {
+                    String name = (log ? "logSoftmax " : "softmax ") + Shape.format(shape) + " " + layout;
+                    tests.add(dynamicTest(name, () -> {
+                        float[] x = data(shape[0] * 31L + shape[1], shape[0] * shape[1]);
+                        Tensor ref = TestData.make(Device.REFERENCE, x, shape, layout);
+                        Tensor cpu = TestData.make(Device.CPU, x, shape, layout);
+                        ParityAssert.assertClose(name, log ? ref.logSoftmax(-1) : ref.softmax(-1), log ? cpu.logSoftmax(-1) : cpu.softmax(-1), 1e-5, 1e-6);
+                    }));
+                }
+            }
+        }
+        return tests;
+    }
+
     @TestFactory
     List<DynamicTest> layerNormMatchesReference() {
         List<DynamicTest> tests = new ArrayList<>();
