@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.crossmae.config.Configs;
+import dev.jmae.crossmae.config.TrainConfig;
+import dev.jmae.crossmae.data.Datasets;
+import dev.jmae.crossmae.data.ImageDataset;
+import dev.jmae.crossmae.data.Split;
 import dev.jmae.crossmae.model.MaskedAutoencoder;
 import dev.jmae.nn.CheckpointException;
 import dev.jmae.tensor.Generator;
@@ -21,14 +25,42 @@ final class CheckpointModel {
     private CheckpointModel() {
     }
 
+    /** A checkpoint's resolved config and its model with the checkpoint's weights. */
     record Loaded(Configs.Config config, MaskedAutoencoder model) {
+
+        /** A split of the dataset the config names (data_path, dataset), found as pretraining finds it. */
+        ImageDataset split(Split split) throws IOException {
+            TrainConfig tc = config.train();
+            return Datasets.resolve(tc.dataPath(), tc.dataset(), split, Path.of(System.getProperty("jmae.home", ".")));
+        }
+
+        /** The per-channel normalization mean, [C]. */
+        double[] mean() {
+            return config.train().mean().stream().mapToDouble(Double::doubleValue).toArray();
+        }
+
+        /** The per-channel normalization standard deviation, [C]. */
+        double[] std() {
+            return config.train().std().stream().mapToDouble(Double::doubleValue).toArray();
+        }
     }
 
     /**
      * Loads the model of a checkpoint on the current default device.
      *
      * @param file checkpoint-*.safetensors written by jmae pretrain
-     * @param overrides config overrides (e.g. data_path)
+     * @param dataPath a dataset to use instead of the run's (--data), or null
+     * @return the config (with training keys) and the model with its weights
+     */
+    static Loaded load(Path file, String dataPath) throws IOException {
+        return load(file, dataPath == null ? Map.of() : Map.of("data_path", Configs.jsonString(dataPath)));
+    }
+
+    /**
+     * Loads the model of a checkpoint on the current default device.
+     *
+     * @param file checkpoint-*.safetensors written by jmae pretrain
+     * @param overrides config overrides (key to JSON value text)
      * @return the config (with training keys) and the model with its weights
      */
     static Loaded load(Path file, Map<String, String> overrides) throws IOException {

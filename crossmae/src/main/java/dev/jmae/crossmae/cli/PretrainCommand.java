@@ -136,7 +136,7 @@ final class PretrainCommand implements Callable<Integer> {
     private static Map<String, String> jsonValues(Map<String, String> m) {
         Map<String, String> out = new LinkedHashMap<>(m);
         if (out.containsKey("data_path")) {
-            out.put("data_path", "\"" + out.get("data_path").replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+            out.put("data_path", Configs.jsonString(out.get("data_path")));
         }
         return out;
     }

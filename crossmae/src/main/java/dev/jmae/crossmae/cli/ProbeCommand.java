@@ -2,7 +2,6 @@ package dev.jmae.crossmae.cli;
 
 import dev.jmae.crossmae.config.TrainConfig;
 import dev.jmae.crossmae.data.DataLoader;
-import dev.jmae.crossmae.data.Datasets;
 import dev.jmae.crossmae.data.ImageDataset;
 import dev.jmae.crossmae.data.Split;
 import dev.jmae.crossmae.data.Transforms;
@@ -13,9 +12,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -50,17 +47,12 @@ final class ProbeCommand implements Callable<Integer> {
         Device previous = Device.defaultDevice();
         Device.setDefault(d);
         try {
-            Map<String, String> ov = new LinkedHashMap<>();
-            if (data != null) {
-                ov.put("data_path", "\"" + data.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
-            }
-            CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, ov);
+            CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, data);
             TrainConfig tc = m.config().train();
-            Path home = Path.of(System.getProperty("jmae.home", "."));
-            ImageDataset train = Datasets.resolve(tc.dataPath(), tc.dataset(), Split.TRAIN, home);
-            ImageDataset test = Datasets.resolve(tc.dataPath(), tc.dataset(), Split.TEST, home);
-            double[] mean = tc.mean().stream().mapToDouble(Double::doubleValue).toArray();
-            double[] std = tc.std().stream().mapToDouble(Double::doubleValue).toArray();
+            ImageDataset train = m.split(Split.TRAIN);
+            ImageDataset test = m.split(Split.TEST);
+            double[] mean = m.mean();
+            double[] std = m.std();
             int size = m.config().model().imgSize();
             Probe.Features[] enc = new Probe.Features[2];
             Probe.Features[] pix = new Probe.Features[2];

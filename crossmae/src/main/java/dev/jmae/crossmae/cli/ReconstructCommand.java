@@ -3,7 +3,6 @@ package dev.jmae.crossmae.cli;
 import dev.jmae.crossmae.config.TrainConfig;
 import dev.jmae.crossmae.data.Batch;
 import dev.jmae.crossmae.data.DataLoader;
-import dev.jmae.crossmae.data.Datasets;
 import dev.jmae.crossmae.data.ImageDataset;
 import dev.jmae.crossmae.data.Split;
 import dev.jmae.crossmae.data.Transforms;
@@ -18,10 +17,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -63,15 +60,11 @@ final class ReconstructCommand implements Callable<Integer> {
         Device previous = Device.defaultDevice();
         Device.setDefault(d);
         try {
-            Map<String, String> ov = new LinkedHashMap<>();
-            if (data != null) {
-                ov.put("data_path", "\"" + data.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
-            }
-            CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, ov);
+            CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, data);
             TrainConfig tc = m.config().train();
-            ImageDataset test = Datasets.resolve(tc.dataPath(), tc.dataset(), Split.TEST, Path.of(System.getProperty("jmae.home", ".")));
-            double[] mean = tc.mean().stream().mapToDouble(Double::doubleValue).toArray();
-            double[] std = tc.std().stream().mapToDouble(Double::doubleValue).toArray();
+            ImageDataset test = m.split(Split.TEST);
+            double[] mean = m.mean();
+            double[] std = m.std();
             try (DataLoader loader = new DataLoader(test, Transforms.eval(m.config().model().imgSize()), mean, std, count, false,
                     false, 0, 0, 1)) {
                 Batch b = loader.epoch(0, 0).next();

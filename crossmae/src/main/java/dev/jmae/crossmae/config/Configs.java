@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -83,6 +84,17 @@ public final class Configs {
             throw new ConfigException(what, "is not valid JSON: " + e.getOriginalMessage() + " (line "
                     + e.getLocation().getLineNr() + ")");
         }
+    }
+
+    /**
+     * A string as a JSON string literal (quoted and escaped), for an override value that must stay
+     * a string even when it reads as a number or a boolean, such as a path.
+     *
+     * @param s any string
+     * @return its JSON literal, e.g. {@code "C:\\data"} for {@code C:\data}
+     */
+    public static String jsonString(String s) {
+        return TextNode.valueOf(s).toString();
     }
 
     /**
