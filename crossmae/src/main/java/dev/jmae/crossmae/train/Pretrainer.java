@@ -420,13 +420,18 @@ public final class Pretrainer {
         }
     }
 
+    /**
+     * The epoch's progress bar on stderr, as wide as the terminal; system property
+     * {@code jmae.progress.width} sets the width where there is no terminal to measure (bin/jmae
+     * sets 120 when stderr is a file or a pipe, where the library's fallback of 80 cuts the lr).
+     */
     private ProgressBar progressBar(int epoch, int batches, int start) {
         if (!progress) {
             return null;
         }
         ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1,
                         config.train().epochs())).setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1)
-                .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(System.err, Integer.getInteger("jmae.progress.width", -1))).build();
         bar.stepTo(start);
         return bar;
     }
