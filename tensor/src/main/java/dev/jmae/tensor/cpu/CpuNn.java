@@ -329,20 +329,41 @@ final class CpuNn {
         float[] partB = paramGrads ? new float[blocks * cols] : null;
         float[] wv = w != null ? w : ones(cols);
         int wvo = w != null ? wo : 0;
+        int xo = x.offset();
+        int go = dy.offset();
+        int dxo = dx.offset();
+        int mo = mean.offset();
+        int ro = rstd.offset();
         Parallel.forTasks(blocks, blk -> {
-            float[] sums = new float[2];
+            // with g = dy * weight and xhat = (x - mean) * rstd:
+            // dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
+            float[] pW = paramGrads ? partW : null;
+            float[] pB = paramGrads ? partB : null;
+            int pw = blk * cols;
             int r0 = blk * blockRows;
             int r1 = Math.min(rows, r0 + blockRows);
+            // sums[0, 2): this row's sums (g, g * xhat); sums[2, 4): the next row's
+            float[] sums = new float[4];
+            if (r0 < r1) {
+                lnBackwardSums(a, xo + r0 * cols, g, go + r0 * cols, wv, wvo, mu[mo + r0], rs[ro + r0], cols, sums, 0);
+            }
             for (int r = r0; r < r1; r++) {
-                int xr = x.offset() + r * cols;
-                int gr = dy.offset() + r * cols;
-                float m = mu[mean.offset() + r];
-                float inv = rs[rstd.offset() + r];
-                // with g = dy * weight and xhat = (x - mean) * rstd:
-                // dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
-                lnBackwardSums(a, xr, g, gr, wv, wvo, m, inv, cols, sums);
-                lnBackwardRow(a, xr, g, gr, wv, wvo, m, inv, sums[0] / cols, sums[1] / cols, d, dx.offset() + r * cols, cols,
-                        paramGrads ? partW : null, paramGrads ? partB : null, blk * cols);
+                int xr = xo + r * cols;
+                int gr = go + r * cols;
+                float m = mu[mo + r];
+                float inv = rs[ro + r];
+                float meanG = sums[0] / cols;
+                float meanGX = sums[1] / cols;
+                if (r + 1 < r1) {
+                    // this row's dx and the next row's sums in one loop: the next row streams in from
+                    // memory while this one, already in L1, is computed
+                    lnBackwardRowAndNextSums(a, xr, g, gr, wv, wvo, m, inv, meanG, meanGX, d, dxo + r * cols, cols, pW,
+                            pB, pw, mu[mo + r + 1], rs[ro + r + 1], sums);
+                    sums[0] = sums[2];
+                    sums[1] = sums[3];
+                } else {
+                    lnBackwardRow(a, xr, g, gr, wv, wvo, m, inv, meanG, meanGX, d, dxo + r * cols, cols, pW, pB, pw);
+                }
             }
         });
         if (dweight != null) {
@@ -359,31 +380,80 @@ final class CpuNn {
         return a;
     }
 
-    /** sums[0] = sum of g, sums[1] = sum of g * xhat over one row (g = dy * w, xhat = (x - m) * inv). */
+    /**
+     * sums[at] = sum of g, sums[at + 1] = sum of g * xhat over one row (g = dy * w, xhat = (x - m) * inv),
+     * the second as inv times the sum of g * (x - m): one multiplication per row instead of one per
+     * element.
+     */
     private static void lnBackwardSums(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m, float inv,
-                                       int cols, float[] sums) {
-        FloatVector vinv = FloatVector.broadcast(S, inv);
-        // xhat as (x - m) * inv, not fma(x, inv, -m * inv): a row equal to its mean must give 0
+                                       int cols, float[] sums, int at) {
+        // x - m, not fma(x, inv, -m * inv): a row equal to its mean must give 0
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector accG = FloatVector.zero(S);
         FloatVector accGX = FloatVector.zero(S);
         int i = 0;
         for (int upper = S.loopBound(cols); i < upper; i += L) {
-            FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
+            FloatVector xc = FloatVector.fromArray(S, a, xr + i).sub(vm);
             FloatVector gc = FloatVector.fromArray(S, dy, gr + i).mul(FloatVector.fromArray(S, w, wo + i));
             accG = accG.add(gc);
-            accGX = gc.fma(xhat, accGX);
+            accGX = gc.fma(xc, accGX);
         }
-        float sumG = VectorMath.sum(accG);
-        float sumGX = VectorMath.sum(accGX);
-        for (; i < cols; i++) {
-            float xhat = (a[xr + i] - m) * inv;
+        lnBackwardSumsTail(a, xr, dy, gr, w, wo, m, inv, VectorMath.sum(accG), VectorMath.sum(accGX), i, cols, sums, at);
+    }
+
+    /**
+     * Finishes {@link #lnBackwardSums} from the sums of the vector part: adds columns [from, cols)
+     * and stores the two sums at sums[at] and sums[at + 1].
+     */
+    private static void lnBackwardSumsTail(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m, float inv,
+                                           float sumG, float sumGX, int from, int cols, float[] sums, int at) {
+        for (int i = from; i < cols; i++) {
             float gc = dy[gr + i] * w[wo + i];
             sumG += gc;
-            sumGX = Math.fma(gc, xhat, sumGX);
+            sumGX = Math.fma(gc, a[xr + i] - m, sumGX);
         }
-        sums[0] = sumG;
-        sums[1] = sumGX;
+        sums[at] = sumG;
+        sums[at + 1] = sumGX * inv;
+    }
+
+    /**
+     * {@link #lnBackwardRow} for the row at xr, gr, dr and {@link #lnBackwardSums} for the next row
+     * (at xr + cols and gr + cols, its mean m1 and rstd inv1) into sums[2, 4), fused into one loop
+     * over the columns: the next row streams in from memory while this one, already in L1, is
+     * computed. Each value gets exactly the operations, in the same order, of the two calls it
+     * replaces. (Fusing two rows of each kind, to share the partials' loads and stores, measured
+     * slower.)
+     */
+    private static void lnBackwardRowAndNextSums(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m,
+                                                 float inv, float meanG, float meanGX, float[] d, int dr, int cols,
+                                                 float[] partW, float[] partB, int pw, float m1, float inv1,
+                                                 float[] sums) {
+        FloatVector vinv = FloatVector.broadcast(S, inv);
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector vmg = FloatVector.broadcast(S, meanG);
+        FloatVector vmgx = FloatVector.broadcast(S, -meanGX);
+        FloatVector vm1 = FloatVector.broadcast(S, m1);
+        FloatVector accG = FloatVector.zero(S);
+        FloatVector accGX = FloatVector.zero(S);
+        int xn = xr + cols;
+        int gn = gr + cols;
+        int upper = S.loopBound(cols);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector wi = FloatVector.fromArray(S, w, wo + i);
+            FloatVector gc1 = FloatVector.fromArray(S, dy, gn + i).mul(wi);
+            accG = accG.add(gc1);
+            accGX = gc1.fma(FloatVector.fromArray(S, a, xn + i).sub(vm1), accGX);
+            FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
+            FloatVector dyv = FloatVector.fromArray(S, dy, gr + i);
+            xhat.fma(vmgx, dyv.mul(wi).sub(vmg)).mul(vinv).intoArray(d, dr + i);
+            if (partW != null) {
+                dyv.fma(xhat, FloatVector.fromArray(S, partW, pw + i)).intoArray(partW, pw + i);
+                dyv.add(FloatVector.fromArray(S, partB, pw + i)).intoArray(partB, pw + i);
+            }
+        }
+        lnBackwardTail(a, xr, dy, gr, w, wo, m, inv, meanG, meanGX, d, dr, i, cols, partW, partB, pw);
+        lnBackwardSumsTail(a, xn, dy, gn, w, wo, m1, inv1, VectorMath.sum(accG), VectorMath.sum(accGX), i, cols, sums, 2);
     }
 
     /**
@@ -416,7 +486,14 @@ final class CpuNn {
                 xhat.fma(vmgx, gc.sub(vmg)).mul(vinv).intoArray(d, dr + i);
             }
         }
-        for (; i < cols; i++) {
+        lnBackwardTail(a, xr, dy, gr, w, wo, m, inv, meanG, meanGX, d, dr, i, cols, partW, partB, pw);
+    }
+
+    /** The scalar part of {@link #lnBackwardRow}: columns [from, cols) of one row. */
+    private static void lnBackwardTail(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m, float inv,
+                                       float meanG, float meanGX, float[] d, int dr, int from, int cols, float[] partW,
+                                       float[] partB, int pw) {
+        for (int i = from; i < cols; i++) {
             float xhat = (a[xr + i] - m) * inv;
             float gc = dy[gr + i] * w[wo + i];
             d[dr + i] = Math.fma(xhat, -meanGX, gc - meanG) * inv;
