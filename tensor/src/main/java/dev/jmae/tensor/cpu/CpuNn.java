@@ -45,7 +45,22 @@ final class CpuNn {
     private static float sum(float[] a, int off, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
+        int upper = S.loopBound(n);
+        if (upper >= 4 * L) {
+            // four independent chains for long rows (vectors i mod 4), summed pairwise at the end:
+            // one chain would make every addition wait for the one before it
+            FloatVector acc1 = acc;
+            FloatVector acc2 = acc;
+            FloatVector acc3 = acc;
+            for (; i + 4 * L <= upper; i += 4 * L) {
+                acc = acc.add(FloatVector.fromArray(S, a, off + i));
+                acc1 = acc1.add(FloatVector.fromArray(S, a, off + i + L));
+                acc2 = acc2.add(FloatVector.fromArray(S, a, off + i + 2 * L));
+                acc3 = acc3.add(FloatVector.fromArray(S, a, off + i + 3 * L));
+            }
+            acc = acc.add(acc1).add(acc2.add(acc3));
+        }
+        for (; i < upper; i += L) {
             acc = acc.add(FloatVector.fromArray(S, a, off + i));
         }
         float s = VectorMath.sum(acc);
@@ -53,6 +68,40 @@ final class CpuNn {
             s += a[off + i];
         }
         return s;
+    }
+
+    /** The sum of (a[off + i] - m)^2 over i in [0, n), in four chains like {@link #sum}. */
+    private static float sumSquaredDeviations(float[] a, int off, float m, int n) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        int upper = S.loopBound(n);
+        if (upper >= 4 * L) {
+            FloatVector acc1 = acc;
+            FloatVector acc2 = acc;
+            FloatVector acc3 = acc;
+            for (; i + 4 * L <= upper; i += 4 * L) {
+                FloatVector d0 = FloatVector.fromArray(S, a, off + i).sub(vm);
+                FloatVector d1 = FloatVector.fromArray(S, a, off + i + L).sub(vm);
+                FloatVector d2 = FloatVector.fromArray(S, a, off + i + 2 * L).sub(vm);
+                FloatVector d3 = FloatVector.fromArray(S, a, off + i + 3 * L).sub(vm);
+                acc = d0.fma(d0, acc);
+                acc1 = d1.fma(d1, acc1);
+                acc2 = d2.fma(d2, acc2);
+                acc3 = d3.fma(d3, acc3);
+            }
+            acc = acc.add(acc1).add(acc2.add(acc3));
+        }
+        for (; i < upper; i += L) {
+            FloatVector dv = FloatVector.fromArray(S, a, off + i).sub(vm);
+            acc = dv.fma(dv, acc);
+        }
+        float sq = VectorMath.sum(acc);
+        for (; i < n; i++) {
+            float dv = a[off + i] - m;
+            sq += dv * dv;
+        }
+        return sq;
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -74,7 +123,21 @@ final class CpuNn {
         int upper = S.loopBound(n);
         if (upper > 0) {
             FloatVector acc = FloatVector.fromArray(S, a, off);
-            for (i = L; i < upper; i += L) {
+            i = L;
+            if (upper >= 4 * L) {
+                // four independent chains for long rows: a max waits for the one before it
+                FloatVector acc1 = FloatVector.fromArray(S, a, off + L);
+                FloatVector acc2 = FloatVector.fromArray(S, a, off + 2 * L);
+                FloatVector acc3 = FloatVector.fromArray(S, a, off + 3 * L);
+                for (i = 4 * L; i + 4 * L <= upper; i += 4 * L) {
+                    acc = acc.max(FloatVector.fromArray(S, a, off + i));
+                    acc1 = acc1.max(FloatVector.fromArray(S, a, off + i + L));
+                    acc2 = acc2.max(FloatVector.fromArray(S, a, off + i + 2 * L));
+                    acc3 = acc3.max(FloatVector.fromArray(S, a, off + i + 3 * L));
+                }
+                acc = acc.max(acc1).max(acc2.max(acc3));
+            }
+            for (; i < upper; i += L) {
                 acc = acc.max(FloatVector.fromArray(S, a, off + i));
             }
             m = acc.reduceLanes(VectorOperators.MAX);
@@ -270,19 +333,10 @@ final class CpuNn {
                 int xr = xo + r * cols;
                 int or = oo + r * cols;
                 float m = sum(a, xr, cols) / cols;
-                FloatVector vm = FloatVector.broadcast(S, m);
-                FloatVector acc = FloatVector.zero(S);
-                int i = 0;
+                float sq = sumSquaredDeviations(a, xr, m, cols);
+                int i;
                 int upper = S.loopBound(cols);
-                for (; i < upper; i += L) {
-                    FloatVector dv = FloatVector.fromArray(S, a, xr + i).sub(vm);
-                    acc = dv.fma(dv, acc);
-                }
-                float sq = VectorMath.sum(acc);
-                for (; i < cols; i++) {
-                    float dv = a[xr + i] - m;
-                    sq += dv * dv;
-                }
+                FloatVector vm = FloatVector.broadcast(S, m);
                 float inv = (float) (1.0 / Math.sqrt(sq / cols + eps));
                 mu[mean.offset() + r] = m;
                 rs[rstd.offset() + r] = inv;
