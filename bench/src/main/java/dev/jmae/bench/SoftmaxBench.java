@@ -4,6 +4,7 @@ import dev.jmae.tensor.Backend;
 import dev.jmae.tensor.Backends;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Tensor;
+import dev.jmae.tensor.UnaryOp;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -79,6 +80,17 @@ public class SoftmaxBench {
     @Benchmark
     public Tensor cpu() {
         cpu.softmaxForward(outc, xc);
+        return outc;
+    }
+
+    /**
+     * e^x of every element alone (the cpu backend's elementwise exp, the same {@code VectorMath.exp}
+     * softmax uses), same traffic: the floor under softmax's time, which exponentiates every element
+     * and also finds each row's max, sums and scales.
+     */
+    @Benchmark
+    public Tensor cpuExp() {
+        cpu.unary(UnaryOp.EXP, outc, xc);
         return outc;
     }
 

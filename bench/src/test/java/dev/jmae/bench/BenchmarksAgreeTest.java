@@ -67,6 +67,11 @@ class BenchmarksAgreeTest {
                 assertClose(b.opencl().toArray(), want, 1e-6, "softmax opencl " + shape);
             }
             assertClose(b.copy(), b.src, 0, "copy " + shape);
+            float[] exps = new float[b.src.length];
+            for (int i = 0; i < exps.length; i++) {
+                exps[i] = (float) Math.exp(b.src[i]);
+            }
+            assertClose(b.cpuExp().toArray(), exps, 1e-6, "exp cpu " + shape);
         }
     }
 
