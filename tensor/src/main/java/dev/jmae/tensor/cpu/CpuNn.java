@@ -70,8 +70,11 @@ final class CpuNn {
         return s;
     }
 
-    /** The sum of (a[off + i] - m)^2 over i in [0, n), in four chains like {@link #sum}. */
-    private static float sumSquaredDeviations(float[] a, int off, float m, int n) {
+    /**
+     * The sum of (a[off + i] - m)^2 over i in [0, n), in four chains like {@link #sum}: the
+     * numerator of a two-pass variance (layer norm here, {@code var} in {@link CpuReductions}).
+     */
+    static float sumSquaredDeviations(float[] a, int off, float m, int n) {
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector acc = FloatVector.zero(S);
         int i = 0;

@@ -166,19 +166,7 @@ final class CpuReductions {
             for (int i = s; i < e; i++) {
                 int off = xo + i * rows;
                 float mean = reduceRow(ReduceOp.SUM, a, off, rows) / rows;
-                FloatVector vm = FloatVector.broadcast(S, mean);
-                FloatVector acc = FloatVector.zero(S);
-                int j = 0;
-                for (int upper = S.loopBound(rows); j < upper; j += L) {
-                    FloatVector d = FloatVector.fromArray(S, a, off + j).sub(vm);
-                    acc = d.fma(d, acc);
-                }
-                float sq = VectorMath.sum(acc);
-                for (; j < rows; j++) {
-                    float d = a[off + j] - mean;
-                    sq += d * d;
-                }
-                o[oo + i] = sq / divisor;
+                o[oo + i] = CpuNn.sumSquaredDeviations(a, off, mean, rows) / divisor;
             }
         });
     }
