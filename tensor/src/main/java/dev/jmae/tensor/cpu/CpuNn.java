@@ -2,7 +2,6 @@ package dev.jmae.tensor.cpu;
 
 import dev.jmae.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static dev.jmae.tensor.cpu.CpuBackend.data;
@@ -42,71 +41,6 @@ final class CpuNn {
         return Math.max(1, CpuBackend.PARALLEL_MIN_ELEMENTS / Math.max(1, cols));
     }
 
-    private static float sum(float[] a, int off, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        int upper = S.loopBound(n);
-        if (upper >= 4 * L) {
-            // four independent chains for long rows (vectors i mod 4), summed pairwise at the end:
-            // one chain would make every addition wait for the one before it
-            FloatVector acc1 = acc;
-            FloatVector acc2 = acc;
-            FloatVector acc3 = acc;
-            for (; i + 4 * L <= upper; i += 4 * L) {
-                acc = acc.add(FloatVector.fromArray(S, a, off + i));
-                acc1 = acc1.add(FloatVector.fromArray(S, a, off + i + L));
-                acc2 = acc2.add(FloatVector.fromArray(S, a, off + i + 2 * L));
-                acc3 = acc3.add(FloatVector.fromArray(S, a, off + i + 3 * L));
-            }
-            acc = acc.add(acc1).add(acc2.add(acc3));
-        }
-        for (; i < upper; i += L) {
-            acc = acc.add(FloatVector.fromArray(S, a, off + i));
-        }
-        float s = VectorMath.sum(acc);
-        for (; i < n; i++) {
-            s += a[off + i];
-        }
-        return s;
-    }
-
-    /**
-     * The sum of (a[off + i] - m)^2 over i in [0, n), in four chains like {@link #sum}: the
-     * numerator of a two-pass variance (layer norm here, {@code var} in {@link CpuReductions}).
-     */
-    static float sumSquaredDeviations(float[] a, int off, float m, int n) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        int upper = S.loopBound(n);
-        if (upper >= 4 * L) {
-            FloatVector acc1 = acc;
-            FloatVector acc2 = acc;
-            FloatVector acc3 = acc;
-            for (; i + 4 * L <= upper; i += 4 * L) {
-                FloatVector d0 = FloatVector.fromArray(S, a, off + i).sub(vm);
-                FloatVector d1 = FloatVector.fromArray(S, a, off + i + L).sub(vm);
-                FloatVector d2 = FloatVector.fromArray(S, a, off + i + 2 * L).sub(vm);
-                FloatVector d3 = FloatVector.fromArray(S, a, off + i + 3 * L).sub(vm);
-                acc = d0.fma(d0, acc);
-                acc1 = d1.fma(d1, acc1);
-                acc2 = d2.fma(d2, acc2);
-                acc3 = d3.fma(d3, acc3);
-            }
-            acc = acc.add(acc1).add(acc2.add(acc3));
-        }
-        for (; i < upper; i += L) {
-            FloatVector dv = FloatVector.fromArray(S, a, off + i).sub(vm);
-            acc = dv.fma(dv, acc);
-        }
-        float sq = VectorMath.sum(acc);
-        for (; i < n; i++) {
-            float dv = a[off + i] - m;
-            sq += dv * dv;
-        }
-        return sq;
-    }
-
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
@@ -118,37 +52,6 @@ final class CpuNn {
             s += a[ao + i] * b[bo + i];
         }
         return s;
-    }
-
-    private static float max(float[] a, int off, int n) {
-        float m = Float.NEGATIVE_INFINITY;
-        int i = 0;
-        int upper = S.loopBound(n);
-        if (upper > 0) {
-            FloatVector acc = FloatVector.fromArray(S, a, off);
-            i = L;
-            if (upper >= 4 * L) {
-                // four independent chains for long rows: a max waits for the one before it
-                FloatVector acc1 = FloatVector.fromArray(S, a, off + L);
-                FloatVector acc2 = FloatVector.fromArray(S, a, off + 2 * L);
-                FloatVector acc3 = FloatVector.fromArray(S, a, off + 3 * L);
-                for (i = 4 * L; i + 4 * L <= upper; i += 4 * L) {
-                    acc = acc.max(FloatVector.fromArray(S, a, off + i));
-                    acc1 = acc1.max(FloatVector.fromArray(S, a, off + i + L));
-                    acc2 = acc2.max(FloatVector.fromArray(S, a, off + i + 2 * L));
-                    acc3 = acc3.max(FloatVector.fromArray(S, a, off + i + 3 * L));
-                }
-                acc = acc.max(acc1).max(acc2.max(acc3));
-            }
-            for (; i < upper; i += L) {
-                acc = acc.max(FloatVector.fromArray(S, a, off + i));
-            }
-            m = acc.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < n; i++) {
-            m = Math.max(m, a[off + i]);
-        }
-        return m;
     }
 
     // ---- softmax ----
@@ -166,7 +69,7 @@ final class CpuNn {
                 for (int r = s; r < e; r++) {
                     int xr = xo + r * cols;
                     int or = oo + r * cols;
-                    float m = max(a, xr, cols);
+                    float m = RowReductions.max(a, xr, cols);
                     if (log) {
                         subTwice(a, xr, m, (float) Math.log(expSum(a, xr, m, scratch, 0, cols, scratch)), o, or, cols);
                     } else {
@@ -190,15 +93,15 @@ final class CpuNn {
                 int xb = xo + b0 * cols;
                 int eb = log ? 0 : oo + b0 * cols;
                 for (int r = 0; r < b1 - b0; r++) {
-                    fillRow(shift, r * cols, max(a, xb + r * cols, cols), cols);
+                    fillRow(shift, r * cols, RowReductions.max(a, xb + r * cols, cols), cols);
                 }
                 expShifted(a, xb, shift, exps, eb, (b1 - b0) * cols);
                 for (int r = 0; r < b1 - b0; r++) {
                     int er = eb + r * cols;
                     if (log) {
-                        subTwice(a, xb + r * cols, shift[r * cols], (float) Math.log(sum(exps, er, cols)), o, oo + (b0 + r) * cols, cols);
+                        subTwice(a, xb + r * cols, shift[r * cols], (float) Math.log(RowReductions.sum(exps, er, cols)), o, oo + (b0 + r) * cols, cols);
                     } else {
-                        scale(o, er, 1f / sum(exps, er, cols), cols);
+                        scale(o, er, 1f / RowReductions.sum(exps, er, cols), cols);
                     }
                 }
             }
@@ -301,7 +204,7 @@ final class CpuNn {
                 int yr = yo + r * cols;
                 int gr = go + r * cols;
                 int dr = dxo + r * cols;
-                float c = log ? sum(g, gr, cols) : dot(g, gr, yy, yr, cols);
+                float c = log ? RowReductions.sum(g, gr, cols) : dot(g, gr, yy, yr, cols);
                 FloatVector vc = FloatVector.broadcast(S, c);
                 int i = 0;
                 for (int upper = S.loopBound(cols); i < upper; i += L) {
@@ -335,8 +238,8 @@ final class CpuNn {
             for (int r = s; r < e; r++) {
                 int xr = xo + r * cols;
                 int or = oo + r * cols;
-                float m = sum(a, xr, cols) / cols;
-                float sq = sumSquaredDeviations(a, xr, m, cols);
+                float m = RowReductions.sum(a, xr, cols) / cols;
+                float sq = RowReductions.sumSquaredDeviations(a, xr, m, cols);
                 int i;
                 int upper = S.loopBound(cols);
                 FloatVector vm = FloatVector.broadcast(S, m);

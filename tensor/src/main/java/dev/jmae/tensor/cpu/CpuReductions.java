@@ -6,7 +6,6 @@ import dev.jmae.tensor.StridedLoop;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.reference.ReferenceBackend;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -97,33 +96,11 @@ final class CpuReductions {
     }
 
     private static float reduceRow(ReduceOp op, float[] a, int off, int n) {
-        int i = 0;
-        int upper = S.loopBound(n);
-        if (op == ReduceOp.MAX || op == ReduceOp.MIN) {
-            boolean max = op == ReduceOp.MAX;
-            float acc = a[off];
-            if (upper > 0) {
-                FloatVector v = FloatVector.fromArray(S, a, off);
-                for (i = L; i < upper; i += L) {
-                    FloatVector w = FloatVector.fromArray(S, a, off + i);
-                    v = max ? v.max(w) : v.min(w);
-                }
-                acc = v.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
-            }
-            for (; i < n; i++) {
-                acc = max ? Math.max(acc, a[off + i]) : Math.min(acc, a[off + i]);
-            }
-            return acc;
-        }
-        FloatVector v = FloatVector.zero(S);
-        for (; i < upper; i += L) {
-            v = v.add(FloatVector.fromArray(S, a, off + i));
-        }
-        float acc = VectorMath.sum(v);
-        for (; i < n; i++) {
-            acc += a[off + i];
-        }
-        return acc;
+        return switch (op) {
+            case MAX -> RowReductions.max(a, off, n);
+            case MIN -> RowReductions.min(a, off, n);
+            case SUM, MEAN -> RowReductions.sum(a, off, n);
+        };
     }
 
     private static void reduceColumns(ReduceOp op, float[] a, int base, int rows, int inner, int c0, int c1,
@@ -166,7 +143,7 @@ final class CpuReductions {
             for (int i = s; i < e; i++) {
                 int off = xo + i * rows;
                 float mean = reduceRow(ReduceOp.SUM, a, off, rows) / rows;
-                o[oo + i] = CpuNn.sumSquaredDeviations(a, off, mean, rows) / divisor;
+                o[oo + i] = RowReductions.sumSquaredDeviations(a, off, mean, rows) / divisor;
             }
         });
     }
