@@ -240,14 +240,13 @@ final class CpuNn {
                 int or = oo + r * cols;
                 float m = RowReductions.sum(a, xr, cols) / cols;
                 float sq = RowReductions.sumSquaredDeviations(a, xr, m, cols);
-                int i;
-                int upper = S.loopBound(cols);
-                FloatVector vm = FloatVector.broadcast(S, m);
                 float inv = (float) (1.0 / Math.sqrt(sq / cols + eps));
                 mu[mean.offset() + r] = m;
                 rs[rstd.offset() + r] = inv;
+                FloatVector vm = FloatVector.broadcast(S, m);
                 FloatVector vinv = FloatVector.broadcast(S, inv);
-                for (i = 0; i < upper; i += L) {
+                int i = 0;
+                for (int upper = S.loopBound(cols); i < upper; i += L) {
                     FloatVector y = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
                     if (w != null) {
                         y = y.mul(FloatVector.fromArray(S, w, wo + i));
@@ -305,7 +304,7 @@ final class CpuNn {
             // sums[0, 2): this row's sums (g, g * xhat); sums[2, 4): the next row's
             float[] sums = new float[4];
             if (r0 < r1) {
-                lnBackwardSums(a, xo + r0 * cols, g, go + r0 * cols, wv, wvo, mu[mo + r0], rs[ro + r0], cols, sums, 0);
+                lnBackwardSums(a, xo + r0 * cols, g, go + r0 * cols, wv, wvo, mu[mo + r0], rs[ro + r0], cols, sums);
             }
             for (int r = r0; r < r1; r++) {
                 int xr = xo + r * cols;
@@ -341,12 +340,12 @@ final class CpuNn {
     }
 
     /**
-     * sums[at] = sum of g, sums[at + 1] = sum of g * xhat over one row (g = dy * w, xhat = (x - m) * inv),
+     * sums[0] = sum of g, sums[1] = sum of g * xhat over one row (g = dy * w, xhat = (x - m) * inv),
      * the second as inv times the sum of g * (x - m): one multiplication per row instead of one per
      * element.
      */
     private static void lnBackwardSums(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m, float inv,
-                                       int cols, float[] sums, int at) {
+                                       int cols, float[] sums) {
         // x - m, not fma(x, inv, -m * inv): a row equal to its mean must give 0
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector accG = FloatVector.zero(S);
@@ -358,7 +357,7 @@ final class CpuNn {
             accG = accG.add(gc);
             accGX = gc.fma(xc, accGX);
         }
-        lnBackwardSumsTail(a, xr, dy, gr, w, wo, m, inv, VectorMath.sum(accG), VectorMath.sum(accGX), i, cols, sums, at);
+        lnBackwardSumsTail(a, xr, dy, gr, w, wo, m, inv, VectorMath.sum(accG), VectorMath.sum(accGX), i, cols, sums, 0);
     }
 
     /**
