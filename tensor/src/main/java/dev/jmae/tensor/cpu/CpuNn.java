@@ -2,6 +2,8 @@ package dev.jmae.tensor.cpu;
 
 import dev.jmae.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static dev.jmae.tensor.cpu.CpuBackend.data;
@@ -82,26 +84,29 @@ final class CpuNn {
         int blockRows = Math.max(1, SOFTMAX_BLOCK / cols);
         Parallel.forRange(rows, rowsPerTask(cols), (s, e) -> {
             // Short rows (attention scores: N = 50) are processed in blocks of about SOFTMAX_BLOCK
-            // floats, one phase at a time: the row maxima, then e^(x - max) over the whole block
-            // as one flat vector loop (the rows of a block are contiguous, so no row pays a scalar
-            // tail), then each row's sum and scaling. The short dependency chains of a block's
-            // rows (max, then exp, then sum) overlap instead of running back to back.
-            float[] shift = new float[Math.min(e - s, blockRows) * cols + L];
-            float[] exps = log ? new float[shift.length] : o;
+            // floats, one phase at a time: each row's x - max, then e^(x - max) over the whole
+            // block as one flat vector loop (the rows of a block are contiguous, so no row pays a
+            // scalar tail: 3.125 exponentials per 50-float row instead of 4), then each row's sum
+            // and scaling. The short dependency chains of a block's rows (max, then exp, then sum)
+            // overlap instead of running back to back. Rows of at least L floats read their last
+            // L floats as one vector overlapping the one before (max and stores of values computed
+            // from another array do not mind; the sum masks the lanes already counted), so no row
+            // has a scalar tail either; shorter rows use one masked vector.
+            float[] shifted = new float[Math.min(e - s, blockRows) * cols + L];
+            float[] exps = log ? new float[shifted.length] : shifted;
             for (int b0 = s; b0 < e; b0 += blockRows) {
-                int b1 = Math.min(e, b0 + blockRows);
+                int n = Math.min(e, b0 + blockRows) - b0;
                 int xb = xo + b0 * cols;
-                int eb = log ? 0 : oo + b0 * cols;
-                for (int r = 0; r < b1 - b0; r++) {
-                    fillRow(shift, r * cols, RowReductions.max(a, xb + r * cols, cols), cols);
+                int ob = oo + b0 * cols;
+                for (int r = 0; r < n; r++) {
+                    subtractRowMax(a, xb + r * cols, shifted, r * cols, cols);
                 }
-                expShifted(a, xb, shift, exps, eb, (b1 - b0) * cols);
-                for (int r = 0; r < b1 - b0; r++) {
-                    int er = eb + r * cols;
+                expWholeVectors(shifted, exps, n * cols);
+                for (int r = 0; r < n; r++) {
                     if (log) {
-                        subTwice(a, xb + r * cols, shift[r * cols], (float) Math.log(RowReductions.sum(exps, er, cols)), o, oo + (b0 + r) * cols, cols);
+                        subtractLogRowSum(shifted, exps, r * cols, o, ob + r * cols, cols);
                     } else {
-                        scale(o, er, 1f / RowReductions.sum(exps, er, cols), cols);
+                        divideByRowSum(exps, r * cols, o, ob + r * cols, cols);
                     }
                 }
             }
@@ -109,30 +114,94 @@ final class CpuNn {
     }
 
     /**
-     * Sets a[off .. off + n) to c with whole-vector stores, writing up to L - 1 floats past the end
-     * (a must have room; the next row's fill overwrites them).
+     * d[dr + i] = a[xr + i] - max(a[xr .. xr + n)) for i in [0, n), a short row (n &lt; 256).
+     * Writes up to L - n floats of d past the row when n &lt; L (d must have room; the next row
+     * overwrites them).
      */
-    private static void fillRow(float[] a, int off, float c, int n) {
-        FloatVector vc = FloatVector.broadcast(S, c);
+    private static void subtractRowMax(float[] a, int xr, float[] d, int dr, int n) {
+        if (n < L) {
+            VectorMask<Float> in = S.indexInRange(0, n);
+            FloatVector v = FloatVector.fromArray(S, a, xr, in);
+            v.sub(v.reduceLanes(VectorOperators.MAX, in)).intoArray(d, dr);
+            return;
+        }
+        int last = n - L;
+        FloatVector max = FloatVector.fromArray(S, a, xr + last);
+        for (int i = 0; i < last; i += L) {
+            // compare and blend, not max(): Java's NaN and -0.0 rules cost three more instructions
+            // and are not needed here (a NaN dropped from the vector max still turns every
+            // x - max, and so the row, into NaN; x - (-0.0) = x - (+0.0))
+            FloatVector v = FloatVector.fromArray(S, a, xr + i);
+            max = max.blend(v, max.lt(v));
+        }
+        FloatVector m = FloatVector.broadcast(S, max.reduceLanes(VectorOperators.MAX));
+        for (int i = 0; i < last; i += L) {
+            FloatVector.fromArray(S, a, xr + i).sub(m).intoArray(d, dr + i);
+        }
+        FloatVector.fromArray(S, a, xr + last).sub(m).intoArray(d, dr + last);
+    }
+
+    /**
+     * e[i] = exp(d[i]) for i in [0, n rounded up to a whole number of vectors): both arrays must
+     * have room for the padding. A method of its own, taking arrays: inlined into the block loop
+     * with the row helpers, the Vector API's node count cut off the inlining of the later helpers,
+     * which then boxed their vectors.
+     */
+    private static void expWholeVectors(float[] d, float[] e, int n) {
         for (int i = 0; i < n; i += L) {
-            vc.intoArray(a, off + i);
+            VectorMath.exp(FloatVector.fromArray(S, d, i)).intoArray(e, i);
         }
     }
 
     /**
-     * e[eo + i] = exp(a[ao + i] - shift[i]) for i in [0, n). This and the other helpers take only
-     * arrays and scalars, so C2 may compile them on their own: inlined together into one row loop,
-     * the Vector API's node count cut off the inlining of the later helpers, which then boxed their
-     * vectors.
+     * The sum of e[er .. er + n) in a fixed order: the row's last vector (its lanes not covered by
+     * the whole vectors before it, or all n lanes of a row shorter than L) first, then the whole
+     * vectors, then {@link VectorMath#sum}.
      */
-    private static void expShifted(float[] a, int ao, float[] shift, float[] e, int eo, int n) {
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            VectorMath.exp(FloatVector.fromArray(S, a, ao + i).sub(FloatVector.fromArray(S, shift, i))).intoArray(e, eo + i);
+    private static float shortRowSum(float[] e, int er, int n) {
+        if (n < L) {
+            return VectorMath.sum(FloatVector.zero(S).blend(FloatVector.fromArray(S, e, er), S.indexInRange(0, n)));
         }
-        for (; i < n; i++) {
-            e[eo + i] = VectorMath.exp(a[ao + i] - shift[i]);
+        int last = n - L;
+        int rem = n % L;
+        FloatVector acc = FloatVector.zero(S).blend(FloatVector.fromArray(S, e, er + last), S.indexInRange(rem == 0 ? 0 : rem - L, L));
+        for (int i = 0; i < last; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, e, er + i));
         }
+        return VectorMath.sum(acc);
+    }
+
+    /** o[or + i] = e[er + i] / sum(e[er .. er + n)) for i in [0, n), a short row (softmax). */
+    private static void divideByRowSum(float[] e, int er, float[] o, int or, int n) {
+        FloatVector inv = FloatVector.broadcast(S, 1f / shortRowSum(e, er, n));
+        if (n < L) {
+            FloatVector.fromArray(S, e, er).mul(inv).intoArray(o, or, S.indexInRange(0, n));
+            return;
+        }
+        int last = n - L;
+        for (int i = 0; i < last; i += L) {
+            FloatVector.fromArray(S, e, er + i).mul(inv).intoArray(o, or + i);
+        }
+        FloatVector.fromArray(S, e, er + last).mul(inv).intoArray(o, or + last);
+    }
+
+    /**
+     * o[or + i] = d[r + i] - log(sum(e[r .. r + n))) for i in [0, n), a short row (log-softmax:
+     * d = x - max, e = exp(d)). x - max is exact near the maximum, where the output is near 0;
+     * x - (max + log(sum)) would round the sum to ulp(max) first and lose every digit of a small
+     * output.
+     */
+    private static void subtractLogRowSum(float[] d, float[] e, int r, float[] o, int or, int n) {
+        FloatVector logSum = FloatVector.broadcast(S, (float) Math.log(shortRowSum(e, r, n)));
+        if (n < L) {
+            FloatVector.fromArray(S, d, r).sub(logSum).intoArray(o, or, S.indexInRange(0, n));
+            return;
+        }
+        int last = n - L;
+        for (int i = 0; i < last; i += L) {
+            FloatVector.fromArray(S, d, r + i).sub(logSum).intoArray(o, or + i);
+        }
+        FloatVector.fromArray(S, d, r + last).sub(logSum).intoArray(o, or + last);
     }
 
     /**

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.TestFactory;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
@@ -71,14 +73,15 @@ class NnKernelsParityTest {
 
     /**
      * The two softmax paths past what the size grid reaches: short rows over several blocks of
-     * {@code CpuNn.SOFTMAX_BLOCK} floats and several parallel tasks, and long rows (≥ 256) one, two
-     * and many at a time. The outliers put the maximum far from 0, so a log-softmax computed as
+     * {@code CpuNn.SOFTMAX_BLOCK} floats and several parallel tasks (shorter than a vector, whole
+     * vectors, and whole vectors plus a part read as an overlapping vector), and long rows (≥ 256)
+     * one, two and many at a time. The outliers put the maximum far from 0, so a log-softmax computed as
      * x - (max + log(sum)) instead of (x - max) - log(sum) fails here (it lost ulp(max) near 0).
      */
     @TestFactory
     List<DynamicTest> softmaxBlocksAndLongRowsMatchReference() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (int[] shape : new int[][] {{1200, 7}, {700, 50}, {5000, 17}, {1, 256}, {2, 257}, {33, 300}, {40, 1031}, {1, 4099}}) {
+        for (int[] shape : new int[][] {{1200, 7}, {700, 50}, {5000, 17}, {300, 16}, {90, 48}, {70, 31}, {12, 255}, {1, 256}, {2, 257}, {33, 300}, {40, 1031}, {1, 4099}}) {
             for (boolean log : new boolean[] {false, true}) {
                 for (Layout layout : List.of(Layout.CONTIGUOUS, Layout.NARROWED)) {
                     String name = (log ? "logSoftmax " : "softmax ") + Shape.format(shape) + " " + layout;
@@ -89,6 +92,43 @@ class NnKernelsParityTest {
                         ParityAssert.assertClose(name, log ? ref.logSoftmax(-1) : ref.softmax(-1), log ? cpu.logSoftmax(-1) : cpu.softmax(-1), 1e-5, 1e-6);
                     }));
                 }
+            }
+        }
+        return tests;
+    }
+
+    /**
+     * Rows holding NaN, +inf or only -inf give what the reference gives (NaN rows), and a row whose
+     * other entries are -inf gives exactly 1 at its maximum, on the short-row path (shorter than a
+     * vector, and with an overlapping last vector) and the long-row path.
+     */
+    @TestFactory
+    List<DynamicTest> softmaxSpecialValuesMatchReference() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int cols : new int[] {7, 50, 300}) {
+            for (boolean log : new boolean[] {false, true}) {
+                String name = (log ? "logSoftmax" : "softmax") + " special values, " + cols + " columns";
+                tests.add(dynamicTest(name, () -> {
+                    float[] x = data(cols * 7L, 5 * cols);
+                    x[cols - 1] = Float.NaN;
+                    x[cols + cols / 2] = Float.POSITIVE_INFINITY;
+                    for (int i = 2 * cols; i < 3 * cols; i++) {
+                        x[i] = Float.NEGATIVE_INFINITY;
+                    }
+                    for (int i = 3 * cols; i < 4 * cols; i++) {
+                        x[i] = i == 3 * cols + cols / 3 ? 5f : Float.NEGATIVE_INFINITY;
+                    }
+                    int[] shape = {5, cols};
+                    Tensor ref = TestData.make(Device.REFERENCE, x, shape, Layout.CONTIGUOUS);
+                    Tensor cpu = TestData.make(Device.CPU, x, shape, Layout.CONTIGUOUS);
+                    Tensor expected = log ? ref.logSoftmax(-1) : ref.softmax(-1);
+                    Tensor actual = log ? cpu.logSoftmax(-1) : cpu.softmax(-1);
+                    ParityAssert.assertClose(name, expected, actual, 1e-5, 1e-6);
+                    float[] y = actual.toArray();
+                    assertTrue(Float.isNaN(y[0]) && Float.isNaN(y[cols]) && Float.isNaN(y[2 * cols]),
+                            name + ": rows with NaN, +inf or only -inf must be NaN, got " + y[0] + ", " + y[cols] + ", " + y[2 * cols]);
+                    assertEquals(log ? 0f : 1f, y[3 * cols + cols / 3], name + ": the only finite entry of a row");
+                }));
             }
         }
         return tests;
