@@ -143,9 +143,11 @@ final class CpuNn {
 
     /**
      * e[i] = exp(d[i]) for i in [0, n rounded up to a whole number of vectors): both arrays must
-     * have room for the padding. A method of its own, taking arrays: inlined into the block loop
-     * with the row helpers, the Vector API's node count cut off the inlining of the later helpers,
-     * which then boxed their vectors.
+     * have room for the padding. A method of its own, taking arrays: C2 compiles this loop before
+     * the block loop and then keeps it out of line ("already compiled into a big method"); inlined
+     * into the block loop with the row helpers, the Vector API's node count passed C2's inlining
+     * cutoff and the later helpers boxed their vectors. Making it compile smaller (a cheaper exp
+     * clamp, see docs/benchmarks.md) brings that back.
      */
     private static void expWholeVectors(float[] d, float[] e, int n) {
         for (int i = 0; i < n; i += L) {
