@@ -177,15 +177,8 @@ final class CpuAttention {
             mx = mx.max(x);
         }
         float m = mx.reduceLanes(VectorOperators.MAX);
-        FloatVector vmax = FloatVector.broadcast(S, m);
-        FloatVector acc = FloatVector.zero(S);
-        for (int j = 0; j < npad; j += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, off + j).sub(vmax));
-            e.intoArray(s, off + j);
-            acc = acc.add(e);
-        }
         max[r] = m;
-        sum[r] = VectorMath.sum(acc);
+        sum[r] = VectorMath.expSubtractSum(s, off, m, s, off, npad);
     }
 
     /** Row offsets of 4 consecutive rows starting at i0 (rows past the end repeat the last one). */

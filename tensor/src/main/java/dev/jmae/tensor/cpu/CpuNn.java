@@ -6,6 +6,8 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 import static dev.jmae.tensor.cpu.CpuBackend.data;
 
 /**
@@ -101,7 +103,8 @@ final class CpuNn {
                 for (int r = 0; r < n; r++) {
                     subtractRowMax(a, xb + r * cols, shifted, r * cols, cols);
                 }
-                expWholeVectors(shifted, exps, n * cols);
+                // the whole vectors covering the block (its padding included); the sum is not needed
+                VectorMath.expSubtractSum(shifted, 0, 0f, exps, 0, (n * cols + L - 1) / L * L);
                 for (int r = 0; r < n; r++) {
                     if (log) {
                         subtractLogRowSum(shifted, exps, r * cols, o, ob + r * cols, cols);
@@ -139,20 +142,6 @@ final class CpuNn {
             FloatVector.fromArray(S, a, xr + i).sub(m).intoArray(d, dr + i);
         }
         FloatVector.fromArray(S, a, xr + last).sub(m).intoArray(d, dr + last);
-    }
-
-    /**
-     * e[i] = exp(d[i]) for i in [0, n rounded up to a whole number of vectors): both arrays must
-     * have room for the padding. A method of its own, taking arrays: C2 compiles this loop before
-     * the block loop and then keeps it out of line ("already compiled into a big method"); inlined
-     * into the block loop with the row helpers, the Vector API's node count passed C2's inlining
-     * cutoff and the later helpers boxed their vectors. Making it compile smaller (a cheaper exp
-     * clamp, see docs/benchmarks.md) brings that back.
-     */
-    private static void expWholeVectors(float[] d, float[] e, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMath.exp(FloatVector.fromArray(S, d, i)).intoArray(e, i);
-        }
     }
 
     /**
@@ -207,29 +196,22 @@ final class CpuNn {
     }
 
     /**
-     * e[eo + i] = exp(a[ao + i] - m) for i in [0, n), returning their sum. The last partial vector
-     * goes through the vector exp too, by way of {@code tail} (at least L floats): a scalar exp costs
-     * about as much as a whole vector.
+     * e[eo + i] = exp(a[ao + i] - m) for i in [0, n), returning their sum (the whole vectors' sum,
+     * then the last partial vector's). The last partial vector goes through the vector exp too, by
+     * way of {@code tail} (at least L floats) padded with -inf, whose exps are 0: a scalar exp
+     * costs about as much as a whole vector.
      */
     private static float expSum(float[] a, int ao, float m, float[] e, int eo, int n, float[] tail) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector ex = VectorMath.exp(FloatVector.fromArray(S, a, ao + i).sub(vm));
-            acc = acc.add(ex);
-            ex.intoArray(e, eo + i);
-        }
-        int rest = n - i;
+        int whole = S.loopBound(n);
+        float sum = VectorMath.expSubtractSum(a, ao, m, e, eo, whole);
+        int rest = n - whole;
         if (rest > 0) {
-            System.arraycopy(a, ao + i, tail, 0, rest);
-            FloatVector ex = VectorMath.exp(FloatVector.fromArray(S, tail, 0).sub(vm));
-            ex = FloatVector.zero(S).blend(ex, S.indexInRange(0, rest));
-            acc = acc.add(ex);
-            ex.intoArray(tail, 0);
-            System.arraycopy(tail, 0, e, eo + i, rest);
+            System.arraycopy(a, ao + whole, tail, 0, rest);
+            Arrays.fill(tail, rest, L, Float.NEGATIVE_INFINITY);
+            sum += VectorMath.expSubtractSum(tail, 0, m, tail, 0, L);
+            System.arraycopy(tail, 0, e, eo + whole, rest);
         }
-        return VectorMath.sum(acc);
+        return sum;
     }
 
     /**

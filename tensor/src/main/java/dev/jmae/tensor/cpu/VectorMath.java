@@ -242,7 +242,13 @@ public final class VectorMath {
     public static FloatVector exp(FloatVector x) {
         // one method, no vector-typed helpers: a callee C2 declines to inline would box its vectors
         VectorSpecies<Float> sp = x.species();
-        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        // the clamp as compare and blend: the same bits as max(EXP_LO).min(EXP_HI) (NaN fails both
+        // compares and stays NaN; the bounds are far from 0, so -0.0 needs no rule), in 4
+        // instructions instead of 10 (max/min keep Math.max/min's NaN and signed-zero rules)
+        FloatVector lo = FloatVector.broadcast(sp, EXP_LO);
+        FloatVector hi = FloatVector.broadcast(sp, EXP_HI);
+        FloatVector xc = x.blend(lo, x.lt(lo));
+        xc = xc.blend(hi, xc.compare(VectorOperators.GT, hi));
         FloatVector t = xc.fma(LOG2E, EXP_MAGIC);
         FloatVector nk = FloatVector.broadcast(sp, EXP_MAGIC).sub(t);
         // t's low bits hold u = k + 254; u >> 1 = floor(k/2) + 127 and u - (u >> 1) = k - floor(k/2) + 127
@@ -264,6 +270,76 @@ public final class VectorMath {
         // passed as an argument and then falls back to the boxed generic path (same bits: exact
         // power-of-two scaling, commutative rounding)
         return s2.mul(s1.mul(p));
+    }
+
+    /**
+     * dst[dOff + i] = e^(src[sOff + i] - shift) for i in [0, n), returning the sum of those
+     * values: the whole vectors' exps summed lane-wise in order, then {@link #sum(FloatVector)},
+     * then the last n mod L terms in order. Each value has the bits of
+     * {@code exp(src[sOff + i] - shift)}, vector or scalar. src and dst may be the same array at
+     * the same offset (softmax's exps in place of its shifted scores).
+     *
+     * <p>The loop of softmax and attention. It contains the exponential and the lane sum itself
+     * rather than calling {@link #exp(FloatVector)} and {@link #sum(FloatVector)}: a method that
+     * takes or returns vectors is called with boxed vectors when C2 declines to inline it, which it
+     * does once the method being compiled has grown past its node budget
+     * ({@code NodeCountInliningCutoff}), and whether that happens depended on how much code the
+     * caller's other helpers had brought in (see {@code docs/benchmarks.md}). Declined, this
+     * method is an ordinary call on arrays. The exponential's body is therefore written twice,
+     * here and in {@link #exp(FloatVector)}; {@code VectorMathExpTest} checks that both give the
+     * same bits.
+     *
+     * @param src the arguments before the shift
+     * @param sOff first argument
+     * @param shift subtracted from every argument (a row max), 0 for plain e^x
+     * @param dst where the exps go
+     * @param dOff first result
+     * @param n element count, at least 0
+     * @return the float32 sum of the n exps in the order above
+     */
+    public static float expSubtractSum(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
+        VectorSpecies<Float> sp = FloatVector.SPECIES_PREFERRED;
+        int len = sp.length();
+        FloatVector vShift = FloatVector.broadcast(sp, shift);
+        FloatVector lo = FloatVector.broadcast(sp, EXP_LO);
+        FloatVector hi = FloatVector.broadcast(sp, EXP_HI);
+        FloatVector one = FloatVector.broadcast(sp, 1f);
+        FloatVector acc = FloatVector.zero(sp);
+        int i = 0;
+        for (int upper = sp.loopBound(n); i < upper; i += len) {
+            FloatVector x = FloatVector.fromArray(sp, src, sOff + i).sub(vShift);
+            // from here to s2.mul(s1.mul(p)): the body of exp(FloatVector), in step with it
+            FloatVector xc = x.blend(lo, x.lt(lo));
+            xc = xc.blend(hi, xc.compare(VectorOperators.GT, hi));
+            FloatVector t = xc.fma(LOG2E, EXP_MAGIC);
+            FloatVector nk = FloatVector.broadcast(sp, EXP_MAGIC).sub(t);
+            IntVector u = t.reinterpretAsInts().sub(EXP_MAGIC_BITS);
+            IntVector u1 = u.lanewise(VectorOperators.ASHR, 1);
+            FloatVector r = nk.fma(FloatVector.broadcast(sp, LN2_LO), nk.fma(FloatVector.broadcast(sp, LN2_HI), xc));
+            FloatVector p = r.fma(FloatVector.broadcast(sp, E7), FloatVector.broadcast(sp, E6));
+            p = p.fma(r, FloatVector.broadcast(sp, E5));
+            p = p.fma(r, FloatVector.broadcast(sp, E4));
+            p = p.fma(r, FloatVector.broadcast(sp, E3));
+            p = p.fma(r, FloatVector.broadcast(sp, E2));
+            p = p.fma(r, one);
+            p = p.fma(r, one);
+            FloatVector s1 = u1.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = u.sub(u1).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector ex = s2.mul(s1.mul(p));
+            acc = acc.add(ex);
+            ex.intoArray(dst, dOff + i);
+        }
+        // the lane tree of sum(FloatVector), in step with it
+        for (int half = len / 2; half >= 1; half /= 2) {
+            acc = acc.add(acc.rearrange(rotation(sp, half)));
+        }
+        float total = acc.lane(0);
+        for (; i < n; i++) {
+            float ex = exp(src[sOff + i] - shift);
+            dst[dOff + i] = ex;
+            total += ex;
+        }
+        return total;
     }
 
     /**
@@ -300,11 +376,11 @@ public final class VectorMath {
     public static float sum(FloatVector v) {
         VectorSpecies<Float> s = v.species();
         // Kept as a loop on purpose. Written out (four rearrange-and-add steps) it made short-row
-        // softmax 8% faster single-threaded, but it also made CpuNn.expSum compile to less code,
-        // small enough for C2 to inline it into the long-row softmax loop, which then exceeded
-        // C2's inlining node budget and called this method with a boxed vector: JMH softmax
-        // [8192, 1024] 2.6 -> 3.6 ms. Check -XX:+PrintInlining for NodeCountInliningCutoff before
-        // changing the size of a helper that sits under a Vector API loop.
+        // softmax 8% faster single-threaded, but it also made the long-row softmax helper of the
+        // time compile to less code, small enough for C2 to inline it into the row loop, which
+        // then exceeded C2's inlining node budget and called this method with a boxed vector:
+        // JMH softmax [8192, 1024] 2.6 -> 3.6 ms. tools/inlining-report.sh shows such cases;
+        // run it before changing the size of a helper that sits under a Vector API loop.
         for (int half = s.length() / 2; half >= 1; half /= 2) {
             v = v.add(v.rearrange(rotation(s, half)));
         }

@@ -84,6 +84,46 @@ class VectorMathExpTest {
         }
     }
 
+    /**
+     * The array kernel gives exp(x - shift)'s bits for every element (vector part and scalar tail,
+     * random bit patterns included: NaN, infinities, huge values), in place too, and the sum in its
+     * documented order, for lengths around the vector width.
+     */
+    @Test
+    void expSubtractSumMatchesExpAndItsSumOrder() {
+        Generator g = new Generator(11);
+        int len = S.length();
+        for (int n : new int[] {0, 1, 7, len - 1, len, len + 1, 33, 197, 16 * len + 5}) {
+            for (float shift : new float[] {0f, 3.25f, -40f}) {
+                float[] x = new float[n + 3];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = i % 5 == 4 ? Float.intBitsToFloat((int) g.nextLong()) : (float) (g.nextGaussian() * 30);
+                }
+                float[] out = new float[n + 5];
+                float sum = VectorMath.expSubtractSum(x, 3, shift, out, 5, n);
+                float[] inPlace = x.clone();
+                float sumInPlace = VectorMath.expSubtractSum(inPlace, 3, shift, inPlace, 3, n);
+                FloatVector acc = FloatVector.zero(S);
+                int whole = S.loopBound(n);
+                for (int i = 0; i < n; i++) {
+                    float e = VectorMath.exp(x[3 + i] - shift);
+                    String at = "n " + n + ", shift " + shift + ", exp(" + x[3 + i] + " - shift) at " + i;
+                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(out[5 + i]), at);
+                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(inPlace[3 + i]), at + " in place");
+                }
+                for (int i = 0; i < whole; i += len) {
+                    acc = acc.add(FloatVector.fromArray(S, out, 5 + i));
+                }
+                float expected = VectorMath.sum(acc);
+                for (int i = whole; i < n; i++) {
+                    expected += out[5 + i];
+                }
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(sum), "sum, n " + n + ", shift " + shift);
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(sumInPlace), "in-place sum, n " + n);
+            }
+        }
+    }
+
     @Test
     void laneSumUsesAFixedPairwiseOrder() {
         float[] v = new float[S.length()];
