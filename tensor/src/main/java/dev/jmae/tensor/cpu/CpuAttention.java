@@ -2,7 +2,6 @@ package dev.jmae.tensor.cpu;
 
 import dev.jmae.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -338,22 +337,23 @@ final class CpuAttention {
 
     /**
      * One row of backward: P = exp(scale·S - lse) in place of S (padded columns 0), and
-     * dS = P ∘ (dP - Dr) in place of dP. A method of its own so C2 inlines exp into it.
+     * dS = P ∘ (dP - Dr) in place of dP. The exponentials go through
+     * {@link VectorMath#expSubtractSum}, a method on arrays: the backward task inlines so much
+     * (five products) that C2 declined to inline {@link VectorMath#exp(FloatVector)} here during
+     * training and called it with boxed vectors. Same bits as the fused form: scale·S is rounded
+     * to float either way before lse is subtracted.
      */
     private static void probsAndScoreGrads(float[] p, float[] ds, int off, int n, int npad, float scale, float lse,
                                            float dr) {
         FloatVector vs = FloatVector.broadcast(S, scale);
-        FloatVector vl = FloatVector.broadcast(S, lse);
-        FloatVector vdr = FloatVector.broadcast(S, dr);
-        FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < npad; j += L) {
-            FloatVector sj = FloatVector.fromArray(S, p, off + j).mul(vs).sub(vl);
-            if (j + L > n) {
-                sj = sj.blend(negInf, VectorMask.fromLong(S, ~((1L << Math.max(0, n - j)) - 1)));
-            }
-            FloatVector pj = VectorMath.exp(sj);
-            pj.intoArray(p, off + j);
-            pj.mul(FloatVector.fromArray(S, ds, off + j).sub(vdr)).intoArray(ds, off + j);
+            FloatVector.fromArray(S, p, off + j).mul(vs).intoArray(p, off + j);
+        }
+        Arrays.fill(p, off + n, off + npad, Float.NEGATIVE_INFINITY);
+        VectorMath.expSubtractSum(p, off, lse, p, off, npad);
+        FloatVector vdr = FloatVector.broadcast(S, dr);
+        for (int j = 0; j < npad; j += L) {
+            FloatVector.fromArray(S, p, off + j).mul(FloatVector.fromArray(S, ds, off + j).sub(vdr)).intoArray(ds, off + j);
         }
     }
 
