@@ -33,6 +33,8 @@ final class CpuNn {
      */
     private static final int LN_MIN_BLOCK_ROWS = 32;
     private static final int LN_MAX_BLOCKS = 64;
+    /** Floats of x per chunk of rows whose parameter-gradient partials are added at once (x and dy: 256 KB, inside L2). */
+    private static final int LN_PARAM_CHUNK_FLOATS = 32768;
     /** Floats per block of softmax rows (x, its shifts and exps: 24 KB, inside L1). */
     private static final int SOFTMAX_BLOCK = 2048;
     /** Rows at least this long are processed one at a time; shorter ones in blocks. */
@@ -346,11 +348,10 @@ final class CpuNn {
         int dxo = dx.offset();
         int mo = mean.offset();
         int ro = rstd.offset();
+        int chunkRows = Math.max(1, LN_PARAM_CHUNK_FLOATS / Math.max(1, cols));
         Parallel.forTasks(blocks, blk -> {
             // with g = dy * weight and xhat = (x - mean) * rstd:
             // dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
-            float[] pW = paramGrads ? partW : null;
-            float[] pB = paramGrads ? partB : null;
             int pw = blk * cols;
             int r0 = blk * blockRows;
             int r1 = Math.min(rows, r0 + blockRows);
@@ -369,12 +370,16 @@ final class CpuNn {
                 if (r + 1 < r1) {
                     // this row's dx and the next row's sums in one loop: the next row streams in from
                     // memory while this one, already in L1, is computed
-                    lnBackwardRowAndNextSums(a, xr, g, gr, wv, wvo, m, inv, meanG, meanGX, d, dxo + r * cols, cols, pW,
-                            pB, pw, mu[mo + r + 1], rs[ro + r + 1], sums);
+                    lnBackwardRowAndNextSums(a, xr, g, gr, wv, wvo, m, inv, meanG, meanGX, d, dxo + r * cols, cols,
+                            mu[mo + r + 1], rs[ro + r + 1], sums);
                     sums[0] = sums[2];
                     sums[1] = sums[3];
                 } else {
-                    lnBackwardRow(a, xr, g, gr, wv, wvo, m, inv, meanG, meanGX, d, dxo + r * cols, cols, pW, pB, pw);
+                    lnBackwardRow(a, xr, g, gr, wv, wvo, m, inv, meanG, meanGX, d, dxo + r * cols, cols);
+                }
+                if (paramGrads && ((r + 1 - r0) % chunkRows == 0 || r + 1 == r1)) {
+                    // the parameter gradients of the chunk of rows just done, while it is in L2
+                    lnParamPartials(a, xo, g, go, mu, mo, rs, ro, r - (r - r0) % chunkRows, r + 1, cols, partW, partB, pw);
                 }
             }
         });
@@ -383,6 +388,78 @@ final class CpuNn {
         }
         if (dbias != null) {
             sumBlocks(partB, blocks, cols, data(dbias), dbias.offset());
+        }
+    }
+
+    /**
+     * partW[pw + c] += sum over rows [r0, r1) of dy * xhat and partB[pw + c] += sum of dy, for
+     * every column c, rows added in order (the bits of accumulating them row by row), a strip of
+     * columns at a time with the strip's sums in registers: the chunk's rows are still in L2 from
+     * the dx pass, and no partial sum is loaded or stored per row.
+     */
+    private static void lnParamPartials(float[] a, int xo, float[] dy, int go, float[] mu, int mo, float[] rs, int ro,
+                                        int r0, int r1, int cols, float[] partW, float[] partB, int pw) {
+        int c = 0;
+        int upper = S.loopBound(cols);
+        for (; c + 4 * L <= upper; c += 4 * L) {
+            FloatVector w0 = FloatVector.fromArray(S, partW, pw + c);
+            FloatVector w1 = FloatVector.fromArray(S, partW, pw + c + L);
+            FloatVector w2 = FloatVector.fromArray(S, partW, pw + c + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, partW, pw + c + 3 * L);
+            FloatVector b0 = FloatVector.fromArray(S, partB, pw + c);
+            FloatVector b1 = FloatVector.fromArray(S, partB, pw + c + L);
+            FloatVector b2 = FloatVector.fromArray(S, partB, pw + c + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, partB, pw + c + 3 * L);
+            for (int r = r0; r < r1; r++) {
+                int xr = xo + r * cols + c;
+                int gr = go + r * cols + c;
+                FloatVector vm = FloatVector.broadcast(S, mu[mo + r]);
+                FloatVector vi = FloatVector.broadcast(S, rs[ro + r]);
+                FloatVector d0 = FloatVector.fromArray(S, dy, gr);
+                FloatVector d1 = FloatVector.fromArray(S, dy, gr + L);
+                FloatVector d2 = FloatVector.fromArray(S, dy, gr + 2 * L);
+                FloatVector d3 = FloatVector.fromArray(S, dy, gr + 3 * L);
+                w0 = d0.fma(FloatVector.fromArray(S, a, xr).sub(vm).mul(vi), w0);
+                w1 = d1.fma(FloatVector.fromArray(S, a, xr + L).sub(vm).mul(vi), w1);
+                w2 = d2.fma(FloatVector.fromArray(S, a, xr + 2 * L).sub(vm).mul(vi), w2);
+                w3 = d3.fma(FloatVector.fromArray(S, a, xr + 3 * L).sub(vm).mul(vi), w3);
+                b0 = b0.add(d0);
+                b1 = b1.add(d1);
+                b2 = b2.add(d2);
+                b3 = b3.add(d3);
+            }
+            w0.intoArray(partW, pw + c);
+            w1.intoArray(partW, pw + c + L);
+            w2.intoArray(partW, pw + c + 2 * L);
+            w3.intoArray(partW, pw + c + 3 * L);
+            b0.intoArray(partB, pw + c);
+            b1.intoArray(partB, pw + c + L);
+            b2.intoArray(partB, pw + c + 2 * L);
+            b3.intoArray(partB, pw + c + 3 * L);
+        }
+        for (; c < upper; c += L) {
+            FloatVector w0 = FloatVector.fromArray(S, partW, pw + c);
+            FloatVector b0 = FloatVector.fromArray(S, partB, pw + c);
+            for (int r = r0; r < r1; r++) {
+                FloatVector d0 = FloatVector.fromArray(S, dy, go + r * cols + c);
+                FloatVector h0 = FloatVector.fromArray(S, a, xo + r * cols + c).sub(FloatVector.broadcast(S, mu[mo + r]))
+                        .mul(FloatVector.broadcast(S, rs[ro + r]));
+                w0 = d0.fma(h0, w0);
+                b0 = b0.add(d0);
+            }
+            w0.intoArray(partW, pw + c);
+            b0.intoArray(partB, pw + c);
+        }
+        for (; c < cols; c++) {
+            float sw = partW[pw + c];
+            float sb = partB[pw + c];
+            for (int r = r0; r < r1; r++) {
+                float d0 = dy[go + r * cols + c];
+                sw = Math.fma(d0, (a[xo + r * cols + c] - mu[mo + r]) * rs[ro + r], sw);
+                sb += d0;
+            }
+            partW[pw + c] = sw;
+            partB[pw + c] = sb;
         }
     }
 
@@ -433,13 +510,13 @@ final class CpuNn {
      * (at xr + cols and gr + cols, its mean m1 and rstd inv1) into sums[2, 4), fused into one loop
      * over the columns: the next row streams in from memory while this one, already in L1, is
      * computed. Each value gets exactly the operations, in the same order, of the two calls it
-     * replaces. (Fusing two rows of each kind, to share the partials' loads and stores, measured
-     * slower.)
+     * replaces. The parameter gradients are not here: they are summed afterwards, a strip of
+     * columns at a time over a chunk of rows ({@link #lnParamPartials}), which spares this loop a
+     * load and a store of two partial rows per vector.
      */
     private static void lnBackwardRowAndNextSums(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m,
                                                  float inv, float meanG, float meanGX, float[] d, int dr, int cols,
-                                                 float[] partW, float[] partB, int pw, float m1, float inv1,
-                                                 float[] sums) {
+                                                 float m1, float inv1, float[] sums) {
         FloatVector vinv = FloatVector.broadcast(S, inv);
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector vmg = FloatVector.broadcast(S, meanG);
@@ -459,60 +536,38 @@ final class CpuNn {
             FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
             FloatVector dyv = FloatVector.fromArray(S, dy, gr + i);
             xhat.fma(vmgx, dyv.mul(wi).sub(vmg)).mul(vinv).intoArray(d, dr + i);
-            if (partW != null) {
-                dyv.fma(xhat, FloatVector.fromArray(S, partW, pw + i)).intoArray(partW, pw + i);
-                dyv.add(FloatVector.fromArray(S, partB, pw + i)).intoArray(partB, pw + i);
-            }
         }
-        lnBackwardTail(a, xr, dy, gr, w, wo, m, inv, meanG, meanGX, d, dr, i, cols, partW, partB, pw);
+        lnBackwardTail(a, xr, dy, gr, w, wo, m, inv, meanG, meanGX, d, dr, i, cols);
         lnBackwardSumsTail(a, xn, dy, gn, w, wo, m1, inv1, VectorMath.sum(accG), VectorMath.sum(accGX), i, cols, sums, 2);
     }
 
     /**
      * dx = (g - meanG - xhat * meanGX) * inv over one row (g - meanG first, so a row of one
-     * element gives exactly 0),
-     * and, when partW is not null, partW += dy * xhat and partB += dy at pw.
+     * element gives exactly 0).
      */
     private static void lnBackwardRow(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m, float inv,
-                                      float meanG, float meanGX, float[] d, int dr, int cols, float[] partW, float[] partB, int pw) {
+                                      float meanG, float meanGX, float[] d, int dr, int cols) {
         FloatVector vinv = FloatVector.broadcast(S, inv);
         // xhat as (x - m) * inv, not fma(x, inv, -m * inv): a row equal to its mean must give 0
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector vmg = FloatVector.broadcast(S, meanG);
         FloatVector vmgx = FloatVector.broadcast(S, -meanGX);
-        int upper = S.loopBound(cols);
         int i = 0;
-        if (partW != null) {
-            for (; i < upper; i += L) {
-                FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
-                FloatVector dyv = FloatVector.fromArray(S, dy, gr + i);
-                FloatVector gc = dyv.mul(FloatVector.fromArray(S, w, wo + i));
-                xhat.fma(vmgx, gc.sub(vmg)).mul(vinv).intoArray(d, dr + i);
-                dyv.fma(xhat, FloatVector.fromArray(S, partW, pw + i)).intoArray(partW, pw + i);
-                dyv.add(FloatVector.fromArray(S, partB, pw + i)).intoArray(partB, pw + i);
-            }
-        } else {
-            for (; i < upper; i += L) {
-                FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
-                FloatVector gc = FloatVector.fromArray(S, dy, gr + i).mul(FloatVector.fromArray(S, w, wo + i));
-                xhat.fma(vmgx, gc.sub(vmg)).mul(vinv).intoArray(d, dr + i);
-            }
+        for (int upper = S.loopBound(cols); i < upper; i += L) {
+            FloatVector xhat = FloatVector.fromArray(S, a, xr + i).sub(vm).mul(vinv);
+            FloatVector gc = FloatVector.fromArray(S, dy, gr + i).mul(FloatVector.fromArray(S, w, wo + i));
+            xhat.fma(vmgx, gc.sub(vmg)).mul(vinv).intoArray(d, dr + i);
         }
-        lnBackwardTail(a, xr, dy, gr, w, wo, m, inv, meanG, meanGX, d, dr, i, cols, partW, partB, pw);
+        lnBackwardTail(a, xr, dy, gr, w, wo, m, inv, meanG, meanGX, d, dr, i, cols);
     }
 
     /** The scalar part of {@link #lnBackwardRow}: columns [from, cols) of one row. */
     private static void lnBackwardTail(float[] a, int xr, float[] dy, int gr, float[] w, int wo, float m, float inv,
-                                       float meanG, float meanGX, float[] d, int dr, int from, int cols, float[] partW,
-                                       float[] partB, int pw) {
+                                       float meanG, float meanGX, float[] d, int dr, int from, int cols) {
         for (int i = from; i < cols; i++) {
             float xhat = (a[xr + i] - m) * inv;
             float gc = dy[gr + i] * w[wo + i];
             d[dr + i] = Math.fma(xhat, -meanGX, gc - meanG) * inv;
-            if (partW != null) {
-                partW[pw + i] = Math.fma(dy[gr + i], xhat, partW[pw + i]);
-                partB[pw + i] += dy[gr + i];
-            }
         }
     }
 
