@@ -43,8 +43,14 @@ final class BenchSupport {
     static Device requireOpencl() {
         Device d = opencl();
         if (d == null) {
-            throw new IllegalStateException("no OpenCL device; exclude the opencl benchmarks (-e opencl) or install a driver"
-                    + " (apt-get install pocl-opencl-icd)");
+            String why = "no OpenCL provider on the class path";
+            for (BackendProvider p : Backends.providers()) {
+                if (p.type().equals("opencl")) {
+                    why = p.unavailableReason() != null ? p.unavailableReason() : "the provider lists no device";
+                }
+            }
+            throw new IllegalStateException("no OpenCL device (" + why + "); exclude the opencl benchmarks with -e opencl."
+                    + " JMH forks inherit the environment, so LD_PRELOAD set for the launching java reaches them");
         }
         return d;
     }

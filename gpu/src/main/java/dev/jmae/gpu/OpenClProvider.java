@@ -11,6 +11,9 @@ import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
 import org.jocl.cl_platform_id;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +27,17 @@ import java.util.concurrent.ConcurrentMap;
  * <p>Probing happens once per JVM, on first use: it loads JOCL's native library (which needs the
  * system's {@code libOpenCL.so.1}) and lists platforms and devices. Backends are created once per
  * device index and shared by every provider instance.
+ *
+ * <p>Signal chaining. Loading an OpenCL driver built on LLVM (PoCL, and others) replaces the JVM's
+ * handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE with the driver's; listing the platforms is
+ * enough. The JVM takes SIGSEGV for its safepoint polls, so such a process dies at a random
+ * safepoint, without an error report (seen in JMH forks: {@code segfault at ...} on a safepoint
+ * poll of a CPU kernel, in forks whose set-up had only probed PoCL). The JVM's remedy is signal
+ * chaining: {@code libjsig.so} preloaded keeps the JVM's handlers first and passes on the signals
+ * that are not the JVM's. On Linux this provider therefore loads no driver unless
+ * {@code libjsig.so} is mapped into the process ({@code bin/jmae} and the test build preload it);
+ * otherwise it reports the device type unavailable and says how to start the JVM. Setting the
+ * system property {@value #CHAINING_PROPERTY} to {@code false} loads the driver anyway.
  */
 public final class OpenClProvider implements BackendProvider {
 
@@ -44,6 +58,9 @@ public final class OpenClProvider implements BackendProvider {
     }
 
     private static final ConcurrentMap<Integer, OpenClBackend> BACKENDS = new ConcurrentHashMap<>();
+
+    /** System property: {@code false} loads the OpenCL driver even without signal chaining. */
+    public static final String CHAINING_PROPERTY = "jmae.opencl.requireSignalChaining";
 
     /** Creates the provider (instantiated by ServiceLoader; probing is deferred to first use). */
     public OpenClProvider() {
@@ -85,6 +102,11 @@ public final class OpenClProvider implements BackendProvider {
     }
 
     private static Probe probe() {
+        String chaining = signalChainingProblem(mappedFiles(), System.getProperty("java.home"),
+                !"false".equalsIgnoreCase(System.getProperty(CHAINING_PROPERTY)));
+        if (chaining != null) {
+            return new Probe(List.of(), List.of(), chaining);
+        }
         try {
             CL.setExceptionsEnabled(true);
         } catch (Throwable t) {
@@ -133,6 +155,45 @@ public final class OpenClProvider implements BackendProvider {
             return unavailable("OpenCL platforms were found but none has a device");
         }
         return new Probe(List.copyOf(gpuPlatforms), List.copyOf(gpus), null);
+    }
+
+    /**
+     * Why no OpenCL driver may be loaded into this process, or null when it may: on Linux (where
+     * {@code maps} is known) a driver may be loaded only when {@code libjsig.so} is mapped, so that
+     * the driver's signal handlers cannot replace the JVM's (see the class comment).
+     *
+     * @param maps the lines of {@code /proc/self/maps}, or null where there is no such file (not
+     *     Linux): then nothing is checked
+     * @param javaHome the running JDK's home, named in the hint
+     * @param required false to allow loading without signal chaining ({@value #CHAINING_PROPERTY})
+     * @return the reason, naming what to do, or null
+     */
+    static String signalChainingProblem(List<String> maps, String javaHome, boolean required) {
+        if (!required || maps == null) {
+            return null;
+        }
+        for (String line : maps) {
+            if (line.endsWith("/libjsig.so")) {
+                return null;
+            }
+        }
+        return "OpenCL drivers built on LLVM (PoCL among them) replace the JVM's SIGSEGV handler when they"
+                + " load, after which the JVM crashes at a random safepoint, so no driver is loaded without"
+                + " signal chaining; start java with LD_PRELOAD=" + javaHome + "/lib/libjsig.so (bin/jmae and"
+                + " bin/test do), or set -D" + CHAINING_PROPERTY + "=false to load the driver anyway";
+    }
+
+    /** The lines of /proc/self/maps, or null where it cannot be read (not Linux). */
+    private static List<String> mappedFiles() {
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return null;
+        }
+        try {
+            return Files.readAllLines(maps);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static Probe unavailable(String why) {
