@@ -21,8 +21,8 @@ import java.util.Arrays;
  * <p>Movement and elementwise ops run row by row over a {@link StridedLoop} plan, vectorized when
  * a row is contiguous (or a broadcast scalar) in every operand; reductions and matmul are in
  * {@link CpuReductions} and {@link Gemm}; softmax, layer norm, GELU and AdamW in {@link CpuNn};
- * attention in {@link CpuAttention}. Indexing ops (gather, scatter, index select, argsort) are off
- * the hot path and share the reference implementation.
+ * attention in {@link CpuAttention}; gather and scatter in {@link CpuIndexing}. Index select and
+ * argsort are off the hot path and share the reference implementation.
  */
 public final class CpuBackend implements Backend {
 
@@ -292,12 +292,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gather(Tensor out, Tensor x, Tensor index, int dim) {
-        ReferenceIndexing.gather(out, x, index, dim);
+        CpuIndexing.gather(out, x, index, dim);
     }
 
     @Override
     public void scatter(Tensor out, Tensor index, Tensor src, int dim, boolean add) {
-        ReferenceIndexing.scatter(out, index, src, dim, add);
+        CpuIndexing.scatter(out, index, src, dim, add);
     }
 
     @Override

@@ -11,8 +11,9 @@ import static dev.jmae.tensor.reference.ReferenceBackend.data;
 
 /**
  * Reference indexing kernels (gather, scatter, index select, stable argsort) on contiguous
- * operands, one element at a time. Shared by the {@code cpu} backend, where these ops are not on
- * a hot path.
+ * operands, one element at a time. The {@code cpu} backend shares index select and argsort, which
+ * are not on a hot path, and falls back to gather and scatter here for index shapes its own
+ * kernels do not cover.
  */
 public final class ReferenceIndexing {
 

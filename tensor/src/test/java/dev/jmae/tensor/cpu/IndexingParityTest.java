@@ -9,11 +9,14 @@ import dev.jmae.tensor.testing.TestData;
 import dev.jmae.tensor.testing.TestData.Layout;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.Executable;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
@@ -75,5 +78,81 @@ class IndexingParityTest {
             }
         }
         return tests;
+    }
+
+    /**
+     * Gather, scatter and scatterAdd with index shapes CpuIndexing runs itself (index as large as x
+     * after dim, including the masking shape [B, L', D] along dim 1, large enough to be split
+     * over the pool) and shapes it hands to the reference (index smaller than x in a later or an
+     * earlier dim), with repeated targets, so that scatter's last-write-wins and scatterAdd's order
+     * are exercised: bit-identical to the reference.
+     */
+    @TestFactory
+    List<DynamicTest> gatherAndScatterIndexShapesMatchReference() {
+        int[][][] cases = {
+                // x shape, index shape, {dim}
+                {{64, 49, 192}, {64, 12, 192}, {1}},
+                {{64, 49, 192}, {64, 49, 192}, {1}},
+                {{8, 197, 33}, {8, 60, 33}, {1}},
+                {{8, 197, 33}, {3, 60, 33}, {1}},
+                {{8, 197, 33}, {8, 60, 7}, {1}},
+                {{5, 7, 33}, {5, 7, 12}, {2}},
+                {{33, 17}, {12, 17}, {0}},
+                {{33, 17}, {12, 5}, {0}},
+                {{2, 3, 4, 5}, {2, 2, 4, 5}, {1}},
+                {{2, 3, 4, 5}, {1, 3, 2, 5}, {2}},
+                {{3, 4, 5, 6}, {2, 3, 2, 6}, {2}},
+                {{1}, {7}, {0}},
+        };
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int[][] c : cases) {
+            int[] xShape = c[0];
+            int[] idxShape = c[1];
+            int dim = c[2][0];
+            Generator g = new Generator(Shape.numel(idxShape) * 7L + dim);
+            float[] x = TestData.withOutliers(g, Shape.numel(xShape));
+            float[] idx = indices(g, Shape.numel(idxShape), xShape[dim]);
+            float[] src = TestData.withOutliers(g, Shape.numel(idxShape));
+            String suffix = " of " + Shape.format(xShape) + " by " + Shape.format(idxShape) + " along " + dim;
+            List<Function<Device, Tensor>> ops = List.of(
+                    dev -> Tensor.of(dev, x, xShape).gather(dim, Tensor.of(dev, idx, idxShape)),
+                    dev -> Tensor.of(dev, x, xShape).scatter(dim, Tensor.of(dev, idx, idxShape), Tensor.of(dev, src, idxShape)),
+                    dev -> Tensor.of(dev, x, xShape).scatterAdd(dim, Tensor.of(dev, idx, idxShape), Tensor.of(dev, src, idxShape)));
+            String[] names = {"gather", "scatter", "scatterAdd"};
+            for (int o = 0; o < ops.size(); o++) {
+                Function<Device, Tensor> op = ops.get(o);
+                String name = names[o] + suffix;
+                tests.add(dynamicTest(name, () ->
+                        ParityAssert.assertClose(name, op.apply(Device.REFERENCE), op.apply(Device.CPU), 0, 0)));
+            }
+        }
+        return tests;
+    }
+
+    /** An index out of range, negative or fractional fails with the op, the value and the bound, on both paths. */
+    @TestFactory
+    List<DynamicTest> badIndicesAreRejected() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (float bad : new float[] {49f, -1f, 2.5f}) {
+            for (int[] idxShape : new int[][] {{64, 12, 192}, {64, 12, 5}}) {
+                float[] idx = new float[Shape.numel(idxShape)];
+                idx[idx.length - 1] = bad;
+                Tensor x = Tensor.zeros(Device.CPU, 64, 49, 192);
+                Tensor index = Tensor.of(Device.CPU, idx, idxShape);
+                Tensor src = Tensor.ones(Device.CPU, idxShape);
+                String suffix = " index " + bad + " in " + Shape.format(idxShape);
+                tests.add(dynamicTest("gather" + suffix, () -> assertRejected("gather", bad, () -> x.gather(1, index))));
+                tests.add(dynamicTest("scatter" + suffix, () -> assertRejected("scatter", bad, () -> x.scatter(1, index, src))));
+                tests.add(dynamicTest("scatterAdd" + suffix,
+                        () -> assertRejected("scatterAdd", bad, () -> x.scatterAdd(1, index, src))));
+            }
+        }
+        return tests;
+    }
+
+    private static void assertRejected(String op, float bad, Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        String want = op + ": index " + bad + " is out of range for a dimension of size 49";
+        assertTrue(e.getMessage().startsWith(want), e.getMessage());
     }
 }
