@@ -43,16 +43,16 @@ final class CpuIndexing {
         float[] o = data(out);
         float[] a = data(x);
         float[] ix = data(index);
-        int len = index.size(dim);
-        int inner = inner(index, dim);
-        int size = x.size(dim);
-        int outer = len * inner == 0 ? 0 : index.numel() / (len * inner);
+        Blocks blocks = new Blocks(index, x, dim);
+        int len = blocks.len();
+        int inner = blocks.inner();
+        int size = blocks.size();
         int io = index.offset();
         int oo = out.offset();
         int xo = x.offset();
         int[] ishape = index.shape();
         int[] xshape = x.shape();
-        Parallel.forRange(outer, rowsPerTask(len * inner), (s, e) -> {
+        Parallel.forRange(blocks.outer(), blocks.rowsPerTask(), (s, e) -> {
             for (int b = s; b < e; b++) {
                 int xb = xo + outerOffset(b, ishape, xshape, dim) * size * inner;
                 for (int p = b * len * inner, end = p + len * inner; p < end; p += inner) {
@@ -84,10 +84,10 @@ final class CpuIndexing {
         float[] o = data(out);
         float[] ix = data(index);
         float[] v = data(src);
-        int len = index.size(dim);
-        int inner = inner(index, dim);
-        int size = out.size(dim);
-        int outer = len * inner == 0 ? 0 : index.numel() / (len * inner);
+        Blocks blocks = new Blocks(index, out, dim);
+        int len = blocks.len();
+        int inner = blocks.inner();
+        int size = blocks.size();
         int io = index.offset();
         int so = src.offset();
         int oo = out.offset();
@@ -95,7 +95,7 @@ final class CpuIndexing {
         int[] oshape = out.shape();
         String op = add ? "scatterAdd" : "scatter";
         // outer blocks write disjoint parts of out, so they may run on different threads
-        Parallel.forRange(outer, rowsPerTask(len * inner), (s, e) -> {
+        Parallel.forRange(blocks.outer(), blocks.rowsPerTask(), (s, e) -> {
             for (int b = s; b < e; b++) {
                 int ob = oo + outerOffset(b, ishape, oshape, dim) * size * inner;
                 for (int p = b * len * inner, end = p + len * inner; p < end; p += inner) {
@@ -118,12 +118,34 @@ final class CpuIndexing {
         return true;
     }
 
-    private static int inner(Tensor t, int dim) {
-        int n = 1;
-        for (int d = dim + 1; d < t.ndim(); d++) {
-            n *= t.size(d);
+    /**
+     * Index viewed around dim as [outer, len, inner], and the size of t (x or out) along dim.
+     */
+    private record Blocks(int outer, int len, int inner, int size) {
+        Blocks(Tensor index, Tensor t, int dim) {
+            this(outer(index, dim), index.size(dim), inner(index, dim), t.size(dim));
         }
-        return n;
+
+        private static int inner(Tensor index, int dim) {
+            int n = 1;
+            for (int d = dim + 1; d < index.ndim(); d++) {
+                n *= index.size(d);
+            }
+            return n;
+        }
+
+        private static int outer(Tensor index, int dim) {
+            int n = 1;
+            for (int d = 0; d < dim; d++) {
+                n *= index.size(d);
+            }
+            return n;
+        }
+
+        /** Outer blocks per task: about PARALLEL_MIN_ELEMENTS index elements. */
+        int rowsPerTask() {
+            return Math.max(1, CpuBackend.PARALLEL_MIN_ELEMENTS / Math.max(1, len * inner));
+        }
     }
 
     /**
@@ -139,9 +161,5 @@ final class CpuIndexing {
             stride *= tshape[d];
         }
         return off;
-    }
-
-    private static int rowsPerTask(int blockElements) {
-        return Math.max(1, CpuBackend.PARALLEL_MIN_ELEMENTS / Math.max(1, blockElements));
     }
 }

@@ -67,13 +67,8 @@ class IndexingParityTest {
                             dev -> TestData.make(dev, x, shape, layout).scatterAdd(d, Tensor.of(dev, gatherIdx, idxShape), Tensor.of(dev, src, idxShape)),
                             dev -> TestData.make(dev, ties, shape, layout).argsort(d, false),
                             dev -> TestData.make(dev, ties, shape, layout).argsort(d, true));
-                    String[] names = {"cat", "stack", "indexSelect", "gather", "scatter", "scatterAdd", "argsort", "argsort descending"};
-                    for (int o = 0; o < ops.size(); o++) {
-                        Function<Device, Tensor> op = ops.get(o);
-                        String name = names[o] + suffix;
-                        tests.add(dynamicTest(name, () ->
-                                ParityAssert.assertClose(name, op.apply(Device.REFERENCE), op.apply(Device.CPU), 0, 0)));
-                    }
+                    addBitIdentical(tests, List.of("cat", "stack", "indexSelect", "gather", "scatter", "scatterAdd",
+                            "argsort", "argsort descending"), ops, suffix);
                 }
             }
         }
@@ -118,15 +113,20 @@ class IndexingParityTest {
                     dev -> Tensor.of(dev, x, xShape).gather(dim, Tensor.of(dev, idx, idxShape)),
                     dev -> Tensor.of(dev, x, xShape).scatter(dim, Tensor.of(dev, idx, idxShape), Tensor.of(dev, src, idxShape)),
                     dev -> Tensor.of(dev, x, xShape).scatterAdd(dim, Tensor.of(dev, idx, idxShape), Tensor.of(dev, src, idxShape)));
-            String[] names = {"gather", "scatter", "scatterAdd"};
-            for (int o = 0; o < ops.size(); o++) {
-                Function<Device, Tensor> op = ops.get(o);
-                String name = names[o] + suffix;
-                tests.add(dynamicTest(name, () ->
-                        ParityAssert.assertClose(name, op.apply(Device.REFERENCE), op.apply(Device.CPU), 0, 0)));
-            }
+            addBitIdentical(tests, List.of("gather", "scatter", "scatterAdd"), ops, suffix);
         }
         return tests;
+    }
+
+    /** One test per op: the op on {@code cpu} equals the op on {@code reference} bit for bit. */
+    private static void addBitIdentical(List<DynamicTest> tests, List<String> names, List<Function<Device, Tensor>> ops,
+                                        String suffix) {
+        for (int o = 0; o < ops.size(); o++) {
+            Function<Device, Tensor> op = ops.get(o);
+            String name = names.get(o) + suffix;
+            tests.add(dynamicTest(name, () ->
+                    ParityAssert.assertClose(name, op.apply(Device.REFERENCE), op.apply(Device.CPU), 0, 0)));
+        }
     }
 
     /** An index out of range, negative or fractional fails with the op, the value and the bound, on both paths. */
