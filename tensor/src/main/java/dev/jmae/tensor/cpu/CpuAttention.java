@@ -231,7 +231,11 @@ final class CpuAttention {
                 for (int r = 0; r < rowsHere; r++) {
                     float inv = 1f / sum[r];
                     int orow = row(out, b, h, i0 + r);
-                    for (int c = 0; c < dh; c++) {
+                    int c = 0;
+                    for (int upper = S.loopBound(dh); c < upper; c += L) {
+                        FloatVector.fromArray(S, tile, r * dpad + c).mul(inv).intoArray(o, orow + c);
+                    }
+                    for (; c < dh; c++) {
                         o[orow + c] = tile[r * dpad + c] * inv;
                     }
                     l[lse.offset() + t * m + i0 + r] = max[r] + (float) Math.log(sum[r]);
