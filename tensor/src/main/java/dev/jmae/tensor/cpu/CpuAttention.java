@@ -230,14 +230,7 @@ final class CpuAttention {
                 product(n, dpad, s, sr, 1, vp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
                     float inv = 1f / sum[r];
-                    int orow = row(out, b, h, i0 + r);
-                    int c = 0;
-                    for (int upper = S.loopBound(dh); c < upper; c += L) {
-                        FloatVector.fromArray(S, tile, r * dpad + c).mul(inv).intoArray(o, orow + c);
-                    }
-                    for (; c < dh; c++) {
-                        o[orow + c] = tile[r * dpad + c] * inv;
-                    }
+                    scaleRow(tile, r * dpad, inv, o, row(out, b, h, i0 + r), dh);
                     l[lse.offset() + t * m + i0 + r] = max[r] + (float) Math.log(sum[r]);
                 }
             }
@@ -311,10 +304,7 @@ final class CpuAttention {
                 // dQ = scale·dS·K
                 product(npad, dpad, ds, pr, 1, kp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
-                    int drow = row(dq, b, h, i0 + r);
-                    for (int c = 0; c < dh; c++) {
-                        gq[drow + c] = tile[r * dpad + c] * scale;
-                    }
+                    scaleRow(tile, r * dpad, scale, gq, row(dq, b, h, i0 + r), dh);
                 }
             }
             // dK = scale·dSᵀ·Q and dV = Pᵀ·dO: rows j of the transposes are columns of ds and p
@@ -326,10 +316,7 @@ final class CpuAttention {
                 }
                 product(m, dpad, ds, jr, npad, qp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
-                    int krow = row(dk, b, h, j0 + r);
-                    for (int c = 0; c < dh; c++) {
-                        gk[krow + c] = tile[r * dpad + c] * scale;
-                    }
+                    scaleRow(tile, r * dpad, scale, gk, row(dk, b, h, j0 + r), dh);
                 }
                 product(m, dpad, p, jr, npad, gp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
@@ -358,6 +345,17 @@ final class CpuAttention {
         FloatVector vdr = FloatVector.broadcast(S, dr);
         for (int j = 0; j < npad; j += L) {
             FloatVector.fromArray(S, p, off + j).mul(FloatVector.fromArray(S, ds, off + j).sub(vdr)).intoArray(ds, off + j);
+        }
+    }
+
+    /** d[dOff + c] = src[sOff + c] * scale for c in [0, n). */
+    private static void scaleRow(float[] src, int sOff, float scale, float[] d, int dOff, int n) {
+        int c = 0;
+        for (int upper = S.loopBound(n); c < upper; c += L) {
+            FloatVector.fromArray(S, src, sOff + c).mul(scale).intoArray(d, dOff + c);
+        }
+        for (; c < n; c++) {
+            d[dOff + c] = src[sOff + c] * scale;
         }
     }
 
