@@ -329,9 +329,17 @@ public final class VectorMath {
             acc = acc.add(ex);
             ex.intoArray(dst, dOff + i);
         }
-        // the lane tree of sum(FloatVector), in step with it
-        for (int half = len / 2; half >= 1; half /= 2) {
-            acc = acc.add(acc.rearrange(rotation(sp, half)));
+        // the lane tree of sum(FloatVector), in step with it; written out for 16 lanes, its
+        // shuffles then constants (from an array, each is loaded and type-checked at every step)
+        if (len == 16) {
+            acc = acc.add(acc.rearrange(ROTATE_8));
+            acc = acc.add(acc.rearrange(ROTATE_4));
+            acc = acc.add(acc.rearrange(ROTATE_2));
+            acc = acc.add(acc.rearrange(ROTATE_1));
+        } else {
+            for (int half = len / 2; half >= 1; half /= 2) {
+                acc = acc.add(acc.rearrange(rotation(sp, half)));
+            }
         }
         float total = acc.lane(0);
         for (; i < n; i++) {
@@ -388,6 +396,15 @@ public final class VectorMath {
     }
 
     private static final VectorShuffle<Float>[] ROTATIONS = rotations(FloatVector.SPECIES_PREFERRED);
+    /** Lane i takes lane i + h (mod 16) for the 16-lane tree of {@link #expSubtractSum}; null for other lengths. */
+    private static final VectorShuffle<Float> ROTATE_8 = rotation16(8);
+    private static final VectorShuffle<Float> ROTATE_4 = rotation16(4);
+    private static final VectorShuffle<Float> ROTATE_2 = rotation16(2);
+    private static final VectorShuffle<Float> ROTATE_1 = rotation16(1);
+
+    private static VectorShuffle<Float> rotation16(int half) {
+        return FloatVector.SPECIES_PREFERRED.length() == 16 ? ROTATIONS[half] : null;
+    }
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] rotations(VectorSpecies<Float> s) {
