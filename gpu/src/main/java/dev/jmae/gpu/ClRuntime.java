@@ -83,11 +83,61 @@ final class ClRuntime {
      * @throws IllegalStateException if OpenCL refuses
      */
     static ClRuntime open(cl_platform_id platform, cl_device_id device) {
+        ClRuntime rt;
         try {
-            return new ClRuntime(platform, device);
+            rt = new ClRuntime(platform, device);
         } catch (CLException e) {
             throw new IllegalStateException("OpenCL: cannot open device " + deviceString(device, CL.CL_DEVICE_NAME).trim()
                     + ": " + e.getMessage(), e);
+        }
+        try {
+            rt.checkArrayTransfers();
+        } catch (RuntimeException e) {
+            CL.clReleaseCommandQueue(rt.queue);
+            CL.clReleaseContext(rt.context);
+            throw e;
+        }
+        return rt;
+    }
+
+    /**
+     * Writes floats from a Java array to a device buffer and reads them back into another array,
+     * both at an offset, as every tensor transfer does. JOCL hands Java arrays to the driver
+     * through JNI critical access; on a JVM that copies such arrays instead of pinning them
+     * ({@code -Xcheck:jni} does), what a read writes never reaches the array, and every tensor read
+     * from the device would silently be zeros.
+     *
+     * @throws IllegalStateException if the floats do not come back
+     */
+    private void checkArrayTransfers() {
+        int n = 16;
+        float[] src = new float[n + 4];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = i + 0.5f;
+        }
+        float[] dst = new float[n + 4];
+        cl_mem mem = createBuffer(4L * n);
+        try {
+            synchronized (this) {
+                CL.clEnqueueWriteBuffer(queue, mem, true, 0, 4L * n, Pointer.to(src).withByteOffset(4L * 2), 0, null,
+                        null);
+                CL.clEnqueueReadBuffer(queue, mem, true, 0, 4L * n, Pointer.to(dst).withByteOffset(4L * 3), 0, null,
+                        null);
+            }
+        } catch (CLException e) {
+            throw failure("transfer check of " + n + " floats", e);
+        } finally {
+            releaseBuffer(mem);
+        }
+        float[] want = Arrays.copyOfRange(src, 2, 2 + n);
+        float[] got = Arrays.copyOfRange(dst, 3, 3 + n);
+        if (!Arrays.equals(want, got)) {
+            // (no device name here: under -Xcheck:jni the name, read into a Java array, is empty too)
+            throw new IllegalStateException("OpenCL: " + n + " floats written from a Java array and"
+                    + " read back into another came back as " + Arrays.toString(got) + ", expected "
+                    + Arrays.toString(want) + "; JOCL passes Java arrays to the driver by JNI critical access, and this"
+                    + " JVM copies them instead of pinning them (-Xcheck:jni does), so results read from the device"
+                    + " would be lost: run without -Xcheck:jni");
         }
     }
 
