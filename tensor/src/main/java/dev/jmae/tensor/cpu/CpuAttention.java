@@ -230,7 +230,7 @@ final class CpuAttention {
                 product(n, dpad, s, sr, 1, vp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
                     float inv = 1f / sum[r];
-                    scaleRow(tile, r * dpad, inv, o, row(out, b, h, i0 + r), dh);
+                    CpuNn.scale(tile, r * dpad, inv, o, row(out, b, h, i0 + r), dh);
                     l[lse.offset() + t * m + i0 + r] = max[r] + (float) Math.log(sum[r]);
                 }
             }
@@ -304,7 +304,7 @@ final class CpuAttention {
                 // dQ = scale·dS·K
                 product(npad, dpad, ds, pr, 1, kp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
-                    scaleRow(tile, r * dpad, scale, gq, row(dq, b, h, i0 + r), dh);
+                    CpuNn.scale(tile, r * dpad, scale, gq, row(dq, b, h, i0 + r), dh);
                 }
             }
             // dK = scale·dSᵀ·Q and dV = Pᵀ·dO: rows j of the transposes are columns of ds and p
@@ -316,7 +316,7 @@ final class CpuAttention {
                 }
                 product(m, dpad, ds, jr, npad, qp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
-                    scaleRow(tile, r * dpad, scale, gk, row(dk, b, h, j0 + r), dh);
+                    CpuNn.scale(tile, r * dpad, scale, gk, row(dk, b, h, j0 + r), dh);
                 }
                 product(m, dpad, p, jr, npad, gp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
@@ -345,17 +345,6 @@ final class CpuAttention {
         FloatVector vdr = FloatVector.broadcast(S, dr);
         for (int j = 0; j < npad; j += L) {
             FloatVector.fromArray(S, p, off + j).mul(FloatVector.fromArray(S, ds, off + j).sub(vdr)).intoArray(ds, off + j);
-        }
-    }
-
-    /** d[dOff + c] = src[sOff + c] * scale for c in [0, n). */
-    private static void scaleRow(float[] src, int sOff, float scale, float[] d, int dOff, int n) {
-        int c = 0;
-        for (int upper = S.loopBound(n); c < upper; c += L) {
-            FloatVector.fromArray(S, src, sOff + c).mul(scale).intoArray(d, dOff + c);
-        }
-        for (; c < n; c++) {
-            d[dOff + c] = src[sOff + c] * scale;
         }
     }
 

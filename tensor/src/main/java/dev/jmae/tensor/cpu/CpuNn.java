@@ -79,7 +79,7 @@ final class CpuNn {
                     if (log) {
                         subTwice(a, xr, m, (float) Math.log(expSum(a, xr, m, scratch, 0, cols, scratch)), o, or, cols);
                     } else {
-                        scale(o, or, 1f / expSum(a, xr, m, o, or, cols, scratch), cols);
+                        scale(o, or, 1f / expSum(a, xr, m, o, or, cols, scratch), o, or, cols);
                     }
                 }
             });
@@ -233,15 +233,18 @@ final class CpuNn {
         }
     }
 
-    /** a[off + i] *= c for i in [0, n). */
-    private static void scale(float[] a, int off, float c, int n) {
+    /**
+     * dst[dOff + i] = src[sOff + i] * c for i in [0, n): a row scaled (in place when src and dst
+     * are the same array at the same offset). Used by softmax and attention.
+     */
+    static void scale(float[] src, int sOff, float c, float[] dst, int dOff, int n) {
         FloatVector vc = FloatVector.broadcast(S, c);
         int i = 0;
         for (int upper = S.loopBound(n); i < upper; i += L) {
-            FloatVector.fromArray(S, a, off + i).mul(vc).intoArray(a, off + i);
+            FloatVector.fromArray(S, src, sOff + i).mul(vc).intoArray(dst, dOff + i);
         }
         for (; i < n; i++) {
-            a[off + i] *= c;
+            dst[dOff + i] = src[sOff + i] * c;
         }
     }
 
