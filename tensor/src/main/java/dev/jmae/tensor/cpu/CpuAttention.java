@@ -164,10 +164,10 @@ final class CpuAttention {
     }
 
     /**
-     * Scales row {@code off} of s by scale and exponentiates it in place, shifted by the row max
-     * (padded columns are -inf, so they become 0); stores the max and the sum of the exps.
+     * Scales row {@code off} of s by scale in place and returns its max (padded columns are -inf,
+     * so they take no part and later exponentiate to 0).
      */
-    private static void softmaxRow(float[] s, int off, int npad, float scale, float[] max, float[] sum, int r) {
+    private static float scaleRowMax(float[] s, int off, int npad, float scale) {
         FloatVector vs = FloatVector.broadcast(S, scale);
         FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < npad; j += L) {
@@ -175,9 +175,7 @@ final class CpuAttention {
             x.intoArray(s, off + j);
             mx = mx.max(x);
         }
-        float m = mx.reduceLanes(VectorOperators.MAX);
-        max[r] = m;
-        sum[r] = VectorMath.expSubtractSum(s, off, m, s, off, npad);
+        return mx.reduceLanes(VectorOperators.MAX);
     }
 
     /** Row offsets of 4 consecutive rows starting at i0 (rows past the end repeat the last one). */
@@ -222,10 +220,12 @@ final class CpuAttention {
                 int rowsHere = Math.min(R, m - i0);
                 rows(qr, q, b, h, i0, m);
                 product(dh, npad, qq, qr, 1, kt, npad, s, npad);
+                // P = exp(scale·S - max) in place of S, and each row's sum
                 for (int r = 0; r < R; r++) {
                     Arrays.fill(s, r * npad + n, r * npad + npad, Float.NEGATIVE_INFINITY);
-                    softmaxRow(s, r * npad, npad, scale, max, sum, r);
+                    max[r] = scaleRowMax(s, r * npad, npad, scale);
                 }
+                VectorMath.expSubtractSumRows(s, 0, max, s, 0, R, npad, sum);
                 // O = exp(S - max)·V / sum, the division applied when storing
                 product(n, dpad, s, sr, 1, vp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
@@ -282,6 +282,9 @@ final class CpuAttention {
             packRows(go, row(dout, b, h, 0), dout.stride(2), m, dh, gp, dpad, m);
             int[] qr = new int[R];
             int[] gr = new int[R];
+            float[] drs = new float[R];
+            float[] lses = new float[R];
+            float[] sums = new float[R];
             for (int i0 = 0; i0 < m; i0 += R) {
                 int rowsHere = Math.min(R, m - i0);
                 int[] pr = {i0 * npad, (i0 + 1) * npad, (i0 + 2) * npad, (i0 + 3) * npad};
@@ -299,7 +302,15 @@ final class CpuAttention {
                     for (int c = 0; c < dh; c++) {
                         dr += go[grow + c] * oo[orow + c];
                     }
-                    probsAndScoreGrads(p, ds, (i0 + r) * npad, n, npad, scale, l[lse.offset() + t * m + i0 + r], dr);
+                    drs[r] = dr;
+                    lses[r] = l[lse.offset() + t * m + i0 + r];
+                    scaleRow(p, (i0 + r) * npad, n, npad, scale);
+                }
+                // P = exp(scale·S - lse) in place; a method on arrays, so that C2 declining to
+                // inline it into this large task (five products) never boxes vectors
+                VectorMath.expSubtractSumRows(p, i0 * npad, lses, p, i0 * npad, rowsHere, npad, sums);
+                for (int r = 0; r < rowsHere; r++) {
+                    scoreGrads(p, ds, (i0 + r) * npad, npad, drs[r]);
                 }
                 // dQ = scale·dS·K
                 product(npad, dpad, ds, pr, 1, kp, dpad, tile, dpad);
@@ -327,21 +338,19 @@ final class CpuAttention {
     }
 
     /**
-     * One row of backward: P = exp(scale·S - lse) in place of S (padded columns 0), and
-     * dS = P ∘ (dP - Dr) in place of dP. The exponentials go through
-     * {@link VectorMath#expSubtractSum}, a method on arrays: the backward task inlines so much
-     * (five products) that C2 declined to inline {@link VectorMath#exp(FloatVector)} here during
-     * training and called it with boxed vectors. Same bits as the fused form: scale·S is rounded
-     * to float either way before lse is subtracted.
+     * Row {@code off} of backward's scores times scale in place, its padded columns -inf (so that
+     * P = exp(scale·S - lse) gives them 0).
      */
-    private static void probsAndScoreGrads(float[] p, float[] ds, int off, int n, int npad, float scale, float lse,
-                                           float dr) {
+    private static void scaleRow(float[] p, int off, int n, int npad, float scale) {
         FloatVector vs = FloatVector.broadcast(S, scale);
         for (int j = 0; j < npad; j += L) {
             FloatVector.fromArray(S, p, off + j).mul(vs).intoArray(p, off + j);
         }
         Arrays.fill(p, off + n, off + npad, Float.NEGATIVE_INFINITY);
-        VectorMath.expSubtractSum(p, off, lse, p, off, npad);
+    }
+
+    /** dS = P ∘ (dP - Dr) in place of dP, one row of backward. */
+    private static void scoreGrads(float[] p, float[] ds, int off, int npad, float dr) {
         FloatVector vdr = FloatVector.broadcast(S, dr);
         for (int j = 0; j < npad; j += L) {
             FloatVector.fromArray(S, p, off + j).mul(FloatVector.fromArray(S, ds, off + j).sub(vdr)).intoArray(ds, off + j);

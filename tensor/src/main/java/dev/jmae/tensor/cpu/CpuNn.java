@@ -1,12 +1,11 @@
 package dev.jmae.tensor.cpu;
 
 import dev.jmae.tensor.Tensor;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.util.Arrays;
 
 import static dev.jmae.tensor.cpu.CpuBackend.data;
 
@@ -35,7 +34,7 @@ final class CpuNn {
     private static final int LN_MAX_BLOCKS = 64;
     /** Floats of x per chunk of rows whose parameter-gradient partials are added at once (x and dy: 256 KB, inside L2). */
     private static final int LN_PARAM_CHUNK_FLOATS = 32768;
-    /** Floats per block of softmax rows (x, its shifts and exps: 24 KB, inside L1). */
+    /** Floats per block of short softmax rows (x and its exps: 16 KB, inside L1). */
     private static final int SOFTMAX_BLOCK = 2048;
     /** Rows at least this long are processed one at a time; shorter ones in blocks. */
     private static final int SOFTMAX_LONG_ROW = 256;
@@ -71,15 +70,19 @@ final class CpuNn {
         int oo = out.offset();
         if (cols >= SOFTMAX_LONG_ROW) {
             Parallel.forRange(rows, rowsPerTask(cols), (s, e) -> {
-                float[] scratch = new float[log ? Math.max(cols, L) : L];
+                float[] exps = log ? new float[cols] : null;
+                float[] max = new float[1];
+                float[] sum = new float[1];
                 for (int r = s; r < e; r++) {
                     int xr = xo + r * cols;
                     int or = oo + r * cols;
-                    float m = RowReductions.max(a, xr, cols);
+                    max[0] = RowReductions.max(a, xr, cols);
                     if (log) {
-                        subTwice(a, xr, m, (float) Math.log(expSum(a, xr, m, scratch, 0, cols, scratch)), o, or, cols);
+                        VectorMath.expSubtractSumRows(a, xr, max, exps, 0, 1, cols, sum);
+                        subTwice(a, xr, max[0], (float) Math.log(sum[0]), o, or, cols);
                     } else {
-                        scale(o, or, 1f / expSum(a, xr, m, o, or, cols, scratch), o, or, cols);
+                        VectorMath.expSubtractSumRows(a, xr, max, o, or, 1, cols, sum);
+                        scale(o, or, 1f / sum[0], o, or, cols);
                     }
                 }
             });
@@ -88,47 +91,40 @@ final class CpuNn {
         int blockRows = Math.max(1, SOFTMAX_BLOCK / cols);
         Parallel.forRange(rows, rowsPerTask(cols), (s, e) -> {
             // Short rows (attention scores: N = 50) are processed in blocks of about SOFTMAX_BLOCK
-            // floats, one phase at a time: each row's x - max, then e^(x - max) over the whole
-            // block as one flat vector loop (the rows of a block are contiguous, so no row pays a
-            // scalar tail: 3.125 exponentials per 50-float row instead of 4), then each row's sum
-            // and scaling. The short dependency chains of a block's rows (max, then exp, then sum)
-            // overlap instead of running back to back. Rows of at least L floats read their last
-            // L floats as one vector overlapping the one before (max and stores of values computed
-            // from another array do not mind; the sum masks the lanes already counted), so no row
-            // has a scalar tail either; shorter rows use one masked vector.
-            float[] shifted = new float[Math.min(e - s, blockRows) * cols + L];
-            float[] exps = log ? new float[shifted.length] : shifted;
+            // floats, one phase at a time: every row's max, then every row's exps (into a buffer
+            // in L1) and their sum, then every row's output. A row's phases form one dependency
+            // chain (max, lane reduction, exps, sum, lane reduction, division); phase by phase the
+            // chains of a block's rows overlap instead of running back to back. No row has a
+            // scalar tail: a row of at least L floats reads its last L floats as one vector
+            // overlapping the one before, a shorter row uses one masked vector.
+            int blockMax = Math.min(e - s, blockRows);
+            float[] exps = new float[blockMax * cols + L];  // + L: a row shorter than L is read as a whole vector
+            float[] max = new float[blockMax];
+            float[] sum = new float[blockMax];
             for (int b0 = s; b0 < e; b0 += blockRows) {
                 int n = Math.min(e, b0 + blockRows) - b0;
                 int xb = xo + b0 * cols;
                 int ob = oo + b0 * cols;
                 for (int r = 0; r < n; r++) {
-                    subtractRowMax(a, xb + r * cols, shifted, r * cols, cols);
+                    max[r] = shortRowMax(a, xb + r * cols, cols);
                 }
-                // the whole vectors covering the block (its padding included); the sum is not needed
-                VectorMath.expSubtractSum(shifted, 0, 0f, exps, 0, (n * cols + L - 1) / L * L);
+                VectorMath.expSubtractSumRows(a, xb, max, exps, 0, n, cols, sum);
                 for (int r = 0; r < n; r++) {
                     if (log) {
-                        subtractLogRowSum(shifted, exps, r * cols, o, ob + r * cols, cols);
+                        subtractTwiceShortRow(a, xb + r * cols, max[r], (float) Math.log(sum[r]), o, ob + r * cols, cols);
                     } else {
-                        divideByRowSum(exps, r * cols, o, ob + r * cols, cols);
+                        scaleShortRow(exps, r * cols, 1f / sum[r], o, ob + r * cols, cols);
                     }
                 }
             }
         });
     }
 
-    /**
-     * d[dr + i] = a[xr + i] - max(a[xr .. xr + n)) for i in [0, n), a short row (n &lt; 256).
-     * Writes up to L - n floats of d past the row when n &lt; L (d must have room; the next row
-     * overwrites them).
-     */
-    private static void subtractRowMax(float[] a, int xr, float[] d, int dr, int n) {
+    /** The max of a[xr .. xr + n), a short row (n &lt; 256). */
+    private static float shortRowMax(float[] a, int xr, int n) {
         if (n < L) {
             VectorMask<Float> in = S.indexInRange(0, n);
-            FloatVector v = FloatVector.fromArray(S, a, xr, in);
-            v.sub(v.reduceLanes(VectorOperators.MAX, in)).intoArray(d, dr);
-            return;
+            return FloatVector.fromArray(S, a, xr, in).reduceLanes(VectorOperators.MAX, in);
         }
         int last = n - L;
         FloatVector max = FloatVector.fromArray(S, a, xr + last);
@@ -139,81 +135,41 @@ final class CpuNn {
             FloatVector v = FloatVector.fromArray(S, a, xr + i);
             max = max.blend(v, max.lt(v));
         }
-        FloatVector m = FloatVector.broadcast(S, max.reduceLanes(VectorOperators.MAX));
-        for (int i = 0; i < last; i += L) {
-            FloatVector.fromArray(S, a, xr + i).sub(m).intoArray(d, dr + i);
-        }
-        FloatVector.fromArray(S, a, xr + last).sub(m).intoArray(d, dr + last);
+        return max.reduceLanes(VectorOperators.MAX);
     }
 
-    /**
-     * The sum of e[er .. er + n) in a fixed order: the row's last vector (its lanes not covered by
-     * the whole vectors before it, or all n lanes of a row shorter than L) first, then the whole
-     * vectors, then {@link VectorMath#sum}.
-     */
-    private static float shortRowSum(float[] e, int er, int n) {
+    /** o[or + i] = e[er + i] * c for i in [0, n), a short row of another array (softmax's scaling). */
+    private static void scaleShortRow(float[] e, int er, float c, float[] o, int or, int n) {
+        FloatVector vc = FloatVector.broadcast(S, c);
         if (n < L) {
-            return VectorMath.sum(FloatVector.zero(S).blend(FloatVector.fromArray(S, e, er), S.indexInRange(0, n)));
-        }
-        int last = n - L;
-        int rem = n % L;
-        FloatVector acc = FloatVector.zero(S).blend(FloatVector.fromArray(S, e, er + last), S.indexInRange(rem == 0 ? 0 : rem - L, L));
-        for (int i = 0; i < last; i += L) {
-            acc = acc.add(FloatVector.fromArray(S, e, er + i));
-        }
-        return VectorMath.sum(acc);
-    }
-
-    /** o[or + i] = e[er + i] / sum(e[er .. er + n)) for i in [0, n), a short row (softmax). */
-    private static void divideByRowSum(float[] e, int er, float[] o, int or, int n) {
-        FloatVector inv = FloatVector.broadcast(S, 1f / shortRowSum(e, er, n));
-        if (n < L) {
-            FloatVector.fromArray(S, e, er).mul(inv).intoArray(o, or, S.indexInRange(0, n));
+            FloatVector.fromArray(S, e, er).mul(vc).intoArray(o, or, S.indexInRange(0, n));
             return;
         }
         int last = n - L;
         for (int i = 0; i < last; i += L) {
-            FloatVector.fromArray(S, e, er + i).mul(inv).intoArray(o, or + i);
+            FloatVector.fromArray(S, e, er + i).mul(vc).intoArray(o, or + i);
         }
-        FloatVector.fromArray(S, e, er + last).mul(inv).intoArray(o, or + last);
+        FloatVector.fromArray(S, e, er + last).mul(vc).intoArray(o, or + last);
     }
 
     /**
-     * o[or + i] = d[r + i] - log(sum(e[r .. r + n))) for i in [0, n), a short row (log-softmax:
-     * d = x - max, e = exp(d)). x - max is exact near the maximum, where the output is near 0;
-     * x - (max + log(sum)) would round the sum to ulp(max) first and lose every digit of a small
-     * output.
+     * o[or + i] = (a[xr + i] - c) - d for i in [0, n), a short row (log-softmax: c the max, d the
+     * log of the sum). The last vector is read first, so o may be a in place.
      */
-    private static void subtractLogRowSum(float[] d, float[] e, int r, float[] o, int or, int n) {
-        FloatVector logSum = FloatVector.broadcast(S, (float) Math.log(shortRowSum(e, r, n)));
+    private static void subtractTwiceShortRow(float[] a, int xr, float c, float d, float[] o, int or, int n) {
+        FloatVector vc = FloatVector.broadcast(S, c);
+        FloatVector vd = FloatVector.broadcast(S, d);
         if (n < L) {
-            FloatVector.fromArray(S, d, r).sub(logSum).intoArray(o, or, S.indexInRange(0, n));
+            VectorMask<Float> in = S.indexInRange(0, n);
+            FloatVector.fromArray(S, a, xr, in).sub(vc).sub(vd).intoArray(o, or, in);
             return;
         }
         int last = n - L;
+        FloatVector tail = FloatVector.fromArray(S, a, xr + last);
         for (int i = 0; i < last; i += L) {
-            FloatVector.fromArray(S, d, r + i).sub(logSum).intoArray(o, or + i);
+            FloatVector.fromArray(S, a, xr + i).sub(vc).sub(vd).intoArray(o, or + i);
         }
-        FloatVector.fromArray(S, d, r + last).sub(logSum).intoArray(o, or + last);
-    }
-
-    /**
-     * e[eo + i] = exp(a[ao + i] - m) for i in [0, n), returning their sum (the whole vectors' sum,
-     * then the last partial vector's). The last partial vector goes through the vector exp too, by
-     * way of {@code tail} (at least L floats) padded with -inf, whose exps are 0: a scalar exp
-     * costs about as much as a whole vector.
-     */
-    private static float expSum(float[] a, int ao, float m, float[] e, int eo, int n, float[] tail) {
-        int whole = S.loopBound(n);
-        float sum = VectorMath.expSubtractSum(a, ao, m, e, eo, whole);
-        int rest = n - whole;
-        if (rest > 0) {
-            System.arraycopy(a, ao + whole, tail, 0, rest);
-            Arrays.fill(tail, rest, L, Float.NEGATIVE_INFINITY);
-            sum += VectorMath.expSubtractSum(tail, 0, m, tail, 0, L);
-            System.arraycopy(tail, 0, e, eo + whole, rest);
-        }
-        return sum;
+        tail.sub(vc).sub(vd).intoArray(o, or + last);
     }
 
     /**
@@ -468,7 +424,7 @@ final class CpuNn {
 
     private static float[] ones(int n) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, 1f);
+        Arrays.fill(a, 1f);
         return a;
     }
 

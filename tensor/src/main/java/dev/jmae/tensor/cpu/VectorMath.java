@@ -1,6 +1,7 @@
 package dev.jmae.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.IntVector;
@@ -221,6 +222,13 @@ public final class VectorMath {
     private static final float EXP_MAGIC = 0x1.8p23f + 254;
     /** The bits of 1.5·2^23, whose ulp is 1: bits(t) - EXP_MAGIC_BITS = k + 254. */
     private static final int EXP_MAGIC_BITS = 0x4B400000;
+    /**
+     * {@link #expSubtractSumRows}'s lower bound: below it e^x (under 2^-126.38, a subnormal) is given as
+     * 0; from it up, k = rint(x·log2(e)) is at least -126, so 2^k is a normal float.
+     */
+    static final float EXP_FLUSH = -87.6f;
+    /** 1.5·2^23 + 127: the bits of rint(x·log2(e)) + EXP_MAGIC_127 end in the 9 bits of k + 127. */
+    private static final float EXP_MAGIC_127 = 0x1.8p23f + 127;
     /** 1/n! for n = 2..7: the Taylor polynomial of e^r, truncation below 1e-8 relative for |r| <= ln2/2. */
     private static final float E2 = 1f / 2;
     private static final float E3 = 1f / 6;
@@ -273,81 +281,112 @@ public final class VectorMath {
     }
 
     /**
-     * dst[dOff + i] = e^(src[sOff + i] - shift) for i in [0, n), returning the sum of those
-     * values: the whole vectors' exps summed lane-wise in order, then {@link #sum(FloatVector)},
-     * then the last n mod L terms in order. Each value has the bits of
-     * {@code exp(src[sOff + i] - shift)}, vector or scalar. src and dst may be the same array at
-     * the same offset (softmax's exps in place of its shifted scores).
+     * dst[dOff + r·n + i] = e^(src[sOff + r·n + i] - shifts[r]) for every row r in [0, rows) and
+     * i in [0, n), and sums[r] = the sum of row r's values: the row's whole vectors summed lane-wise
+     * in order, then the lanes of its last n mod L elements (the row's last L elements read as one
+     * vector, only its lanes past the whole vectors counted; a row shorter than L under a mask),
+     * then the lane tree of {@link #sum(FloatVector)}. src and dst may be the same array at the
+     * same offset (attention's probabilities in place of its scores).
      *
-     * <p>The loop of softmax and attention. It contains the exponential and the lane sum itself
-     * rather than calling {@link #exp(FloatVector)} and {@link #sum(FloatVector)}: a method that
-     * takes or returns vectors is called with boxed vectors when C2 declines to inline it, which it
-     * does once the method being compiled has grown past its node budget
-     * ({@code NodeCountInliningCutoff}), and whether that happens depended on how much code the
-     * caller's other helpers had brought in (see {@code docs/benchmarks.md}). Declined, this
-     * method is an ordinary call on arrays. The exponential's body is therefore written twice,
-     * here and in {@link #exp(FloatVector)}; {@code VectorMathExpTest} checks that both give the
-     * same bits.
+     * <p>For softmax and attention, whose arguments x - shift are at most 0 (x - max, or scores
+     * minus their log-sum-exp): each value has the bits of {@link #exp(float)} for arguments from
+     * {@link #EXP_FLUSH} to 88; below EXP_FLUSH (-inf padding included), where e^x is a subnormal
+     * under 1e-38, it is 0; above 88 it is unspecified. Cheaper than exp by its clamp and its
+     * two-step scaling (see {@link #expFlushed}).
      *
-     * @param src the arguments before the shift
+     * <p>The exponential is inlined here, in a method on arrays, rather than called as
+     * {@link #exp(FloatVector)} from the kernels: a method that takes or returns vectors is called
+     * with boxed vectors when C2 declines to inline it, which it does once the method being
+     * compiled has grown past its node budget ({@code NodeCountInliningCutoff}), and whether that
+     * happens depended on how much code the caller's other helpers had brought in (see
+     * {@code docs/benchmarks.md}). This method is too big for C2 to inline into a hot caller, so
+     * it is compiled on its own, its two calls of expFlushed inlined. Taking a block of rows, its
+     * constants are set up once per block rather than once per row.
+     *
+     * @param src the arguments before the shift, rows of n floats one after another
      * @param sOff first argument
-     * @param shift subtracted from every argument (a row max), 0 for plain e^x
-     * @param dst where the exps go
+     * @param shifts [rows] subtracted from each row's arguments (the row max, or its log-sum-exp)
+     * @param dst where the exps go, rows of n floats
      * @param dOff first result
-     * @param n element count, at least 0
-     * @return the float32 sum of the n exps in the order above
+     * @param rows row count, at least 0
+     * @param n elements per row, at least 0
+     * @param sums [rows] receives each row's sum, in the order above
      */
-    public static float expSubtractSum(float[] src, int sOff, float shift, float[] dst, int dOff, int n) {
+    static void expSubtractSumRows(float[] src, int sOff, float[] shifts, float[] dst, int dOff, int rows, int n,
+                                   float[] sums) {
         VectorSpecies<Float> sp = FloatVector.SPECIES_PREFERRED;
         int len = sp.length();
-        FloatVector vShift = FloatVector.broadcast(sp, shift);
-        FloatVector lo = FloatVector.broadcast(sp, EXP_LO);
-        FloatVector hi = FloatVector.broadcast(sp, EXP_HI);
-        FloatVector one = FloatVector.broadcast(sp, 1f);
-        FloatVector acc = FloatVector.zero(sp);
-        int i = 0;
-        for (int upper = sp.loopBound(n); i < upper; i += len) {
-            FloatVector x = FloatVector.fromArray(sp, src, sOff + i).sub(vShift);
-            // from here to s2.mul(s1.mul(p)): the body of exp(FloatVector), in step with it
-            FloatVector xc = x.blend(lo, x.lt(lo));
-            xc = xc.blend(hi, xc.compare(VectorOperators.GT, hi));
-            FloatVector t = xc.fma(LOG2E, EXP_MAGIC);
-            FloatVector nk = FloatVector.broadcast(sp, EXP_MAGIC).sub(t);
-            IntVector u = t.reinterpretAsInts().sub(EXP_MAGIC_BITS);
-            IntVector u1 = u.lanewise(VectorOperators.ASHR, 1);
-            FloatVector r = nk.fma(FloatVector.broadcast(sp, LN2_LO), nk.fma(FloatVector.broadcast(sp, LN2_HI), xc));
-            FloatVector p = r.fma(FloatVector.broadcast(sp, E7), FloatVector.broadcast(sp, E6));
-            p = p.fma(r, FloatVector.broadcast(sp, E5));
-            p = p.fma(r, FloatVector.broadcast(sp, E4));
-            p = p.fma(r, FloatVector.broadcast(sp, E3));
-            p = p.fma(r, FloatVector.broadcast(sp, E2));
-            p = p.fma(r, one);
-            p = p.fma(r, one);
-            FloatVector s1 = u1.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector s2 = u.sub(u1).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector ex = s2.mul(s1.mul(p));
-            acc = acc.add(ex);
-            ex.intoArray(dst, dOff + i);
-        }
-        // the lane tree of sum(FloatVector), in step with it; written out for 16 lanes, its
-        // shuffles then constants (from an array, each is loaded and type-checked at every step)
-        if (len == 16) {
-            acc = acc.add(acc.rearrange(ROTATE_8));
-            acc = acc.add(acc.rearrange(ROTATE_4));
-            acc = acc.add(acc.rearrange(ROTATE_2));
-            acc = acc.add(acc.rearrange(ROTATE_1));
-        } else {
-            for (int half = len / 2; half >= 1; half /= 2) {
-                acc = acc.add(acc.rearrange(rotation(sp, half)));
+        int whole = sp.loopBound(n);
+        int rest = n - whole;
+        // a row's elements after its whole vectors: the last len when n >= len (the lanes past the
+        // whole vectors counted), else all n under a mask
+        VectorMask<Float> fresh = n >= len ? sp.indexInRange(rest - len, rest) : sp.indexInRange(0, n);
+        int restOff = n >= len ? n - len : 0;
+        FloatVector zero = FloatVector.zero(sp);
+        for (int row = 0; row < rows; row++) {
+            int so = sOff + row * n;
+            int d0 = dOff + row * n;
+            FloatVector vShift = FloatVector.broadcast(sp, shifts[row]);
+            // read before the row's loop, which may overwrite the overlap when src is dst
+            FloatVector restIn = rest == 0 ? zero
+                    : n >= len ? FloatVector.fromArray(sp, src, so + restOff) : FloatVector.fromArray(sp, src, so, fresh);
+            FloatVector acc = zero;
+            for (int i = 0; i < whole; i += len) {
+                FloatVector ex = expFlushed(FloatVector.fromArray(sp, src, so + i).sub(vShift));
+                acc = acc.add(ex);
+                ex.intoArray(dst, d0 + i);
             }
+            if (rest > 0) {
+                FloatVector ex = expFlushed(restIn.sub(vShift));
+                acc = acc.add(zero.blend(ex, fresh));
+                if (n >= len) {
+                    ex.intoArray(dst, d0 + restOff);
+                } else {
+                    ex.intoArray(dst, d0, fresh);
+                }
+            }
+            // the lane tree of sum(FloatVector), in step with it; written out for 16 lanes, its
+            // shuffles then constants (from an array, each is loaded and type-checked at every step)
+            if (len == 16) {
+                acc = acc.add(acc.rearrange(ROTATE_8));
+                acc = acc.add(acc.rearrange(ROTATE_4));
+                acc = acc.add(acc.rearrange(ROTATE_2));
+                acc = acc.add(acc.rearrange(ROTATE_1));
+            } else {
+                for (int half = len / 2; half >= 1; half /= 2) {
+                    acc = acc.add(acc.rearrange(rotation(sp, half)));
+                }
+            }
+            sums[row] = acc.lane(0);
         }
-        float total = acc.lane(0);
-        for (; i < n; i++) {
-            float ex = exp(src[sOff + i] - shift);
-            dst[dOff + i] = ex;
-            total += ex;
-        }
-        return total;
+    }
+
+    /**
+     * e^x lane by lane for x &lt;= 88, as {@link #expSubtractSumRows} computes it: the bits of
+     * {@link #exp(FloatVector)} for x &gt;= {@link #EXP_FLUSH}, 0 below it (-inf included), NaN for
+     * NaN. Larger x give unspecified lanes (2^k no longer fits the exponent field).
+     *
+     * <p>exp(FloatVector)'s reduction and polynomial, the same operations, without its clamp and
+     * two-step scaling: for x in [EXP_FLUSH, 88] k lies in [-126, 127], whose 2^k is a normal float
+     * made by one shift, and p·2^k rounds once exactly where s2·(s1·p) does.
+     */
+    static FloatVector expFlushed(FloatVector x) {
+        VectorSpecies<Float> sp = x.species();
+        FloatVector one = FloatVector.broadcast(sp, 1f);
+        VectorMask<Float> under = x.lt(FloatVector.broadcast(sp, EXP_FLUSH));
+        FloatVector t = x.fma(LOG2E, EXP_MAGIC_127);
+        FloatVector nk = FloatVector.broadcast(sp, EXP_MAGIC_127).sub(t);
+        FloatVector r = nk.fma(FloatVector.broadcast(sp, LN2_LO), nk.fma(FloatVector.broadcast(sp, LN2_HI), x));
+        FloatVector p = r.fma(FloatVector.broadcast(sp, E7), FloatVector.broadcast(sp, E6));
+        p = p.fma(r, FloatVector.broadcast(sp, E5));
+        p = p.fma(r, FloatVector.broadcast(sp, E4));
+        p = p.fma(r, FloatVector.broadcast(sp, E3));
+        p = p.fma(r, FloatVector.broadcast(sp, E2));
+        p = p.fma(r, one);
+        p = p.fma(r, one);
+        // t's low 9 bits hold k + 127, the biased exponent of 2^k; the shift drops the rest
+        FloatVector scale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return scale.mul(p).blend(FloatVector.zero(sp), under);
     }
 
     /**
@@ -396,7 +435,7 @@ public final class VectorMath {
     }
 
     private static final VectorShuffle<Float>[] ROTATIONS = rotations(FloatVector.SPECIES_PREFERRED);
-    /** Lane i takes lane i + h (mod 16) for the 16-lane tree of {@link #expSubtractSum}; null for other lengths. */
+    /** Lane i takes lane i + h (mod 16) for the 16-lane tree of {@link #expSubtractSumRows}; null for other lengths. */
     private static final VectorShuffle<Float> ROTATE_8 = rotation16(8);
     private static final VectorShuffle<Float> ROTATE_4 = rotation16(4);
     private static final VectorShuffle<Float> ROTATE_2 = rotation16(2);

@@ -84,44 +84,112 @@ class VectorMathExpTest {
         }
     }
 
+    /** What expSubtractSumRows gives for one argument x - shift (x - shift &lt;= 88). */
+    private static float expectedFlushed(float arg) {
+        if (arg < VectorMath.EXP_FLUSH) {
+            return 0f;
+        }
+        return VectorMath.exp(arg);
+    }
+
     /**
-     * The array kernel gives exp(x - shift)'s bits for every element (vector part and scalar tail,
-     * random bit patterns included: NaN, infinities, huge values), in place too, and the sum in its
-     * documented order, for lengths around the vector width.
+     * The block kernel gives exp(x - shift)'s bits per element down to EXP_FLUSH and 0 below it
+     * (-inf, huge negatives, the subnormal range), NaN for NaN, in place too; each row's sum in its
+     * documented order; and nothing written outside the rows. Rows around the vector width, with
+     * every row's max as its shift (softmax) or a shift above the max (attention's log-sum-exp).
      */
     @Test
-    void expSubtractSumMatchesExpAndItsSumOrder() {
+    void expSubtractSumRowsMatchesExpAndItsSumOrder() {
         Generator g = new Generator(11);
         int len = S.length();
-        for (int n : new int[] {0, 1, 7, len - 1, len, len + 1, 33, 197, 16 * len + 5}) {
-            for (float shift : new float[] {0f, 3.25f, -40f}) {
-                float[] x = new float[n + 3];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = i % 5 == 4 ? Float.intBitsToFloat((int) g.nextLong()) : (float) (g.nextGaussian() * 30);
+        for (int n : new int[] {0, 1, 7, len - 1, len, len + 1, 33, 50, 197, 16 * len + 5}) {
+            for (int rows : new int[] {1, 3}) {
+                float[] x = new float[3 + rows * n];
+                float[] shifts = new float[rows];
+                for (int r = 0; r < rows; r++) {
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int i = 0; i < n; i++) {
+                        float v = switch ((i + r) % 7) {
+                            case 3 -> Float.NEGATIVE_INFINITY;
+                            case 5 -> (float) (g.nextDouble() * 40 - 110);
+                            case 6 -> i == n - 1 ? Float.NaN : -1e30f;
+                            default -> (float) (g.nextGaussian() * 30);
+                        };
+                        x[3 + r * n + i] = v;
+                        max = v > max ? v : max;
+                    }
+                    shifts[r] = r == 1 ? max + 2.5f : max;
                 }
-                float[] out = new float[n + 5];
-                float sum = VectorMath.expSubtractSum(x, 3, shift, out, 5, n);
+                float[] out = new float[5 + rows * n + len];
+                java.util.Arrays.fill(out, 42f);
+                float[] sums = new float[rows];
+                VectorMath.expSubtractSumRows(x, 3, shifts, out, 5, rows, n, sums);
                 float[] inPlace = x.clone();
-                float sumInPlace = VectorMath.expSubtractSum(inPlace, 3, shift, inPlace, 3, n);
-                FloatVector acc = FloatVector.zero(S);
+                float[] sumsInPlace = new float[rows];
+                VectorMath.expSubtractSumRows(inPlace, 3, shifts, inPlace, 3, rows, n, sumsInPlace);
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(42f, out[i], "written before the rows, n " + n);
+                }
+                for (int i = 5 + rows * n; i < out.length; i++) {
+                    assertEquals(42f, out[i], "written after the rows, n " + n);
+                }
                 int whole = S.loopBound(n);
-                for (int i = 0; i < n; i++) {
-                    float e = VectorMath.exp(x[3 + i] - shift);
-                    String at = "n " + n + ", shift " + shift + ", exp(" + x[3 + i] + " - shift) at " + i;
-                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(out[5 + i]), at);
-                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(inPlace[3 + i]), at + " in place");
+                for (int r = 0; r < rows; r++) {
+                    float[] expected = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        float arg = x[3 + r * n + i] - shifts[r];
+                        expected[i] = expectedFlushed(arg);
+                        String at = "n " + n + ", row " + r + ", exp(" + arg + ") at " + i;
+                        assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(out[5 + r * n + i]), at);
+                        assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(inPlace[3 + r * n + i]),
+                                at + " in place");
+                    }
+                    // the documented order: whole vectors lane-wise, then the rest in its lanes, then the tree
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int i = 0; i < whole; i += len) {
+                        acc = acc.add(FloatVector.fromArray(S, expected, i));
+                    }
+                    if (n > whole) {
+                        float[] restLanes = new float[len];
+                        int first = n >= len ? n - len : 0;
+                        for (int i = Math.max(first, whole); i < n; i++) {
+                            restLanes[i - first] = expected[i];
+                        }
+                        acc = acc.add(FloatVector.fromArray(S, restLanes, 0));
+                    }
+                    float sum = VectorMath.sum(acc);
+                    assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(sums[r]), "sum, n " + n + ", row " + r);
+                    assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(sumsInPlace[r]),
+                            "in-place sum, n " + n + ", row " + r);
                 }
-                for (int i = 0; i < whole; i += len) {
-                    acc = acc.add(FloatVector.fromArray(S, out, 5 + i));
-                }
-                float expected = VectorMath.sum(acc);
-                for (int i = whole; i < n; i++) {
-                    expected += out[5 + i];
-                }
-                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(sum), "sum, n " + n + ", shift " + shift);
-                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(sumInPlace), "in-place sum, n " + n);
             }
         }
+    }
+
+    /**
+     * At the flush boundary and over the range softmax uses, the block kernel's values are exp's
+     * bits: every 64th float in [EXP_FLUSH, 0], the floats next to EXP_FLUSH, and 88.
+     */
+    @Test
+    void expSubtractSumRowsIsExpDownToTheFlushBound() {
+        float[] args = new float[1 << 20];
+        int count = 0;
+        for (int bits = Float.floatToRawIntBits(VectorMath.EXP_FLUSH); bits < 0 && count < args.length - 8; bits -= 64) {
+            args[count++] = Float.intBitsToFloat(bits);
+        }
+        args[count++] = VectorMath.EXP_FLUSH;
+        args[count++] = Math.nextDown(VectorMath.EXP_FLUSH);
+        args[count++] = Math.nextUp(VectorMath.EXP_FLUSH);
+        args[count++] = 88f;
+        args[count++] = -0f;
+        float[] out = new float[count];
+        float[] sums = new float[1];
+        VectorMath.expSubtractSumRows(args, 0, new float[] {0f}, out, 0, 1, count, sums);
+        for (int i = 0; i < count; i++) {
+            assertEquals(Float.floatToRawIntBits(expectedFlushed(args[i])), Float.floatToRawIntBits(out[i]), "exp(" + args[i] + ")");
+        }
+        assertEquals(0f, out[count - 4], "just below the bound");
+        assertTrue(out[count - 5] > 0f && out[count - 3] > 0f, "at and just above the bound");
     }
 
     @Test
