@@ -34,6 +34,14 @@ public final class Parallel {
         void run(int start, int end);
     }
 
+    /**
+     * The most ranges {@link #forRange} makes per thread. More ranges than threads let a thread
+     * that starts late (a parked worker woken after the caller began, or one whose core another
+     * process or VM is using) take fewer of them instead of holding up the call with half the
+     * work (measured in docs/benchmarks.md, "Work split").
+     */
+    static final int CHUNKS_PER_THREAD = 8;
+
     /** How long an idle worker spins before parking, in nanoseconds. */
     private static final long SPIN_NANOS = 200_000;
 
@@ -64,8 +72,11 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body} over [0, n) split into at most {@link #threads()} contiguous, near-equal
-     * ranges of at least {@code minChunk} indices each. Small n runs on the caller alone.
+     * Runs {@code body} over [0, n) split into contiguous, near-equal ranges of at least
+     * {@code minChunk} indices each, claimed by the pool's threads as they come free: up to
+     * {@link #threads()} ranges, or if n allows more, a multiple of the thread count up to
+     * {@link #CHUNKS_PER_THREAD} per thread. Small n runs on the caller alone. The ranges depend
+     * on n, minChunk and the thread count only, never on timing.
      *
      * @param n number of indices; 0 does nothing
      * @param minChunk the smallest range worth a thread hand-off, at least 1
@@ -80,7 +91,11 @@ public final class Parallel {
         if (n == 0) {
             return;
         }
-        int chunks = (int) Math.min(POOL.threads, Math.max(1, (long) n / minChunk));
+        long most = Math.max(1, (long) n / minChunk);
+        int threads = POOL.threads;
+        // up to CHUNKS_PER_THREAD ranges per thread, a multiple of the thread count once there are
+        // more ranges than threads (3 ranges on 2 threads would leave one thread a third idle)
+        int chunks = (int) (most <= threads ? most : Math.min((long) threads * CHUNKS_PER_THREAD, most / threads * threads));
         if (chunks == 1) {
             body.run(0, n);
             return;

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The thread pool covers every index exactly once, propagates failures and tolerates nesting. */
 class ParallelTest {
@@ -24,6 +25,35 @@ class ParallelTest {
             for (int i = 0; i < n; i++) {
                 assertEquals(1, hits.get(i), "forRange index " + i + " of " + n);
                 assertEquals(1, tasks.get(i), "forTasks index " + i + " of " + n);
+            }
+        }
+    }
+
+    /**
+     * forRange's ranges: at least minChunk long (unless n is smaller), CHUNKS_PER_THREAD per thread
+     * when n allows, and when there are more than threads, a multiple of the thread count.
+     */
+    @Test
+    void forRangeSplitsIntoMinChunkRangesAMultipleOfTheThreads() {
+        int threads = Parallel.threads();
+        for (int[] c : new int[][] {{10, 100}, {300, 100}, {1000, 100}, {100_003, 7}, {5, 1}, {2048, 655}}) {
+            int n = c[0];
+            int minChunk = c[1];
+            java.util.List<int[]> ranges = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Parallel.forRange(n, minChunk, (s, e) -> ranges.add(new int[] {s, e}));
+            int count = ranges.size();
+            String at = "n " + n + ", minChunk " + minChunk + ", " + threads + " threads: " + count + " ranges";
+            long most = Math.max(1, n / minChunk);
+            assertTrue(count <= most && count <= threads * Parallel.CHUNKS_PER_THREAD, at);
+            if (most < threads) {
+                assertEquals(most, count, at);
+            } else if (most >= (long) threads * Parallel.CHUNKS_PER_THREAD) {
+                assertEquals(threads * Parallel.CHUNKS_PER_THREAD, count, at);
+            } else {
+                assertTrue(count >= threads && count % threads == 0, at);
+            }
+            for (int[] r : ranges) {
+                assertTrue(r[1] - r[0] >= Math.min(n, minChunk), at + ", range " + r[0] + ".." + r[1]);
             }
         }
     }
