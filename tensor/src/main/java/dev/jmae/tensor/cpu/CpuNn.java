@@ -1,11 +1,12 @@
 package dev.jmae.tensor.cpu;
 
 import dev.jmae.tensor.Tensor;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
 
 import static dev.jmae.tensor.cpu.CpuBackend.data;
 
@@ -154,7 +155,8 @@ final class CpuNn {
 
     /**
      * o[or + i] = (a[xr + i] - c) - d for i in [0, n), a short row (log-softmax: c the max, d the
-     * log of the sum). The last vector is read first, so o may be a in place.
+     * log of the sum; in this order for {@link #subTwice}'s reason). The last vector is read first,
+     * so o may be a in place.
      */
     private static void subtractTwiceShortRow(float[] a, int xr, float c, float d, float[] o, int or, int n) {
         FloatVector vc = FloatVector.broadcast(S, c);
