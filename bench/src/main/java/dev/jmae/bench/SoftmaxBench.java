@@ -84,9 +84,10 @@ public class SoftmaxBench {
     }
 
     /**
-     * e^x of every element alone (the cpu backend's elementwise exp, the same {@code VectorMath.exp}
-     * softmax uses), same traffic: the floor under softmax's time, which exponentiates every element
-     * and also finds each row's max, sums and scales.
+     * e^x of every element alone (the cpu backend's elementwise exp, {@code VectorMath.exp}), same
+     * traffic: about the floor under softmax's time, which exponentiates every element (with the
+     * same reduction and polynomial, less exp's clamp and two-step scaling, which arguments of at
+     * most 0 do not need) and also finds each row's max, sums and scales.
      */
     @Benchmark
     public Tensor cpuExp() {
