@@ -9,7 +9,9 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Float32 elementary functions missing from {@link VectorOperators}, each as a Vector API kernel
- * and a scalar twin that returns the same bits (for loop tails and the scalar path).
+ * and a scalar twin that returns the same bits (for loop tails and the scalar path), and the
+ * exponential kernel of softmax and attention ({@link #expSubtractSumRows}), which has no scalar
+ * part: a row's last partial vector goes through the vector code too.
  *
  * <p>{@code erf}, with a = |x| and the sign bit of x copied back at the end:
  * <ul>
