@@ -42,8 +42,8 @@ public interface Backend {
     MemoryStats memory();
 
     /**
-     * Allocates storage for {@code numel} float32 elements; contents are unspecified (zero on the
-     * heap backends).
+     * Allocates storage for {@code numel} float32 elements; contents are unspecified until written
+     * (the heap backends may hand out the array of a released storage, holding its values).
      *
      * @param numel number of elements
      * @return the storage

@@ -1,5 +1,7 @@
 package dev.jmae.tensor;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 
 /**
@@ -14,6 +16,15 @@ import java.lang.ref.Cleaner;
 public abstract class Storage {
 
     private static final Cleaner CLEANER = Cleaner.create();
+    private static final VarHandle RELEASED;
+
+    static {
+        try {
+            RELEASED = MethodHandles.lookup().findVarHandle(Storage.class, "released", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Device device;
     private final int numel;
@@ -81,8 +92,9 @@ public abstract class Storage {
      * storage becomes unusable.
      */
     public final void release() {
-        if (!released) {
-            released = true;
+        // compare-and-set: two threads releasing at once must not both drop the references (a heap
+        // storage's array would be cached twice and handed to two storages)
+        if (RELEASED.compareAndSet(this, false, true)) {
             dropReferences();
             cleanable.clean();
         }
@@ -101,7 +113,11 @@ public abstract class Storage {
         }
     }
 
-    /** Lets subclasses drop their references to the elements so the memory can be reclaimed early. */
+    /**
+     * Lets subclasses drop their references to the elements so the memory can be reclaimed or
+     * reused early. Called once, on the releasing thread, and only for an explicit release (a
+     * storage the garbage collector found unreachable is not called back).
+     */
     protected abstract void dropReferences();
 
     private record Free(MemoryStats stats, long bytes, Runnable freeResources) implements Runnable {

@@ -67,7 +67,8 @@ public final class Tensor {
     // =============================================================================== creation
 
     /**
-     * An uninitialized tensor (contents unspecified; zero on heap devices).
+     * An uninitialized tensor: contents unspecified until written (on heap devices the values of
+     * a released tensor whose array is reused; see {@link HeapStorage}), like {@code torch.empty}.
      *
      * @param device where to allocate
      * @param shape sizes
