@@ -1,6 +1,10 @@
 package dev.jmae.tensor.cpu;
 
 import static dev.jmae.tensor.cpu.GemmKernels.L;
+import static dev.jmae.tensor.cpu.GemmKernels.S;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 import java.util.function.IntConsumer;
 
@@ -27,6 +31,10 @@ import java.util.function.IntConsumer;
  * except between the pack and compute phases of a packed A strip. Smaller products run on the
  * calling thread. Per-thread packing buffers (up to about 13 MiB on a caller thread that packs A)
  * are kept in thread-locals and reused.
+ *
+ * <p>A C of at most 8 rows by one vector over a deep K (at least 4096, B's columns contiguous) takes
+ * its own path, the same arithmetic without packing and with the K strips spread over the pool
+ * ({@link #smallDeep}): the blocked path would run it as one task of one tile per strip.
  */
 public final class Gemm {
 
@@ -43,6 +51,10 @@ public final class Gemm {
     static final int TASKS_PER_THREAD = 4;
     /** Fewest rows of C a task gets when rows are split (each row task repacks its B columns). */
     static final int MIN_TASK_ROWS = 64;
+    /** Most rows of C for the deep-and-small path ({@link #smallDeep}): one accumulator each. */
+    static final int SMALL_DEEP_MAX_ROWS = 8;
+    /** Fewest depths for the deep-and-small path; shallower small products keep the blocked path. */
+    static final int SMALL_DEEP_MIN_K = 4096;
 
     /** A register-tile shape: rows, vectors of columns, and the deepest K strip it is run over. */
     private static final class Shape {
@@ -226,6 +238,11 @@ public final class Gemm {
                                 float[] c, int cOffset, int cRowStride,
                                 float[] bias, int biasOffset, int biasStride,
                                 boolean accumulate) {
+        if (m <= SMALL_DEEP_MAX_ROWS && n <= L && bColStride == 1 && k >= SMALL_DEEP_MIN_K) {
+            smallDeep(parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride,
+                    c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
+            return;
+        }
         Shape shape = shapeFor(n);
         int mr = shape.rows;
         int nr = shape.cols;
@@ -287,6 +304,118 @@ public final class Gemm {
                 run(rowTasks * colTasks, task);
             }
         }
+    }
+
+    /**
+     * The product when C is at most 8 rows by one vector and K is deep: the weight gradient of a
+     * layer with few inputs and outputs over many tokens, such as CrossMAE's inter-block attention
+     * weights (7 x 4 over K = 128 * 13 * 192 = 319488 per step). The blocked path would pack an A
+     * strip and a B panel for every 512 depths to run one 8 x 1 tile, on one thread (one row and one
+     * column panel make one task): 6.1 ms for that shape. Here each row of C has one vector
+     * accumulator, B's rows are read in place (one masked load per depth), nothing is packed, and
+     * the K strips are spread over the pool, their sums combined in order on the calling thread.
+     *
+     * <p>Same arithmetic as the blocked path, so the same bits: the same strips (those of the 8 x 2
+     * tile, at most 512 depths each), each strip's sum over its depths in order from zero with FMA
+     * (as {@link GemmKernels#kernel8x1}), then, strip by strip, that sum plus bias and C (the first
+     * strip; C only when accumulating) or plus C (later strips), as {@link GemmKernels#finishTile}.
+     * The strip sums are kept in the calling thread's packing workspace (strips x 8 x L floats).
+     */
+    private static void smallDeep(boolean parallel, int m, int n, int k,
+                                  float[] a, int aOffset, int aRowStride, int aColStride,
+                                  float[] b, int bOffset, int bRowStride,
+                                  float[] c, int cOffset, int cRowStride,
+                                  float[] bias, int biasOffset, int biasStride,
+                                  boolean accumulate) {
+        int strips = (k + TALL.kcMax - 1) / TALL.kcMax;
+        int tileFloats = SMALL_DEEP_MAX_ROWS * L;
+        float[] sums = GemmPacking.workspace().a(strips * tileFloats);
+        int tasks = parallel ? Math.min(strips, TASKS_PER_THREAD * Parallel.threads()) : 1;
+        run(tasks, t -> {
+            for (int s = strips * t / tasks; s < strips * (t + 1) / tasks; s++) {
+                int pc = (int) ((long) k * s / strips);
+                int kc = (int) ((long) k * (s + 1) / strips) - pc;
+                smallDeepStrip(m, n, kc, a, aOffset + pc * aColStride, aRowStride, aColStride,
+                        b, bOffset + pc * bRowStride, bRowStride, sums, s * tileFloats);
+            }
+        });
+        for (int s = 0; s < strips; s++) {
+            for (int i = 0; i < m; i++) {
+                int t = s * tileFloats + i * L;
+                int o = cOffset + i * cRowStride;
+                for (int j = 0; j < n; j++) {
+                    float v = sums[t + j];
+                    if (s == 0 && bias != null) {
+                        v += bias[biasOffset + j * biasStride];
+                    }
+                    if (s > 0 || accumulate) {
+                        v += c[o + j];
+                    }
+                    c[o + j] = v;
+                }
+            }
+        }
+    }
+
+    /**
+     * One strip of {@link #smallDeep}: sums[out + i*L + j] = sum over p &lt; kc, in order, of
+     * A[i, p] * B[p, j] with FMA, for i &lt; 8 (rows from m on repeat row m - 1 and are not used)
+     * and j &lt; L (lanes from n on are 0).
+     */
+    private static void smallDeepStrip(int m, int n, int kc, float[] a, int aBase, int aRowStride, int aColStride,
+                                       float[] b, int bBase, int bRowStride, float[] sums, int out) {
+        int last = m - 1;
+        int a0 = aBase;
+        int a1 = aBase + Math.min(1, last) * aRowStride;
+        int a2 = aBase + Math.min(2, last) * aRowStride;
+        int a3 = aBase + Math.min(3, last) * aRowStride;
+        int a4 = aBase + Math.min(4, last) * aRowStride;
+        int a5 = aBase + Math.min(5, last) * aRowStride;
+        int a6 = aBase + Math.min(6, last) * aRowStride;
+        int a7 = aBase + Math.min(7, last) * aRowStride;
+        // B's rows are read as whole vectors while one fits in the array (the lanes from n on,
+        // other elements of B, go to accumulator lanes that are never used); the few rows at the
+        // array's end, if any, through a masked load in a loop of their own (masked loads are slow
+        // on Zen 4, see GemmKernels, and keeping them out of the main loop keeps it clean)
+        int whole = n == L ? kc
+                : bRowStride == 0 ? (bBase + L <= b.length ? kc : 0)
+                : (int) Math.min(kc, Math.max(0, ((long) b.length - L - bBase) / bRowStride + 1));
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        int p = 0;
+        for (; p < whole; p++) {
+            int ap = p * aColStride;
+            FloatVector bv = FloatVector.fromArray(S, b, bBase + p * bRowStride);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(bv, c7);
+        }
+        VectorMask<Float> cols = S.indexInRange(0, n);
+        for (; p < kc; p++) {
+            int ap = p * aColStride;
+            FloatVector bv = FloatVector.fromArray(S, b, bBase + p * bRowStride, cols);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(bv, c7);
+        }
+        c0.intoArray(sums, out);
+        c1.intoArray(sums, out + L);
+        c2.intoArray(sums, out + 2 * L);
+        c3.intoArray(sums, out + 3 * L);
+        c4.intoArray(sums, out + 4 * L);
+        c5.intoArray(sums, out + 5 * L);
+        c6.intoArray(sums, out + 6 * L);
+        c7.intoArray(sums, out + 7 * L);
     }
 
     /** Row chunks per column block so the grid reaches the target, each chunk at least MIN_TASK_ROWS rows. */

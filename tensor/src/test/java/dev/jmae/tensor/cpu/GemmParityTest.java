@@ -362,6 +362,25 @@ class GemmParityTest {
     }
 
     @Test
+    void smallDeepProductsMatchReference() {
+        // C of at most 8 rows by one vector over a deep K (Gemm.smallDeep): every A view, B in place
+        // (row-major, padded, one row broadcast) or transposed (the blocked path), K one past a
+        // strip edge, and CrossMAE's inter-block attention weight gradient (7 x 4 over 319488).
+        int[][] sizes = {{1, 1, 4096}, {7, 4, 4097}, {8, 16, 6000}, {3, 5, 20000}, {8, 15, 4609}};
+        View[] bViews = {View.ROW_MAJOR, View.PADDED, View.BROADCAST_ROWS, View.TRANSPOSED};
+        for (int[] s : sizes) {
+            for (View aView : new View[] {View.ROW_MAJOR, View.TRANSPOSED, View.PADDED, View.BROADCAST_COLS}) {
+                for (View bView : bViews) {
+                    boolean odd = (s[0] + s[1] + aView.ordinal() + bView.ordinal()) % 2 == 1;
+                    check(new Case("sgemm", s[0], s[1], s[2], aView, bView, odd, !odd));
+                }
+            }
+        }
+        check(new Case("sgemm", 7, 4, 319488, View.TRANSPOSED, View.ROW_MAJOR, false, false));
+        check(new Case("sgemm", 4, 7, 319488, View.TRANSPOSED, View.ROW_MAJOR, true, true));
+    }
+
+    @Test
     void weightGradientShapeMatchesReference() {
         // dW = dY^T · X with dY [3200, 768], X [3200, 768]: A transposed, K = 3200, accumulated into dW.
         check(new Case("sgemm", 768, 768, 3200, View.TRANSPOSED, View.ROW_MAJOR, false, 1, true, 1,

@@ -1,0 +1,63 @@
+package dev.jmae.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Gemm}'s path for a C of at most 8 rows by one vector over a deep K gives exactly the bits
+ * of the blocked path: the same product with B stored transposed (which the small path does not
+ * take) must agree bit for bit, with and without bias, overwriting and accumulating. Together with
+ * {@code GemmParityTest.smallDeepProductsMatchReference} (values against the reference), this
+ * keeps training results unchanged by the path.
+ */
+class GemmSmallDeepTest {
+
+    @Test
+    void smallDeepPathGivesTheBlockedPathsBits() {
+        int[][] sizes = {{1, 1, 4096}, {7, 4, 4097}, {8, 16, 6000}, {3, 5, 20000}, {5, 9, 4609}, {7, 4, 319488}};
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (int[] s : sizes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            // A = X^T with X [K, M] row-major (a layer's input, as in a weight gradient)
+            float[] x = random(rnd, k * m);
+            float[] bRowMajor = random(rnd, k * n);
+            float[] bTransposed = new float[n * k];
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    bTransposed[j * k + p] = bRowMajor[p * n + j];
+                }
+            }
+            float[] bias = random(rnd, n);
+            float[] old = random(rnd, m * n);
+            for (boolean withBias : new boolean[] {false, true}) {
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    float[] small = old.clone();
+                    float[] blocked = old.clone();
+                    float[] b = withBias ? bias : null;
+                    Gemm.sgemm(m, n, k, x, 0, 1, m, bRowMajor, 0, n, 1, small, 0, n, b, 0, 1, accumulate);
+                    Gemm.sgemm(m, n, k, x, 0, 1, m, bTransposed, 0, 1, k, blocked, 0, n, b, 0, 1, accumulate);
+                    String what = "[M=" + m + ", N=" + n + ", K=" + k + "]" + (withBias ? " bias" : "")
+                            + (accumulate ? " accumulate" : " overwrite");
+                    for (int i = 0; i < m * n; i++) {
+                        assertEquals(Float.floatToRawIntBits(blocked[i]), Float.floatToRawIntBits(small[i]),
+                                what + ": element " + i + " is " + small[i] + ", the blocked path gives " + blocked[i]);
+                    }
+                    assertTrue(Float.isFinite(small[0]), what);
+                }
+            }
+        }
+    }
+
+    private static float[] random(SplittableRandom rnd, int size) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = (float) rnd.nextDouble(-1.0, 1.0);
+        }
+        return v;
+    }
+}
