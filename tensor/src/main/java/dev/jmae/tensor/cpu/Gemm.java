@@ -32,9 +32,9 @@ import java.util.function.IntConsumer;
  * calling thread. Per-thread packing buffers (up to about 13 MiB on a caller thread that packs A)
  * are kept in thread-locals and reused.
  *
- * <p>A C of at most 8 rows by one vector over a deep K (at least 4096, B's columns contiguous) takes
- * its own path, the same arithmetic without packing and with the K strips spread over the pool
- * ({@link #smallDeep}): the blocked path would run it as one task of one tile per strip.
+ * <p>A C of at most 8 rows by one vector over a deep K (at least 4096) takes its own path, the same
+ * arithmetic with the K strips spread over the pool and at most B packed ({@link #smallDeep}): the
+ * blocked path would run it as one task of one tile per strip.
  */
 public final class Gemm {
 
@@ -227,22 +227,34 @@ public final class Gemm {
         }
     }
 
-    /**
-     * The blocked product, on the pool when {@code parallel}: a grid of tasks (column blocks of
-     * whole panels, then row chunks of whole panels when N alone gives too few), claimed dynamically
-     * so that a thread slowed by another process does not hold the others back.
-     */
+    /** The product on the pool when {@code parallel}: {@link #smallDeep} where it applies, else {@link #blocked}. */
     private static void product(boolean parallel, int m, int n, int k,
                                 float[] a, int aOffset, int aRowStride, int aColStride,
                                 float[] b, int bOffset, int bRowStride, int bColStride,
                                 float[] c, int cOffset, int cRowStride,
                                 float[] bias, int biasOffset, int biasStride,
                                 boolean accumulate) {
-        if (m <= SMALL_DEEP_MAX_ROWS && n <= L && bColStride == 1 && k >= SMALL_DEEP_MIN_K) {
-            smallDeep(parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride,
+        if (m <= SMALL_DEEP_MAX_ROWS && n <= L && k >= SMALL_DEEP_MIN_K) {
+            smallDeep(parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
                     c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
-            return;
+        } else {
+            blocked(parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                    c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
         }
+    }
+
+    /**
+     * The blocked product, on the pool when {@code parallel}: a grid of tasks (column blocks of
+     * whole panels, then row chunks of whole panels when N alone gives too few), claimed dynamically
+     * so that a thread slowed by another process does not hold the others back. Package-private for
+     * the test that holds {@link #smallDeep} to its bits.
+     */
+    static void blocked(boolean parallel, int m, int n, int k,
+                        float[] a, int aOffset, int aRowStride, int aColStride,
+                        float[] b, int bOffset, int bRowStride, int bColStride,
+                        float[] c, int cOffset, int cRowStride,
+                        float[] bias, int biasOffset, int biasStride,
+                        boolean accumulate) {
         Shape shape = shapeFor(n);
         int mr = shape.rows;
         int nr = shape.cols;
@@ -311,9 +323,10 @@ public final class Gemm {
      * layer with few inputs and outputs over many tokens, such as CrossMAE's inter-block attention
      * weights (7 x 4 over K = 128 * 13 * 192 = 319488 per step). The blocked path would pack an A
      * strip and a B panel for every 512 depths to run one 8 x 1 tile, on one thread (one row and one
-     * column panel make one task): 6.1 ms for that shape. Here each row of C has one vector
-     * accumulator, B's rows are read in place (one masked load per depth), nothing is packed, and
-     * the K strips are spread over the pool, their sums combined in order on the calling thread.
+     * column panel make one task): 6.1-6.7 ms for that shape. Here each row of C has one vector
+     * accumulator, B's rows are read in place when its columns are contiguous (else each strip of
+     * B is first copied into rows of one vector), A is read in place, and the K strips are spread
+     * over the pool, their sums combined in order on the calling thread.
      *
      * <p>Same arithmetic as the blocked path, so the same bits: the same strips (those of the 8 x 2
      * tile, at most 512 depths each), each strip's sum over its depths in order from zero with FMA
@@ -323,7 +336,7 @@ public final class Gemm {
      */
     private static void smallDeep(boolean parallel, int m, int n, int k,
                                   float[] a, int aOffset, int aRowStride, int aColStride,
-                                  float[] b, int bOffset, int bRowStride,
+                                  float[] b, int bOffset, int bRowStride, int bColStride,
                                   float[] c, int cOffset, int cRowStride,
                                   float[] bias, int biasOffset, int biasStride,
                                   boolean accumulate) {
@@ -335,8 +348,22 @@ public final class Gemm {
             for (int s = strips * t / tasks; s < strips * (t + 1) / tasks; s++) {
                 int pc = (int) ((long) k * s / strips);
                 int kc = (int) ((long) k * (s + 1) / strips) - pc;
-                smallDeepStrip(m, n, kc, a, aOffset + pc * aColStride, aRowStride, aColStride,
-                        b, bOffset + pc * bRowStride, bRowStride, sums, s * tileFloats);
+                int aBase = aOffset + pc * aColStride;
+                if (bColStride == 1) {
+                    smallDeepStrip(m, n, kc, a, aBase, aRowStride, aColStride, b, bOffset + pc * bRowStride,
+                            bRowStride, sums, s * tileFloats);
+                } else {
+                    // B's columns apart (B stored [N, K], as X·Wᵀ's weight or an NT product): copy the
+                    // strip into rows of one vector each, on this thread
+                    float[] rows = GemmPacking.workspace().b(kc * L);
+                    for (int j = 0; j < n; j++) {
+                        int src = bOffset + pc * bRowStride + j * bColStride;
+                        for (int p = 0; p < kc; p++) {
+                            rows[p * L + j] = b[src + p * bRowStride];
+                        }
+                    }
+                    smallDeepStrip(m, n, kc, a, aBase, aRowStride, aColStride, rows, 0, L, sums, s * tileFloats);
+                }
             }
         });
         for (int s = 0; s < strips; s++) {

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Gemm}'s path for a C of at most 8 rows by one vector over a deep K gives exactly the bits
- * of the blocked path: the same product with B stored transposed (which the small path does not
- * take) must agree bit for bit, with and without bias, overwriting and accumulating. Together with
+ * of {@link Gemm#blocked}, with B read in place (row-major) or packed (stored transposed), with and
+ * without bias, overwriting and accumulating. Together with
  * {@code GemmParityTest.smallDeepProductsMatchReference} (values against the reference), this
  * keeps training results unchanged by the path.
  */
@@ -36,18 +36,22 @@ class GemmSmallDeepTest {
             float[] old = random(rnd, m * n);
             for (boolean withBias : new boolean[] {false, true}) {
                 for (boolean accumulate : new boolean[] {false, true}) {
-                    float[] small = old.clone();
-                    float[] blocked = old.clone();
                     float[] b = withBias ? bias : null;
-                    Gemm.sgemm(m, n, k, x, 0, 1, m, bRowMajor, 0, n, 1, small, 0, n, b, 0, 1, accumulate);
-                    Gemm.sgemm(m, n, k, x, 0, 1, m, bTransposed, 0, 1, k, blocked, 0, n, b, 0, 1, accumulate);
+                    float[] blocked = old.clone();
+                    Gemm.blocked(true, m, n, k, x, 0, 1, m, bRowMajor, 0, n, 1, blocked, 0, n, b, 0, 1, accumulate);
+                    float[] inPlace = old.clone();
+                    Gemm.sgemm(m, n, k, x, 0, 1, m, bRowMajor, 0, n, 1, inPlace, 0, n, b, 0, 1, accumulate);
+                    float[] packed = old.clone();
+                    Gemm.sgemm(m, n, k, x, 0, 1, m, bTransposed, 0, 1, k, packed, 0, n, b, 0, 1, accumulate);
                     String what = "[M=" + m + ", N=" + n + ", K=" + k + "]" + (withBias ? " bias" : "")
                             + (accumulate ? " accumulate" : " overwrite");
                     for (int i = 0; i < m * n; i++) {
-                        assertEquals(Float.floatToRawIntBits(blocked[i]), Float.floatToRawIntBits(small[i]),
-                                what + ": element " + i + " is " + small[i] + ", the blocked path gives " + blocked[i]);
+                        assertEquals(Float.floatToRawIntBits(blocked[i]), Float.floatToRawIntBits(inPlace[i]),
+                                what + ", B in place: element " + i + " is " + inPlace[i] + ", blocked " + blocked[i]);
+                        assertEquals(Float.floatToRawIntBits(blocked[i]), Float.floatToRawIntBits(packed[i]),
+                                what + ", B packed: element " + i + " is " + packed[i] + ", blocked " + blocked[i]);
                     }
-                    assertTrue(Float.isFinite(small[0]), what);
+                    assertTrue(Float.isFinite(blocked[0]), what);
                 }
             }
         }
