@@ -4,7 +4,6 @@ import static dev.jmae.tensor.cpu.GemmKernels.L;
 import static dev.jmae.tensor.cpu.GemmKernels.S;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 import java.util.function.IntConsumer;
 
@@ -324,8 +323,9 @@ public final class Gemm {
      * weights (7 x 4 over K = 128 * 13 * 192 = 319488 per step). The blocked path would pack an A
      * strip and a B panel for every 512 depths to run one 8 x 1 tile, on one thread (one row and one
      * column panel make one task): 6.1-6.7 ms for that shape. Here each row of C has one vector
-     * accumulator, B's rows are read in place when its columns are contiguous (else each strip of
-     * B is first copied into rows of one vector), A is read in place, and the K strips are spread
+     * accumulator, B's rows are read in place when its columns are contiguous (else, or where a
+     * row's vector would run past B's array, the strip of B is first copied into rows of one
+     * vector; no masked loads), A is read in place, and the K strips are spread
      * over the pool, their sums combined in order on the calling thread.
      *
      * <p>Same arithmetic as the blocked path, so the same bits: the same strips (those of the 8 x 2
@@ -349,20 +349,23 @@ public final class Gemm {
                 int pc = (int) ((long) k * s / strips);
                 int kc = (int) ((long) k * (s + 1) / strips) - pc;
                 int aBase = aOffset + pc * aColStride;
-                if (bColStride == 1) {
-                    smallDeepStrip(m, n, kc, a, aBase, aRowStride, aColStride, b, bOffset + pc * bRowStride,
-                            bRowStride, sums, s * tileFloats);
+                int bBase = bOffset + pc * bRowStride;
+                if (bColStride == 1 && bBase + (long) (kc - 1) * bRowStride + L <= b.length) {
+                    // B's rows read in place, each as a whole vector (the lanes from n on, other
+                    // elements of B, go to accumulator lanes that are never used)
+                    smallDeepStrip(m, kc, a, aBase, aRowStride, aColStride, b, bBase, bRowStride, sums, s * tileFloats);
                 } else {
-                    // B's columns apart (B stored [N, K], as X·Wᵀ's weight or an NT product): copy the
-                    // strip into rows of one vector each, on this thread
+                    // B's columns apart (B stored [N, K], as X·Wᵀ's weight or an NT product), or a
+                    // strip whose last row's vector would run past B's array: copy the strip into
+                    // rows of one vector each, on this thread
                     float[] rows = GemmPacking.workspace().b(kc * L);
                     for (int j = 0; j < n; j++) {
-                        int src = bOffset + pc * bRowStride + j * bColStride;
+                        int src = bBase + j * bColStride;
                         for (int p = 0; p < kc; p++) {
                             rows[p * L + j] = b[src + p * bRowStride];
                         }
                     }
-                    smallDeepStrip(m, n, kc, a, aBase, aRowStride, aColStride, rows, 0, L, sums, s * tileFloats);
+                    smallDeepStrip(m, kc, a, aBase, aRowStride, aColStride, rows, 0, L, sums, s * tileFloats);
                 }
             }
         });
@@ -387,9 +390,9 @@ public final class Gemm {
     /**
      * One strip of {@link #smallDeep}: sums[out + i*L + j] = sum over p &lt; kc, in order, of
      * A[i, p] * B[p, j] with FMA, for i &lt; 8 (rows from m on repeat row m - 1 and are not used)
-     * and j &lt; L (lanes from n on are 0).
+     * and every lane j, B's row p being the L floats at b[bBase + p*bRowStride] (all inside b).
      */
-    private static void smallDeepStrip(int m, int n, int kc, float[] a, int aBase, int aRowStride, int aColStride,
+    private static void smallDeepStrip(int m, int kc, float[] a, int aBase, int aRowStride, int aColStride,
                                        float[] b, int bBase, int bRowStride, float[] sums, int out) {
         int last = m - 1;
         int a0 = aBase;
@@ -400,32 +403,11 @@ public final class Gemm {
         int a5 = aBase + Math.min(5, last) * aRowStride;
         int a6 = aBase + Math.min(6, last) * aRowStride;
         int a7 = aBase + Math.min(7, last) * aRowStride;
-        // B's rows are read as whole vectors while one fits in the array (the lanes from n on,
-        // other elements of B, go to accumulator lanes that are never used); the few rows at the
-        // array's end, if any, through a masked load in a loop of their own (masked loads are slow
-        // on Zen 4, see GemmKernels, and keeping them out of the main loop keeps it clean)
-        int whole = n == L ? kc
-                : bRowStride == 0 ? (bBase + L <= b.length ? kc : 0)
-                : (int) Math.min(kc, Math.max(0, ((long) b.length - L - bBase) / bRowStride + 1));
         FloatVector c0 = FloatVector.zero(S);
         FloatVector c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        int p = 0;
-        for (; p < whole; p++) {
+        for (int p = 0; p < kc; p++) {
             int ap = p * aColStride;
             FloatVector bv = FloatVector.fromArray(S, b, bBase + p * bRowStride);
-            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(bv, c0);
-            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(bv, c1);
-            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(bv, c2);
-            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(bv, c3);
-            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(bv, c4);
-            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(bv, c5);
-            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(bv, c6);
-            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(bv, c7);
-        }
-        VectorMask<Float> cols = S.indexInRange(0, n);
-        for (; p < kc; p++) {
-            int ap = p * aColStride;
-            FloatVector bv = FloatVector.fromArray(S, b, bBase + p * bRowStride, cols);
             c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(bv, c0);
             c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(bv, c1);
             c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(bv, c2);
