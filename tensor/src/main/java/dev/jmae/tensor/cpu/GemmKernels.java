@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>B element (p, j) is {@code b[bBase + p*V*L + j]} for j &lt; V*L, with L lanes per
  *       vector: a k-major packed panel, zero-padded past {@code cols};</li>
  *   <li>C element (r, j) is {@code c[cBase + r*ldc + j]}; only r &lt; rows and j &lt; cols are
- *       stored. A full tile without bias or accumulation is stored straight from the registers;
- *       any other is spilled to {@code tile} (length at least R*V*L) and finished by
+ *       stored. The 5x3 and 8x2 kernels finish a full tile in registers (bias and C added there,
+ *       in finishTile's order); a partial tile, and every 8x1 tile but a full one without bias or
+ *       accumulation, is spilled to {@code tile} (length at least R*V*L) and finished by
  *       {@link #finishTile};</li>
  *   <li>{@code accumulate}: false overwrites C, true adds the tile to it;</li>
  *   <li>{@code bias}: null, or a packed bias row added once, at {@code bias[biasBase + j]},
@@ -114,7 +115,35 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a4 + ap]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
         }
-        if (rows == 5 && cols == 3 * L && bias == null && !accumulate) {
+        if (rows == 5 && cols == 3 * L) {
+            // a full tile: bias and C added in registers, (sum + bias) + C as finishTile does
+            if (bias != null) {
+                FloatVector v0 = FloatVector.fromArray(S, bias, biasBase);
+                FloatVector v1 = FloatVector.fromArray(S, bias, biasBase + L);
+                FloatVector v2 = FloatVector.fromArray(S, bias, biasBase + 2 * L);
+                c00 = c00.add(v0); c01 = c01.add(v1); c02 = c02.add(v2);
+                c10 = c10.add(v0); c11 = c11.add(v1); c12 = c12.add(v2);
+                c20 = c20.add(v0); c21 = c21.add(v1); c22 = c22.add(v2);
+                c30 = c30.add(v0); c31 = c31.add(v1); c32 = c32.add(v2);
+                c40 = c40.add(v0); c41 = c41.add(v1); c42 = c42.add(v2);
+            }
+            if (accumulate) {
+                int o = cBase;
+                c00 = c00.add(FloatVector.fromArray(S, c, o)); c01 = c01.add(FloatVector.fromArray(S, c, o + L));
+                c02 = c02.add(FloatVector.fromArray(S, c, o + 2 * L));
+                o += ldc;
+                c10 = c10.add(FloatVector.fromArray(S, c, o)); c11 = c11.add(FloatVector.fromArray(S, c, o + L));
+                c12 = c12.add(FloatVector.fromArray(S, c, o + 2 * L));
+                o += ldc;
+                c20 = c20.add(FloatVector.fromArray(S, c, o)); c21 = c21.add(FloatVector.fromArray(S, c, o + L));
+                c22 = c22.add(FloatVector.fromArray(S, c, o + 2 * L));
+                o += ldc;
+                c30 = c30.add(FloatVector.fromArray(S, c, o)); c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+                c32 = c32.add(FloatVector.fromArray(S, c, o + 2 * L));
+                o += ldc;
+                c40 = c40.add(FloatVector.fromArray(S, c, o)); c41 = c41.add(FloatVector.fromArray(S, c, o + L));
+                c42 = c42.add(FloatVector.fromArray(S, c, o + 2 * L));
+            }
             int o = cBase;
             c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L);
             o += ldc;
@@ -174,7 +203,38 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a7 + ap]);
             c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
-        if (rows == 8 && cols == 2 * L && bias == null && !accumulate) {
+        if (rows == 8 && cols == 2 * L) {
+            // a full tile: bias and C added in registers, (sum + bias) + C as finishTile does
+            if (bias != null) {
+                FloatVector v0 = FloatVector.fromArray(S, bias, biasBase);
+                FloatVector v1 = FloatVector.fromArray(S, bias, biasBase + L);
+                c00 = c00.add(v0); c01 = c01.add(v1);
+                c10 = c10.add(v0); c11 = c11.add(v1);
+                c20 = c20.add(v0); c21 = c21.add(v1);
+                c30 = c30.add(v0); c31 = c31.add(v1);
+                c40 = c40.add(v0); c41 = c41.add(v1);
+                c50 = c50.add(v0); c51 = c51.add(v1);
+                c60 = c60.add(v0); c61 = c61.add(v1);
+                c70 = c70.add(v0); c71 = c71.add(v1);
+            }
+            if (accumulate) {
+                int o = cBase;
+                c00 = c00.add(FloatVector.fromArray(S, c, o)); c01 = c01.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c10 = c10.add(FloatVector.fromArray(S, c, o)); c11 = c11.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c20 = c20.add(FloatVector.fromArray(S, c, o)); c21 = c21.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c30 = c30.add(FloatVector.fromArray(S, c, o)); c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c40 = c40.add(FloatVector.fromArray(S, c, o)); c41 = c41.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c50 = c50.add(FloatVector.fromArray(S, c, o)); c51 = c51.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c60 = c60.add(FloatVector.fromArray(S, c, o)); c61 = c61.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c70 = c70.add(FloatVector.fromArray(S, c, o)); c71 = c71.add(FloatVector.fromArray(S, c, o + L));
+            }
             int o = cBase;
             c00.intoArray(c, o); c01.intoArray(c, o + L);
             o += ldc;
