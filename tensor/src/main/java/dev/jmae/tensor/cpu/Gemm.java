@@ -324,8 +324,8 @@ public final class Gemm {
      * strip and a B panel for every 512 depths to run one 8 x 1 tile, on one thread (one row and one
      * column panel make one task): 6.1-6.7 ms for that shape. Here each row of C has one vector
      * accumulator, B's rows are read in place when its columns are contiguous (else, or where a
-     * row's vector would run past B's array, the strip of B is first copied into rows of one
-     * vector; no masked loads), A is read in place, and the K strips are spread
+     * row's vector would run past B's array, the strip of B is first packed as one panel of one
+     * vector by {@link GemmPacking#packB}; no masked loads), A is read in place, and the K strips are spread
      * over the pool, their sums combined in order on the calling thread.
      *
      * <p>Same arithmetic as the blocked path, so the same bits: the same strips (those of the 8 x 2
@@ -356,15 +356,10 @@ public final class Gemm {
                     smallDeepStrip(m, kc, a, aBase, aRowStride, aColStride, b, bBase, bRowStride, sums, s * tileFloats);
                 } else {
                     // B's columns apart (B stored [N, K], as X·Wᵀ's weight or an NT product), or a
-                    // strip whose last row's vector would run past B's array: copy the strip into
-                    // rows of one vector each, on this thread
-                    float[] rows = GemmPacking.workspace().b(kc * L);
-                    for (int j = 0; j < n; j++) {
-                        int src = bBase + j * bColStride;
-                        for (int p = 0; p < kc; p++) {
-                            rows[p * L + j] = b[src + p * bRowStride];
-                        }
-                    }
+                    // strip whose last row's vector would run past B's array: pack the strip as one
+                    // panel of one vector (rows of L floats, zero-padded), on this thread
+                    float[] rows = GemmPacking.workspace().b(GemmPacking.packedBSize(kc, n));
+                    GemmPacking.packB(kc, n, L, b, bBase, bRowStride, bColStride, rows);
                     smallDeepStrip(m, kc, a, aBase, aRowStride, aColStride, rows, 0, L, sums, s * tileFloats);
                 }
             }
