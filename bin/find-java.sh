@@ -1,4 +1,4 @@
-# Sourced by bin/test and bin/jmae: sets JAVA_HOME to a JDK >= 21 or exits with a clear error.
+# Sourced by bin/test and bin/jmae: sets JAVA_HOME to a JDK >= 25 or exits with a clear error.
 # Order: JAVA_HOME if it is new enough, then the newest JDK under /usr/lib/jvm.
 
 jmae_java_major() {
@@ -13,7 +13,7 @@ jmae_find_java() {
   local seen="" major
   if [ -n "${JAVA_HOME:-}" ]; then
     major=$(jmae_java_major "$JAVA_HOME")
-    if [ -n "$major" ] && [ "$major" -ge 21 ]; then
+    if [ -n "$major" ] && [ "$major" -ge 25 ]; then
       export JAVA_HOME
       return 0
     fi
@@ -26,14 +26,14 @@ jmae_find_java() {
     major=$(jmae_java_major "$home")
     [ -n "$major" ] || continue
     seen="$seen${seen:+, }$home (version $major)"
-    if [ "$major" -ge 21 ] && [ "$major" -gt "$best_major" ]; then
+    if [ "$major" -ge 25 ] && [ "$major" -gt "$best_major" ]; then
       best=$home
       best_major=$major
     fi
   done
   if [ -z "$best" ]; then
-    echo "jmae: no JDK >= 21 found. Looked at: ${seen:-nothing (JAVA_HOME unset, /usr/lib/jvm empty)}." >&2
-    echo "hint: install one (e.g. apt-get install openjdk-21-jdk, or Temurin 21+) or set JAVA_HOME to it." >&2
+    echo "jmae: no JDK >= 25 found. Looked at: ${seen:-nothing (JAVA_HOME unset, /usr/lib/jvm empty)}." >&2
+    echo "hint: install one (e.g. Temurin 25 from adoptium.net, or openjdk-25-jdk where your distribution has it) or set JAVA_HOME to it." >&2
     exit 1
   fi
   export JAVA_HOME=$best

@@ -5,6 +5,7 @@ import dev.jmae.tensor.BinaryOp;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.MemoryStats;
 import dev.jmae.tensor.ReduceOp;
+import dev.jmae.tensor.Settings;
 import dev.jmae.tensor.Storage;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.UnaryOp;
@@ -69,8 +70,8 @@ public final class OpenClBackend implements Backend {
 
     /** The variant from {@code -Djmae.opencl.variant=gpu|cpu}, else the one the device type suggests. */
     static Variant configuredVariant(ClRuntime runtime) {
-        String forced = System.getProperty("jmae.opencl.variant");
-        return forced == null || forced.isBlank() ? runtime.naturalVariant() : Variant.parse(forced);
+        String forced = Settings.openclVariant();
+        return forced == null ? runtime.naturalVariant() : Variant.parse(forced);
     }
 
     /**

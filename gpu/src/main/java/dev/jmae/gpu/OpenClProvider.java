@@ -4,6 +4,7 @@ import dev.jmae.tensor.Backend;
 import dev.jmae.tensor.BackendProvider;
 import dev.jmae.tensor.BackendUnavailableException;
 import dev.jmae.tensor.Device;
+import dev.jmae.tensor.Settings;
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -60,7 +61,7 @@ public final class OpenClProvider implements BackendProvider {
     private static final ConcurrentMap<Integer, OpenClBackend> BACKENDS = new ConcurrentHashMap<>();
 
     /** System property: {@code false} loads the OpenCL driver even without signal chaining. */
-    public static final String CHAINING_PROPERTY = "jmae.opencl.requireSignalChaining";
+    public static final String CHAINING_PROPERTY = Settings.OPENCL_REQUIRE_SIGNAL_CHAINING;
 
     /** Creates the provider (instantiated by ServiceLoader; probing is deferred to first use). */
     public OpenClProvider() {
@@ -103,7 +104,7 @@ public final class OpenClProvider implements BackendProvider {
 
     private static Probe probe() {
         String chaining = signalChainingProblem(mappedFiles(), System.getProperty("java.home"),
-                !"false".equalsIgnoreCase(System.getProperty(CHAINING_PROPERTY)));
+                Settings.openclRequireSignalChaining());
         if (chaining != null) {
             return new Probe(List.of(), List.of(), chaining);
         }

@@ -23,7 +23,7 @@ public final class Backends {
     private static final CpuBackend CPU = new CpuBackend();
     private static final Map<Device, Backend> EXTERNAL = new ConcurrentHashMap<>();
     private static volatile List<BackendProvider> providers;
-    private static volatile boolean forceReference = Boolean.getBoolean("jmae.forceReference");
+    private static volatile boolean forceReference = Settings.forceReference();
 
     private Backends() {
     }

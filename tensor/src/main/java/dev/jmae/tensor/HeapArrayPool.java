@@ -42,8 +42,7 @@ final class HeapArrayPool {
      * {@code jmae.fillUninitializedMemory} is {@code true}.
      */
     static final HeapArrayPool DEFAULT = new HeapArrayPool(
-            Boolean.parseBoolean(System.getProperty("jmae.heapCache", "true")) ? MIN_FLOATS : Integer.MAX_VALUE,
-            Boolean.getBoolean("jmae.fillUninitializedMemory"));
+            Settings.heapCache() ? MIN_FLOATS : Integer.MAX_VALUE, Settings.fillUninitializedMemory());
 
     private final int minFloats;
     private final boolean fillNaN;

@@ -11,6 +11,7 @@ import dev.jmae.crossmae.data.Split;
 import dev.jmae.crossmae.model.MaskedAutoencoder;
 import dev.jmae.nn.CheckpointException;
 import dev.jmae.tensor.Generator;
+import dev.jmae.tensor.Settings;
 import dev.jmae.tensor.io.Safetensors;
 import dev.jmae.tensor.io.SafetensorsFile;
 
@@ -31,7 +32,7 @@ final class CheckpointModel {
         /** A split of the dataset the config names (data_path, dataset), found as pretraining finds it. */
         ImageDataset split(Split split) throws IOException {
             TrainConfig tc = config.train();
-            return Datasets.resolve(tc.dataPath(), tc.dataset(), split, Path.of(System.getProperty("jmae.home", ".")));
+            return Datasets.resolve(tc.dataPath(), tc.dataset(), split, Path.of(Settings.home()));
         }
 
         /** The per-channel normalization mean, [C]. */

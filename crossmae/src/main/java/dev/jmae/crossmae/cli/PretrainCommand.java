@@ -4,6 +4,7 @@ import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.crossmae.config.Configs;
 import dev.jmae.crossmae.train.Pretrainer;
 import dev.jmae.tensor.Device;
+import dev.jmae.tensor.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -72,7 +73,7 @@ final class PretrainCommand implements Callable<Integer> {
         PrintStream console = System.out;
         Device d = Device.parse(device);
         d.backend();
-        Path home = Path.of(System.getProperty("jmae.home", "."));
+        Path home = Path.of(Settings.home());
         Pretrainer trainer;
         if (resume != null) {
             if (config != null || data != null || epochs != null || batchSize != null || accumIter != null || seed != null

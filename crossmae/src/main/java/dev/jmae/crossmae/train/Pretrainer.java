@@ -21,6 +21,7 @@ import dev.jmae.tensor.Backends;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.MemoryStats;
+import dev.jmae.tensor.Settings;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.TensorScope;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -431,7 +432,7 @@ public final class Pretrainer {
         }
         ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1,
                         config.train().epochs())).setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1)
-                .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(System.err, Integer.getInteger("jmae.progress.width", -1))).build();
+                .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(System.err, Settings.progressWidth())).build();
         bar.stepTo(start);
         return bar;
     }
