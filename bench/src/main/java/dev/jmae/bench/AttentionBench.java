@@ -61,17 +61,17 @@ public class AttentionBench {
             dq = Tensor.empty(d, B, H, M, DH);
             dk = Tensor.empty(d, B, H, N, DH);
             dv = Tensor.empty(d, B, H, N, DH);
-            backend.attentionForward(out, lse, q, k, v, SCALE);
+            backend.attention().attentionForward(out, lse, q, k, v, SCALE);
         }
 
         Tensor forward() {
-            backend.attentionForward(out, lse, q, k, v, SCALE);
+            backend.attention().attentionForward(out, lse, q, k, v, SCALE);
             backend.synchronize();
             return out;
         }
 
         Tensor backward() {
-            backend.attentionBackward(dq, dk, dv, out, lse, dout, q, k, v, SCALE);
+            backend.attention().attentionBackward(dq, dk, dv, out, lse, dout, q, k, v, SCALE);
             backend.synchronize();
             return dq;
         }

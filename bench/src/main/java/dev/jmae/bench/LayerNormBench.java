@@ -87,10 +87,10 @@ public class LayerNormBench {
             gpuB = Backends.of(cl);
         }
         // backward needs the saved statistics
-        refB.layerNormForward(ref.out, ref.mean, ref.rstd, ref.x, ref.w, ref.b, 1e-6f);
-        cpuB.layerNormForward(cpu.out, cpu.mean, cpu.rstd, cpu.x, cpu.w, cpu.b, 1e-6f);
+        refB.rows().layerNormForward(ref.out, ref.mean, ref.rstd, ref.x, ref.w, ref.b, 1e-6f);
+        cpuB.rows().layerNormForward(cpu.out, cpu.mean, cpu.rstd, cpu.x, cpu.w, cpu.b, 1e-6f);
         if (gpu != null) {
-            gpuB.layerNormForward(gpu.out, gpu.mean, gpu.rstd, gpu.x, gpu.w, gpu.b, 1e-6f);
+            gpuB.rows().layerNormForward(gpu.out, gpu.mean, gpu.rstd, gpu.x, gpu.w, gpu.b, 1e-6f);
         }
     }
 
@@ -102,13 +102,13 @@ public class LayerNormBench {
 
     @Benchmark
     public Tensor cpuForward() {
-        cpuB.layerNormForward(cpu.out, cpu.mean, cpu.rstd, cpu.x, cpu.w, cpu.b, 1e-6f);
+        cpuB.rows().layerNormForward(cpu.out, cpu.mean, cpu.rstd, cpu.x, cpu.w, cpu.b, 1e-6f);
         return cpu.out;
     }
 
     @Benchmark
     public Tensor cpuBackward() {
-        cpuB.layerNormBackward(cpu.dx, cpu.dw, cpu.db, cpu.mean, cpu.rstd, cpu.dy, cpu.x, cpu.w);
+        cpuB.rows().layerNormBackward(cpu.dx, cpu.dw, cpu.db, cpu.mean, cpu.rstd, cpu.dy, cpu.x, cpu.w);
         return cpu.dx;
     }
 
@@ -116,7 +116,7 @@ public class LayerNormBench {
     @Warmup(iterations = 1)
     @Measurement(iterations = 2)
     public Tensor referenceForward() {
-        refB.layerNormForward(ref.out, ref.mean, ref.rstd, ref.x, ref.w, ref.b, 1e-6f);
+        refB.rows().layerNormForward(ref.out, ref.mean, ref.rstd, ref.x, ref.w, ref.b, 1e-6f);
         return ref.out;
     }
 
@@ -124,7 +124,7 @@ public class LayerNormBench {
     @Warmup(iterations = 1)
     @Measurement(iterations = 2)
     public Tensor referenceBackward() {
-        refB.layerNormBackward(ref.dx, ref.dw, ref.db, ref.mean, ref.rstd, ref.dy, ref.x, ref.w);
+        refB.rows().layerNormBackward(ref.dx, ref.dw, ref.db, ref.mean, ref.rstd, ref.dy, ref.x, ref.w);
         return ref.dx;
     }
 
@@ -133,7 +133,7 @@ public class LayerNormBench {
         if (gpu == null) {
             BenchSupport.requireOpencl();
         }
-        gpuB.layerNormForward(gpu.out, gpu.mean, gpu.rstd, gpu.x, gpu.w, gpu.b, 1e-6f);
+        gpuB.rows().layerNormForward(gpu.out, gpu.mean, gpu.rstd, gpu.x, gpu.w, gpu.b, 1e-6f);
         gpuB.synchronize();
         return gpu.out;
     }
@@ -143,7 +143,7 @@ public class LayerNormBench {
         if (gpu == null) {
             BenchSupport.requireOpencl();
         }
-        gpuB.layerNormBackward(gpu.dx, gpu.dw, gpu.db, gpu.mean, gpu.rstd, gpu.dy, gpu.x, gpu.w);
+        gpuB.rows().layerNormBackward(gpu.dx, gpu.dw, gpu.db, gpu.mean, gpu.rstd, gpu.dy, gpu.x, gpu.w);
         gpuB.synchronize();
         return gpu.dx;
     }

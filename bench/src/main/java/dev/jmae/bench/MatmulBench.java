@@ -142,7 +142,7 @@ public class MatmulBench {
         if (gpu == null) {
             BenchSupport.requireOpencl();
         }
-        gpu.matmul(gc, ga, gb, null);
+        gpu.linalg().matmul(gc, ga, gb, null);
         gpu.synchronize();
         return gc;
     }

@@ -79,7 +79,7 @@ public class SoftmaxBench {
 
     @Benchmark
     public Tensor cpu() {
-        cpu.softmaxForward(outc, xc);
+        cpu.rows().softmaxForward(outc, xc);
         return outc;
     }
 
@@ -91,7 +91,7 @@ public class SoftmaxBench {
      */
     @Benchmark
     public Tensor cpuExp() {
-        cpu.unary(UnaryOp.EXP, outc, xc);
+        cpu.elementwise().unary(UnaryOp.EXP, outc, xc);
         return outc;
     }
 
@@ -99,7 +99,7 @@ public class SoftmaxBench {
     @Warmup(iterations = 1)
     @Measurement(iterations = 2)
     public Tensor reference() {
-        ref.softmaxForward(outr, xr);
+        ref.rows().softmaxForward(outr, xr);
         return outr;
     }
 
@@ -108,7 +108,7 @@ public class SoftmaxBench {
         if (gpu == null) {
             BenchSupport.requireOpencl();
         }
-        gpu.softmaxForward(outg, xg);
+        gpu.rows().softmaxForward(outg, xg);
         gpu.synchronize();
         return outg;
     }

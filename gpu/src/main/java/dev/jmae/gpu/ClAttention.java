@@ -1,5 +1,6 @@
 package dev.jmae.gpu;
 
+import dev.jmae.tensor.AttentionKernels;
 import dev.jmae.tensor.Tensor;
 
 /**
@@ -13,7 +14,7 @@ import dev.jmae.tensor.Tensor;
  * staged block start at 64/32 (GPU) or 32/32 (CPU drivers) and are halved until the local-memory
  * footprint fits in three quarters of CL_DEVICE_LOCAL_MEM_SIZE.
  */
-final class ClAttention {
+final class ClAttention implements AttentionKernels {
 
     private static final String FILE = "attention.cl";
     /** Largest staged block; must match BLOCK_MAX in attention.cl. */
@@ -70,7 +71,8 @@ final class ClAttention {
                 rt.kernelWorkGroupSize(FILE, kernel, backend.variant()))));
     }
 
-    void forward(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, float scale) {
+    @Override
+    public void attentionForward(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, float scale) {
         int b = q.size(0);
         int h = q.size(1);
         int m = q.size(2);
@@ -103,7 +105,8 @@ final class ClAttention {
                 new ClRuntime.Local(bn * rowBytes));
     }
 
-    void backward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q, Tensor k, Tensor v,
+    @Override
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q, Tensor k, Tensor v,
                   float scale) {
         int b = q.size(0);
         int h = q.size(1);

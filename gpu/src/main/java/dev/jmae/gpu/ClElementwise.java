@@ -1,6 +1,7 @@
 package dev.jmae.gpu;
 
 import dev.jmae.tensor.BinaryOp;
+import dev.jmae.tensor.ElementwiseKernels;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.UnaryOp;
 
@@ -13,7 +14,7 @@ import java.util.Locale;
  * every operand is dense the {@code ...Contiguous} kernels run instead, and contiguous fill and
  * copy use the driver's fill and copy commands.
  */
-final class ClElementwise {
+final class ClElementwise implements ElementwiseKernels {
 
     private static final String FILE = "elementwise.cl";
 
@@ -60,7 +61,8 @@ final class ClElementwise {
         }
     }
 
-    void fill(Tensor out, float value) {
+    @Override
+    public void fill(Tensor out, float value) {
         StridedPlan p = StridedPlan.of(out.shape(), out);
         if (p.isContiguous(0)) {
             rt.fillBuffer(OpenClBackend.storage(out), 4L * p.offset(0), p.numel(), value);
@@ -69,7 +71,8 @@ final class ClElementwise {
         run("fill", p, OpenClBackend.storage(out), p, value);
     }
 
-    void copy(Tensor out, Tensor src) {
+    @Override
+    public void copy(Tensor out, Tensor src) {
         StridedPlan p = StridedPlan.of(out.shape(), out, src);
         if (p.isContiguous(0) && p.isContiguous(1)) {
             rt.copyBuffer(OpenClBackend.storage(src), 4L * p.offset(1), OpenClBackend.storage(out), 4L * p.offset(0), p.numel());
@@ -94,7 +97,8 @@ final class ClElementwise {
         return true;
     }
 
-    void unary(UnaryOp op, Tensor out, Tensor x) {
+    @Override
+    public void unary(UnaryOp op, Tensor out, Tensor x) {
         StridedPlan p = StridedPlan.of(out.shape(), out, x);
         String kernel = "unary" + camel(op);
         if (allContiguous(p, 2)) {
@@ -105,7 +109,8 @@ final class ClElementwise {
         run(kernel, p, OpenClBackend.storage(out), OpenClBackend.storage(x), p);
     }
 
-    void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
+    @Override
+    public void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
         StridedPlan p = StridedPlan.of(out.shape(), out, a, b);
         String kernel = "binary" + camel(op);
         if (allContiguous(p, 3)) {
@@ -116,7 +121,8 @@ final class ClElementwise {
         run(kernel, p, OpenClBackend.storage(out), OpenClBackend.storage(a), OpenClBackend.storage(b), p);
     }
 
-    void binaryScalar(BinaryOp op, Tensor out, Tensor a, float scalar) {
+    @Override
+    public void binaryScalar(BinaryOp op, Tensor out, Tensor a, float scalar) {
         StridedPlan p = StridedPlan.of(out.shape(), out, a);
         String kernel = "binaryScalar" + camel(op);
         if (allContiguous(p, 2)) {
@@ -127,7 +133,8 @@ final class ClElementwise {
         run(kernel, p, OpenClBackend.storage(out), OpenClBackend.storage(a), p, scalar);
     }
 
-    void where(Tensor out, Tensor cond, Tensor a, Tensor b) {
+    @Override
+    public void where(Tensor out, Tensor cond, Tensor a, Tensor b) {
         StridedPlan p = StridedPlan.of(out.shape(), out, cond, a, b);
         run("where", p, OpenClBackend.storage(out), OpenClBackend.storage(cond), OpenClBackend.storage(a),
                 OpenClBackend.storage(b), p);

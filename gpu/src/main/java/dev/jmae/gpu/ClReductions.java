@@ -1,6 +1,7 @@
 package dev.jmae.gpu;
 
 import dev.jmae.tensor.ReduceOp;
+import dev.jmae.tensor.ReductionKernels;
 import dev.jmae.tensor.Shape;
 import dev.jmae.tensor.Tensor;
 
@@ -17,7 +18,7 @@ import java.util.Arrays;
  * deviations from it (the same two-pass formula as the reference). Layouts that do not merge into
  * 8 dims are first copied with the reduced dims last.
  */
-final class ClReductions {
+final class ClReductions implements ReductionKernels {
 
     private static final String FILE = "reduce.cl";
     /** Kernel name suffixes of reduce.cl's per-op kernels. */
@@ -34,7 +35,8 @@ final class ClReductions {
         this.rt = backend.runtime();
     }
 
-    void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims) {
+    @Override
+    public void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims) {
         long count = count(x, dims);
         String code = switch (op) {
             case SUM, MEAN -> OP_SUM;
@@ -44,7 +46,8 @@ final class ClReductions {
         run(code, out, x, null, dims, op == ReduceOp.MEAN ? (float) count : 1f);
     }
 
-    void var(Tensor out, Tensor x, int[] dims, double correction) {
+    @Override
+    public void var(Tensor out, Tensor x, int[] dims, double correction) {
         long count = count(x, dims);
         int[] shape = out.shape();
         ClStorage mean = backend.scratch(Shape.numel(shape));
@@ -224,14 +227,15 @@ final class ClReductions {
         ClStorage tmp = backend.scratch(xp.numel());
         try {
             Tensor xc = Tensor.wrap(tmp, xp.shape(), Shape.contiguousStrides(xp.shape()), 0);
-            backend.copy(xc, xp);
+            backend.elementwise().copy(xc, xp);
             run(op, out.permute(perm), xc, center == null ? null : center.permute(perm), newDims, divisor);
         } finally {
             tmp.release();
         }
     }
 
-    void argmax(Tensor out, Tensor x, int dim) {
+    @Override
+    public void argmax(Tensor out, Tensor x, int dim) {
         int[] xs = x.strides();
         int size = x.size(dim);
         int stride = xs[dim];

@@ -248,11 +248,13 @@ final class ClRuntime {
         }
     }
 
-    synchronized void writeInts(cl_mem mem, int[] src) {
+
+    synchronized void fillInts(cl_mem mem, int first, int count, int value) {
         try {
-            CL.clEnqueueWriteBuffer(queue, mem, true, 0, 4L * src.length, Pointer.to(src), 0, null, null);
+            CL.clEnqueueFillBuffer(queue, mem, Pointer.to(new int[] {value}), Sizeof.cl_int, 4L * first, 4L * count, 0,
+                    null, null);
         } catch (CLException e) {
-            throw failure("write of " + src.length + " ints", e);
+            throw failure("fill of " + count + " ints", e);
         }
     }
 

@@ -1,14 +1,18 @@
 package dev.jmae.gpu;
 
+import dev.jmae.tensor.AttentionKernels;
 import dev.jmae.tensor.Backend;
-import dev.jmae.tensor.BinaryOp;
 import dev.jmae.tensor.Device;
+import dev.jmae.tensor.ElementwiseKernels;
+import dev.jmae.tensor.IndexingKernels;
+import dev.jmae.tensor.LinalgKernels;
 import dev.jmae.tensor.MemoryStats;
-import dev.jmae.tensor.ReduceOp;
+import dev.jmae.tensor.OptimKernels;
+import dev.jmae.tensor.ReductionKernels;
+import dev.jmae.tensor.RowKernels;
 import dev.jmae.tensor.Settings;
 import dev.jmae.tensor.Storage;
 import dev.jmae.tensor.Tensor;
-import dev.jmae.tensor.UnaryOp;
 import org.jocl.cl_mem;
 
 /**
@@ -35,8 +39,9 @@ import org.jocl.cl_mem;
  * and square root.
  *
  * <p>Kernel families, by file: movement and elementwise ({@link ClElementwise}), reductions
- * ({@link ClReductions}), matmul ({@link ClGemm}), softmax, layer norm, GELU and AdamW
- * ({@link ClNn}), attention ({@link ClAttention}), indexing ({@link ClIndexing}).
+ * ({@link ClReductions}), matmul ({@link ClLinalg}), softmax, layer norm and GELU
+ * ({@link ClRows}), attention ({@link ClAttention}), indexing ({@link ClIndexing}), AdamW
+ * ({@link ClOptim}).
  */
 public final class OpenClBackend implements Backend {
 
@@ -46,8 +51,9 @@ public final class OpenClBackend implements Backend {
     private final MemoryStats memory;
     private final ClElementwise elementwise;
     private final ClReductions reductions;
-    private final ClGemm gemm;
-    private final ClNn nn;
+    private final ClLinalg linalg;
+    private final ClRows rows;
+    private final ClOptim optim;
     private final ClAttention attention;
     private final ClIndexing indexing;
 
@@ -62,8 +68,9 @@ public final class OpenClBackend implements Backend {
         this.memory = memory;
         this.elementwise = new ClElementwise(this);
         this.reductions = new ClReductions(this);
-        this.gemm = new ClGemm(this);
-        this.nn = new ClNn(this);
+        this.linalg = new ClLinalg(this);
+        this.rows = new ClRows(this);
+        this.optim = new ClOptim(this);
         this.attention = new ClAttention(this);
         this.indexing = new ClIndexing(this);
     }
@@ -178,20 +185,34 @@ public final class OpenClBackend implements Backend {
         runtime.pool().clear();
     }
 
+    /**
+     * Waits for every queued command, then reports a queued index error (see {@link ClIndexing}).
+     *
+     * @throws IllegalArgumentException if an indexing op queued since the last read or synchronize
+     *     had an index outside its dimension
+     */
     @Override
     public void synchronize() {
         runtime.finish();
+        indexing.flush();
     }
 
-    // ---- transfer and movement ----
+    // ---- host transfers ----
 
     @Override
     public void write(Tensor dst, float[] src, int srcOffset) {
         runtime.writeBuffer(storage(dst), 4L * dst.offset(), src, srcOffset, dst.numel());
     }
 
+    /**
+     * Copies a tensor to the host, after reporting a queued index error (see {@link ClIndexing}).
+     *
+     * @throws IllegalArgumentException if an indexing op queued since the last read or synchronize
+     *     had an index outside its dimension
+     */
     @Override
     public void read(float[] dst, int dstOffset, Tensor src) {
+        indexing.flush();
         int n = src.numel();
         if (n == 0) {
             return;
@@ -210,144 +231,41 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    // ---- kernel families ----
+
     @Override
-    public void fill(Tensor out, float value) {
-        elementwise.fill(out, value);
+    public ElementwiseKernels elementwise() {
+        return elementwise;
     }
 
     @Override
-    public void copy(Tensor out, Tensor src) {
-        elementwise.copy(out, src);
-    }
-
-    // ---- elementwise ----
-
-    @Override
-    public void unary(UnaryOp op, Tensor out, Tensor x) {
-        elementwise.unary(op, out, x);
+    public ReductionKernels reductions() {
+        return reductions;
     }
 
     @Override
-    public void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
-        elementwise.binary(op, out, a, b);
+    public LinalgKernels linalg() {
+        return linalg;
     }
 
     @Override
-    public void binaryScalar(BinaryOp op, Tensor out, Tensor a, float scalar) {
-        elementwise.binaryScalar(op, out, a, scalar);
+    public RowKernels rows() {
+        return rows;
     }
 
     @Override
-    public void where(Tensor out, Tensor cond, Tensor a, Tensor b) {
-        elementwise.where(out, cond, a, b);
-    }
-
-    // ---- reductions ----
-
-    @Override
-    public void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims) {
-        reductions.reduce(op, out, x, dims);
+    public AttentionKernels attention() {
+        return attention;
     }
 
     @Override
-    public void var(Tensor out, Tensor x, int[] dims, double correction) {
-        reductions.var(out, x, dims, correction);
+    public IndexingKernels indexing() {
+        return indexing;
     }
 
     @Override
-    public void argmax(Tensor out, Tensor x, int dim) {
-        reductions.argmax(out, x, dim);
-    }
-
-    // ---- linear algebra ----
-
-    @Override
-    public void matmul(Tensor out, Tensor a, Tensor b, Tensor bias) {
-        gemm.matmul(out, a, b, bias);
-    }
-
-    // ---- neural-network kernels ----
-
-    @Override
-    public void softmaxForward(Tensor out, Tensor x) {
-        nn.softmaxForward(out, x, false);
-    }
-
-    @Override
-    public void softmaxBackward(Tensor dx, Tensor y, Tensor dy) {
-        nn.softmaxBackward(dx, y, dy, false);
-    }
-
-    @Override
-    public void logSoftmaxForward(Tensor out, Tensor x) {
-        nn.softmaxForward(out, x, true);
-    }
-
-    @Override
-    public void logSoftmaxBackward(Tensor dx, Tensor y, Tensor dy) {
-        nn.softmaxBackward(dx, y, dy, true);
-    }
-
-    @Override
-    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
-        nn.layerNormForward(out, mean, rstd, x, weight, bias, eps);
-    }
-
-    @Override
-    public void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor mean, Tensor rstd, Tensor dy, Tensor x,
-                                  Tensor weight) {
-        nn.layerNormBackward(dx, dweight, dbias, mean, rstd, dy, x, weight);
-    }
-
-    @Override
-    public void geluForward(Tensor out, Tensor x) {
-        nn.geluForward(out, x);
-    }
-
-    @Override
-    public void geluBackward(Tensor dx, Tensor dy, Tensor x) {
-        nn.geluBackward(dx, dy, x);
-    }
-
-    @Override
-    public void attentionForward(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, float scale) {
-        attention.forward(out, lse, q, k, v, scale);
-    }
-
-    @Override
-    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q,
-                                  Tensor k, Tensor v, float scale) {
-        attention.backward(dq, dk, dv, out, lse, dout, q, k, v, scale);
-    }
-
-    // ---- indexing ----
-
-    @Override
-    public void gather(Tensor out, Tensor x, Tensor index, int dim) {
-        indexing.gather(out, x, index, dim);
-    }
-
-    @Override
-    public void scatter(Tensor out, Tensor index, Tensor src, int dim, boolean add) {
-        indexing.scatter(out, index, src, dim, add);
-    }
-
-    @Override
-    public void indexSelect(Tensor out, Tensor x, Tensor index, int dim) {
-        indexing.indexSelect(out, x, index, dim);
-    }
-
-    @Override
-    public void argsort(Tensor out, Tensor x, boolean descending) {
-        indexing.argsort(out, x, descending);
-    }
-
-    // ---- optimizers ----
-
-    @Override
-    public void adamwStep(Tensor param, Tensor expAvg, Tensor expAvgSq, Tensor grad, float lr, float beta1,
-                          float beta2, float eps, float weightDecay, int step) {
-        nn.adamwStep(param, expAvg, expAvgSq, grad, lr, beta1, beta2, eps, weightDecay, step);
+    public OptimKernels optim() {
+        return optim;
     }
 
     @Override

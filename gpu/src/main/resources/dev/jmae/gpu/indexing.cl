@@ -1,37 +1,51 @@
 // Indexing kernels on contiguous operands: index validation, gather, scatter / scatterAdd,
 // indexSelect and a stable argsort over the last dim. Index tensors hold integers as float32.
 
-// flag[0] = the smallest position i < n whose index[offset + i] is not an integer in [0, size)
-// (flag starts at INT_MAX). Integer atomics only flag errors; no float result depends on them.
-kernel void indexCheck(global int* flag, global const float* index, const int offset, const int n, const int size) {
+// Index validation is deferred, like a device-side assertion: the host never waits for it.
+// flags holds two ints per pending check: flags[2*slot] = the smallest position i < n whose
+// index[offset + i] is not an integer in [0, size) (INT_MAX when none), flags[2*slot + 1] the bits
+// of that index value (written by indexCheckValue). The host reads the flags at its next read or
+// synchronize. Integer atomics only flag errors; no float result depends on them.
+inline int validIndex(float v, int size) {
+    return v >= 0.0f && v < (float) size && v == floor(v);
+}
+
+kernel void indexCheck(global int* flags, const int slot, global const float* index, const int offset, const int n,
+                       const int size) {
     int i = get_global_id(0);
-    if (i < n) {
-        float v = index[offset + i];
-        if (!(v >= 0.0f && v < (float) size) || v != floor(v)) {
-            atomic_min(flag, i);
-        }
+    if (i < n && !validIndex(index[offset + i], size)) {
+        atomic_min(flags + 2 * slot, i);
+    }
+}
+
+// One work-item: records the offending value of a check that failed.
+kernel void indexCheckValue(global int* flags, const int slot, global const float* index, const int offset) {
+    if (get_global_id(0) == 0 && flags[2 * slot] != INT_MAX) {
+        flags[2 * slot + 1] = as_int(index[offset + flags[2 * slot]]);
     }
 }
 
 // out[outOffset + base + i] = x[L.0(i) + index[indexOffset + base + i] * xDimStride], L
 // enumerating (a block of) index's shape row-major with x's strides (stride 0 at dim, x's offset
-// included); base is the block's first position. Indices are validated beforehand.
+// included); base is the block's first position. An invalid index (flagged by indexCheck,
+// reported later by the host) reads nothing and writes 0.
 kernel void gather(global float* out, const int outOffset, global const float* x, global const float* index,
-                   const int indexOffset, const Strided L, const int xDimStride, const int base) {
+                   const int indexOffset, const Strided L, const int xDimStride, const int base, const int size) {
     int i = get_global_id(0);
     if (i < L.numel) {
-        int idx = (int) index[indexOffset + base + i];
-        out[outOffset + base + i] = x[stridedOffset(L, i, 0) + idx * xDimStride];
+        float v = index[indexOffset + base + i];
+        out[outOffset + base + i] = validIndex(v, size) ? x[stridedOffset(L, i, 0) + (int) v * xDimStride] : 0.0f;
     }
 }
 
 // One work-item per fiber (a position of index's shape with the dim coordinate left out): walks
 // j = 0..len-1 along dim in order, so with duplicate targets the last write wins (scatter) or
 // the additions happen in row-major order (scatterAdd), exactly like the reference. F.0 is the
-// fiber's offset in index/src (relative), F.1 its offset in out (out's offset included).
+// fiber's offset in index/src (relative), F.1 its offset in out (out's offset included). An
+// invalid index (flagged by indexCheck) writes nothing.
 kernel void scatter(global float* out, global const float* index, const int indexOffset, global const float* src,
                     const int srcOffset, const Strided F, const int len, const int dimStride, const int outDimStride,
-                    const int add) {
+                    const int add, const int size) {
     int f = get_global_id(0);
     if (f >= F.numel) {
         return;
@@ -40,13 +54,18 @@ kernel void scatter(global float* out, global const float* index, const int inde
     stridedOffsets(F, f, 2, o);
     for (int j = 0; j < len; j++) {
         int p = o[0] + j * dimStride;
-        int t = o[1] + (int) index[indexOffset + p] * outDimStride;
+        float v = index[indexOffset + p];
+        if (!validIndex(v, size)) {
+            continue;
+        }
+        int t = o[1] + (int) v * outDimStride;
         float s = src[srcOffset + p];
         out[t] = add ? out[t] + s : s;
     }
 }
 
-// out[b, j, r] = x[b, index[j], r] with x viewed as [outer, size, inner], out as [outer, len, inner].
+// out[b, j, r] = x[b, index[j], r] with x viewed as [outer, size, inner], out as [outer, len, inner];
+// an invalid index (flagged by indexCheck) writes 0.
 kernel void indexSelect(global float* out, const int outOffset, global const float* x, const int xOffset,
                         global const float* index, const int indexOffset, const int size, const int len,
                         const int inner, const int n) {
@@ -56,8 +75,8 @@ kernel void indexSelect(global float* out, const int outOffset, global const flo
         int t = i / inner;
         int j = t % len;
         int b = t / len;
-        int idx = (int) index[indexOffset + j];
-        out[outOffset + i] = x[xOffset + (b * size + idx) * inner + r];
+        float v = index[indexOffset + j];
+        out[outOffset + i] = validIndex(v, size) ? x[xOffset + (b * size + (int) v) * inner + r] : 0.0f;
     }
 }
 

@@ -84,11 +84,11 @@ class AttentionParityTest {
         int dh = q.size(3);
         Tensor out = Tensor.empty(d, b, m, h, dh).permute(0, 2, 1, 3);
         Tensor lse = Tensor.empty(d, b, h, m);
-        be.attentionForward(out, lse, q, k, v, scale);
+        be.attention().attentionForward(out, lse, q, k, v, scale);
         Tensor dq = Tensor.empty(d, b, m, h, dh).permute(0, 2, 1, 3);
         Tensor dk = Tensor.empty(d, b, n, h, dh).permute(0, 2, 1, 3);
         Tensor dv = Tensor.empty(d, b, n, h, dh).permute(0, 2, 1, 3);
-        be.attentionBackward(dq, dk, dv, out, lse, dout, q, k, v, scale);
+        be.attention().attentionBackward(dq, dk, dv, out, lse, dout, q, k, v, scale);
         return new Tensor[] {out, lse, dq, dk, dv};
     }
 

@@ -223,32 +223,32 @@ class ElementwiseParityTest {
                     for (UnaryOp op : UnaryOp.values()) {
                         Tensor want = Tensor.empty(Device.REFERENCE, shape);
                         Tensor got = Tensor.empty(d, shape);
-                        ref.unary(op, want, xr);
-                        be.unary(op, got, xd);
+                        ref.elementwise().unary(op, want, xr);
+                        be.elementwise().unary(op, got, xd);
                         ParityAssert.assertClose(variant + " " + op + " " + layout, want, got, rtol(op), TINY);
                     }
                     for (BinaryOp op : BinaryOp.values()) {
                         Tensor want = Tensor.empty(Device.REFERENCE, shape);
                         Tensor got = Tensor.empty(d, shape);
-                        ref.binary(op, want, xr, yr);
-                        be.binary(op, got, xd, yd);
+                        ref.elementwise().binary(op, want, xr, yr);
+                        be.elementwise().binary(op, got, xd, yd);
                         ParityAssert.assertClose(variant + " " + op + " " + layout, want, got, rtol(op), TINY);
-                        ref.binary(op, want, xr, rowR);
-                        be.binary(op, got, xd, rowD);
+                        ref.elementwise().binary(op, want, xr, rowR);
+                        be.elementwise().binary(op, got, xd, rowD);
                         ParityAssert.assertClose(variant + " " + op + " broadcast " + layout, want, got, rtol(op), TINY);
-                        ref.binaryScalar(op, want, xr, 1.5f);
-                        be.binaryScalar(op, got, xd, 1.5f);
+                        ref.elementwise().binaryScalar(op, want, xr, 1.5f);
+                        be.elementwise().binaryScalar(op, got, xd, 1.5f);
                         ParityAssert.assertClose(variant + " " + op + " scalar " + layout, want, got, rtol(op), TINY);
                     }
                     Tensor want = Tensor.empty(Device.REFERENCE, shape);
                     Tensor got = Tensor.empty(d, shape);
-                    ref.where(want, xr, yr, rowR);
-                    be.where(got, xd, yd, rowD);
+                    ref.elementwise().where(want, xr, yr, rowR);
+                    be.elementwise().where(got, xd, yd, rowD);
                     ParityAssert.assertClose(variant + " where " + layout, want, got, 0, 0);
                     Tensor target = Tensor.zeros(d, 33, 7).transpose(0, 1);
-                    be.copy(target, xd);
+                    be.elementwise().copy(target, xd);
                     assertArrayEquals(x, target.toArray(), variant + " copy " + layout);
-                    be.fill(target, 2.5f);
+                    be.elementwise().fill(target, 2.5f);
                     assertArrayEquals(Tensor.full(Device.REFERENCE, 2.5f, 7, 33).toArray(), target.toArray());
                 }
                 float[] g = TestData.withOutliers(new Generator(14), 1000);
@@ -256,11 +256,11 @@ class ElementwiseParityTest {
                 Tensor gd = Tensor.of(d, g, 1000);
                 Tensor want = Tensor.empty(Device.REFERENCE, 1000);
                 Tensor got = Tensor.empty(d, 1000);
-                ref.geluForward(want, gr);
-                be.geluForward(got, gd);
+                ref.rows().geluForward(want, gr);
+                be.rows().geluForward(got, gd);
                 ParityAssert.assertClose(variant + " gelu", want, got, 2e-6, 1e-12);
-                ref.geluBackward(want, gr, gr);
-                be.geluBackward(got, gd, gd);
+                ref.rows().geluBackward(want, gr, gr);
+                be.rows().geluBackward(got, gd, gd);
                 ParityAssert.assertClose(variant + " gelu backward", want, got, 1e-5, 1e-7 * ParityAssert.maxAbs(g));
             }));
         }

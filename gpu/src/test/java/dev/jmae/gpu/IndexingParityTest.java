@@ -17,6 +17,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
@@ -130,8 +131,12 @@ class IndexingParityTest {
         return tests;
     }
 
+    /**
+     * Index errors are deferred on the device (no blocking read per op, see ClIndexing): the op
+     * returns, and the next read or synchronize throws the reference's message, naming the op.
+     */
     @Test
-    void invalidIndicesThrowTheReferenceMessageAndWriteNothing() {
+    void invalidIndicesThrowTheReferenceMessageAtTheNextReadAndNeverWriteOutOfBounds() {
         Device d = OpenClTesting.device();
         Tensor x = Tensor.of(d, new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
         Tensor xr = x.to(Device.REFERENCE);
@@ -139,18 +144,56 @@ class IndexingParityTest {
             Tensor idx = Tensor.of(d, new float[] {0, bad, 1, 2}, 2, 2);
             Tensor idxR = idx.to(Device.REFERENCE);
             IllegalArgumentException want = assertThrows(IllegalArgumentException.class, () -> xr.gather(1, idxR));
-            IllegalArgumentException got = assertThrows(IllegalArgumentException.class, () -> x.gather(1, idx));
-            assertEquals(want.getMessage(), got.getMessage());
-            got = assertThrows(IllegalArgumentException.class, () -> x.scatterAdd(1, idx, Tensor.ones(d, 2, 2)));
-            assertEquals(want.getMessage().replace("gather", "scatterAdd"), got.getMessage());
+            Tensor gathered = x.gather(1, idx);
+            IllegalArgumentException got = assertThrows(IllegalArgumentException.class, gathered::toArray);
+            assertTrue(got.getMessage().startsWith(want.getMessage() + "; reported by " + d), got.getMessage());
+            Tensor scattered = x.scatterAdd(1, idx, Tensor.ones(d, 2, 2));
+            got = assertThrows(IllegalArgumentException.class, () -> d.backend().synchronize());
+            assertTrue(got.getMessage().startsWith(want.getMessage().replace("gather", "scatterAdd")), got.getMessage());
+            assertArrayEquals(new float[] {2, 2, 3, 4, 6, 7}, scattered.toArray(),
+                    "the valid positions were added, the invalid one skipped");
             Tensor sel = Tensor.of(d, new float[] {2, bad}, 2);
-            assertThrows(IllegalArgumentException.class, () -> x.indexSelect(1, sel));
+            Tensor selected = x.indexSelect(1, sel);
+            assertThrows(IllegalArgumentException.class, selected::toArray);
+            assertArrayEquals(new float[] {3, 0, 6, 0}, selected.toArray(), "invalid positions read nothing and hold 0");
         }
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, x.toArray(), "the input is untouched");
         // the check also sees the last position of a long index
         float[] many = new float[100_000];
         many[many.length - 1] = 7;
         Tensor longIdx = Tensor.of(d, many, many.length);
-        assertThrows(IllegalArgumentException.class, () -> Tensor.arange(d, 0, 7, 1).indexSelect(0, longIdx));
+        Tensor out = Tensor.arange(d, 0, 7, 1).indexSelect(0, longIdx);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, out::toArray);
+        assertTrue(e.getMessage().contains("position 99999"), e.getMessage());
+    }
+
+    @Test
+    void manyQueuedChecksAreReadInOneControlReadAndTheFirstFailureIsReported() {
+        Device d = OpenClTesting.device();
+        Tensor x = Tensor.arange(d, 0, 6, 1).reshape(2, 3);
+        Tensor good = Tensor.of(d, new float[] {0, 2, 1, 0}, 2, 2);
+        d.backend().synchronize();
+        dev.jmae.tensor.MemoryStats stats = d.backend().memory();
+        stats.resetTransfers();
+        Tensor last = null;
+        for (int i = 0; i < 10; i++) {
+            last = x.gather(1, good);
+        }
+        assertEquals(0, stats.controlReads(), "no op waited for its check");
+        assertArrayEquals(new float[] {0, 2, 4, 3}, last.toArray());
+        assertEquals(1, stats.controlReads(), "one read of all ten flags");
+        assertEquals(1, stats.deviceToHostCopies());
+        // more checks than slots: the host reads the flags when they run out (inside the op that
+        // needs a slot) and reports the first failure then
+        Tensor bad = Tensor.of(d, new float[] {0, 5, 1, 0}, 2, 2);
+        x.gather(1, bad);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+            for (int i = 0; i < ClIndexing.SLOTS + 3; i++) {
+                x.gather(1, good);
+            }
+        });
+        assertTrue(e.getMessage().startsWith("gather: index 5.0 is out of range"), e.getMessage());
+        d.backend().synchronize();
+        assertEquals(2, stats.controlReads(), "one read when the slots ran out; nothing pending after the report");
     }
 }

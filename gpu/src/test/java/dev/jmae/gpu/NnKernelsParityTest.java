@@ -110,11 +110,11 @@ class NnKernelsParityTest {
         Tensor mean = Tensor.empty(d, rows);
         Tensor rstd = Tensor.empty(d, rows);
         Tensor xc = x.contiguous();
-        be.layerNormForward(out, mean, rstd, xc, w, b, 1e-6f);
+        be.rows().layerNormForward(out, mean, rstd, xc, w, b, 1e-6f);
         Tensor dx = Tensor.empty(d, shape);
         Tensor dw = grads ? Tensor.empty(d, cols) : null;
         Tensor db = grads ? Tensor.empty(d, cols) : null;
-        be.layerNormBackward(dx, dw, db, mean, rstd, dy.contiguous(), xc, w);
+        be.rows().layerNormBackward(dx, dw, db, mean, rstd, dy.contiguous(), xc, w);
         return new Tensor[] {out, mean, rstd, dx, dw, db};
     }
 

@@ -70,15 +70,15 @@ class OpenClBackendTest {
         long withX = stats.liveBytes();
         be.read(new float[64 * 96], 0, x.transpose(0, 1));
         Tensor v = wrap(be, 1, 96);
-        be.var(v, x, new int[] {0}, 1);
+        be.reductions().var(v, x, new int[] {0}, 1);
         Tensor m = wrap(be, 64, 64);
-        be.matmul(m, x, x.transpose(0, 1), null);
+        be.linalg().matmul(m, x, x.transpose(0, 1), null);
         Tensor q = x.reshape(2, 2, 16, 96);
         Tensor o = wrap(be, 2, 2, 16, 96);
         Tensor lse = wrap(be, 2, 2, 16);
-        be.attentionForward(o, lse, q, q, q, 0.1f);
+        be.attention().attentionForward(o, lse, q, q, q, 0.1f);
         Tensor g = wrap(be, 2, 2, 16, 96);
-        be.attentionBackward(g, g, g, o, lse, o, q, q, q, 0.1f);
+        be.attention().attentionBackward(g, g, g, o, lse, o, q, q, q, 0.1f);
         be.synchronize();
         assertEquals(withX + 4L * (96 + 64 * 64 + 2 * 2 * 16 * 96 * 2 + 2 * 2 * 16), stats.liveBytes(),
                 "only the results remain");
@@ -236,7 +236,7 @@ class OpenClBackendTest {
         assertSame(natural.memory(), other.memory());
         Tensor a = Tensor.of(d, new float[] {1, 2, 3, 4}, 2, 2);
         Tensor out = Tensor.empty(d, 2, 2);
-        other.matmul(out, a, a, null);
+        other.linalg().matmul(out, a, a, null);
         assertArrayEquals(new float[] {7, 10, 15, 22}, out.toArray());
         assertTrue(natural.toString().contains("opencl:0"), natural.toString());
     }

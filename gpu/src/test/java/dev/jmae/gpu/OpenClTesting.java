@@ -94,7 +94,7 @@ final class OpenClTesting {
         os[batch.length] = m;
         os[batch.length + 1] = n;
         Tensor out = Tensor.empty(a.device(), os);
-        be.matmul(out, a.expand(as), b.expand(bs), bias);
+        be.linalg().matmul(out, a.expand(as), b.expand(bs), bias);
         return out;
     }
 
@@ -103,9 +103,9 @@ final class OpenClTesting {
         Tensor xc = x.contiguous();
         Tensor out = Tensor.empty(x.device(), x.shape());
         if (log) {
-            be.logSoftmaxForward(out, xc);
+            be.rows().logSoftmaxForward(out, xc);
         } else {
-            be.softmaxForward(out, xc);
+            be.rows().softmaxForward(out, xc);
         }
         return out;
     }
@@ -114,9 +114,9 @@ final class OpenClTesting {
     static Tensor softmaxBackward(Backend be, Tensor y, Tensor dy, boolean log) {
         Tensor dx = Tensor.empty(y.device(), y.shape());
         if (log) {
-            be.logSoftmaxBackward(dx, y.contiguous(), dy.contiguous());
+            be.rows().logSoftmaxBackward(dx, y.contiguous(), dy.contiguous());
         } else {
-            be.softmaxBackward(dx, y.contiguous(), dy.contiguous());
+            be.rows().softmaxBackward(dx, y.contiguous(), dy.contiguous());
         }
         return dx;
     }
@@ -124,21 +124,21 @@ final class OpenClTesting {
     /** Like Tensor.sum/mean/max/min(dims, keepDim=true). */
     static Tensor reduce(Backend be, dev.jmae.tensor.ReduceOp op, Tensor x, int[] dims) {
         Tensor out = Tensor.empty(x.device(), Shape.reducedKeepDim(x.shape(), dims));
-        be.reduce(op, out, x, dims);
+        be.reductions().reduce(op, out, x, dims);
         return out;
     }
 
     /** Like Tensor.var(dims, correction, keepDim=true). */
     static Tensor var(Backend be, Tensor x, int[] dims, double correction) {
         Tensor out = Tensor.empty(x.device(), Shape.reducedKeepDim(x.shape(), dims));
-        be.var(out, x, dims, correction);
+        be.reductions().var(out, x, dims, correction);
         return out;
     }
 
     /** Like Tensor.argmax(dim, keepDim=true). */
     static Tensor argmax(Backend be, Tensor x, int dim) {
         Tensor out = Tensor.empty(x.device(), Shape.reducedKeepDim(x.shape(), new int[] {dim}));
-        be.argmax(out, x, dim);
+        be.reductions().argmax(out, x, dim);
         return out;
     }
 }

@@ -1,8 +1,5 @@
 package dev.jmae.tensor;
 
-import dev.jmae.tensor.cpu.CpuBackend;
-import dev.jmae.tensor.reference.ReferenceBackend;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,18 +7,19 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The registry that maps a {@link Device} to its {@link Backend}: the built-in {@code reference}
- * and {@code cpu} backends, plus every {@link BackendProvider} on the class path.
+ * The registry that maps a {@link Device} to its {@link Backend}. Every backend arrives the same
+ * way, as a {@link BackendProvider} found by {@link ServiceLoader}: {@code reference} and
+ * {@code cpu} from this module, {@code opencl} (and later {@code cuda}) from the {@code gpu}
+ * module when it is on the class path.
  *
  * <p>One switch, {@link #setForceReference(boolean)} (or the system property
- * {@code jmae.forceReference=true} at startup), makes tensors on {@code cpu} run on the reference
- * kernels, so any result can be re-checked against the executable spec without changing code.
+ * {@value Settings#FORCE_REFERENCE} at startup, see {@link Settings}), makes tensors on {@code cpu}
+ * run on the reference kernels, so any result can be re-checked against the executable spec
+ * without changing code.
  */
 public final class Backends {
 
-    private static final ReferenceBackend REFERENCE = new ReferenceBackend();
-    private static final CpuBackend CPU = new CpuBackend();
-    private static final Map<Device, Backend> EXTERNAL = new ConcurrentHashMap<>();
+    private static final Map<Device, Backend> BACKENDS = new ConcurrentHashMap<>();
     private static volatile List<BackendProvider> providers;
     private static volatile boolean forceReference = Settings.forceReference();
 
@@ -36,14 +34,11 @@ public final class Backends {
      * @throws BackendUnavailableException if no backend serves the device here, with the reason
      */
     public static Backend of(Device device) {
-        switch (device.type()) {
-            case "reference":
-                return REFERENCE;
-            case "cpu":
-                return forceReference ? REFERENCE : CPU;
-            default:
-                return EXTERNAL.computeIfAbsent(device, Backends::createExternal);
+        if (forceReference && device.type().equals("cpu")) {
+            return of(Device.REFERENCE);
         }
+        Backend b = BACKENDS.get(device);
+        return b != null ? b : BACKENDS.computeIfAbsent(device, Backends::create);
     }
 
     /**
@@ -57,7 +52,8 @@ public final class Backends {
 
     /**
      * Makes {@code cpu} tensors run on the reference kernels (true) or on the Vector API
-     * kernels (false), for every thread, from the next op on.
+     * kernels (false), for every thread, from the next op on. A debugging aid: results on
+     * {@code cpu} can be re-checked against the specification without changing code.
      *
      * @param force the new setting
      */
@@ -66,7 +62,7 @@ public final class Backends {
     }
 
     /**
-     * The providers found on the class path.
+     * The providers found on the class path, {@code reference} and {@code cpu} included.
      *
      * @return providers, in discovery order
      */
@@ -74,7 +70,7 @@ public final class Backends {
         List<BackendProvider> p = providers;
         if (p == null) {
             List<BackendProvider> found = new ArrayList<>();
-            for (BackendProvider bp : ServiceLoader.load(BackendProvider.class)) {
+            for (BackendProvider bp : ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader())) {
                 found.add(bp);
             }
             p = List.copyOf(found);
@@ -84,12 +80,13 @@ public final class Backends {
     }
 
     /**
-     * Every device usable here: reference, cpu, then each available provider's devices.
+     * Every device usable here: each available provider's devices, in discovery order
+     * ({@code reference}, {@code cpu}, then the gpu module's).
      *
      * @return the devices
      */
     public static List<Device> availableDevices() {
-        List<Device> out = new ArrayList<>(List.of(Device.REFERENCE, Device.CPU));
+        List<Device> out = new ArrayList<>();
         for (BackendProvider p : providers()) {
             if (p.unavailableReason() == null) {
                 for (int i = 0; i < p.deviceCount(); i++) {
@@ -100,8 +97,8 @@ public final class Backends {
         return out;
     }
 
-    private static Backend createExternal(Device device) {
-        List<String> known = new ArrayList<>(List.of("reference", "cpu"));
+    private static Backend create(Device device) {
+        List<String> known = new ArrayList<>();
         for (BackendProvider p : providers()) {
             known.add(p.type());
             if (!p.type().equals(device.type())) {
@@ -117,7 +114,8 @@ public final class Backends {
             }
             return p.create(device.index());
         }
+        boolean gpuType = device.type().equals("opencl") || device.type().equals("cuda");
         throw new BackendUnavailableException("no backend for device type '" + device.type() + "'; known types: "
-                + known + (device.type().equals("opencl") ? "; hint: put the jmae-gpu module on the class path" : ""));
+                + known + (gpuType ? "; hint: put the jmae-gpu module on the class path" : ""));
     }
 }

@@ -16,7 +16,7 @@ final class Elementwise {
     static Tensor unary(UnaryOp op, Tensor x) {
         x.checkLive();
         Tensor out = Tensor.empty(x.device(), x.shape());
-        x.backend().unary(op, out, x);
+        x.backend().elementwise().unary(op, out, x);
         return out;
     }
 
@@ -26,14 +26,14 @@ final class Elementwise {
         sameDevice(name, a, b);
         int[] shape = Shape.broadcast(name, a.shape(), b.shape());
         Tensor out = Tensor.empty(a.device(), shape);
-        a.backend().binary(op, out, a.expand(shape), b.expand(shape));
+        a.backend().elementwise().binary(op, out, a.expand(shape), b.expand(shape));
         return out;
     }
 
     static Tensor scalar(BinaryOp op, Tensor a, float value) {
         a.checkLive();
         Tensor out = Tensor.empty(a.device(), a.shape());
-        a.backend().binaryScalar(op, out, a, value);
+        a.backend().elementwise().binaryScalar(op, out, a, value);
         return out;
     }
 
@@ -47,7 +47,7 @@ final class Elementwise {
             throw new IllegalArgumentException(name + ": the operand " + Shape.format(other.shape())
                     + " does not broadcast to the in-place target's shape " + Shape.format(shape));
         }
-        self.backend().binary(op, self, self, other.expand(shape));
+        self.backend().elementwise().binary(op, self, self, other.expand(shape));
         return self;
     }
 
@@ -59,7 +59,7 @@ final class Elementwise {
         sameDevice("where", a, b);
         int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape(), a.shape()), b.shape());
         Tensor out = Tensor.empty(a.device(), shape);
-        a.backend().where(out, cond.expand(shape), a.expand(shape), b.expand(shape));
+        a.backend().elementwise().where(out, cond.expand(shape), a.expand(shape), b.expand(shape));
         return out;
     }
 }

@@ -91,9 +91,9 @@ public final class Functional {
         Tensor xt = (d == last ? x : x.transpose(d, last)).contiguous();
         Tensor out = Tensor.empty(x.device(), xt.shape());
         if (log) {
-            x.backend().logSoftmaxForward(out, xt);
+            x.backend().rows().logSoftmaxForward(out, xt);
         } else {
-            x.backend().softmaxForward(out, xt);
+            x.backend().rows().softmaxForward(out, xt);
         }
         return d == last ? out : out.transpose(d, last);
     }
@@ -112,9 +112,9 @@ public final class Functional {
         Tensor dyt = (d == last ? dy : dy.transpose(d, last)).contiguous();
         Tensor dx = Tensor.empty(y.device(), yt.shape());
         if (log) {
-            y.backend().logSoftmaxBackward(dx, yt, dyt);
+            y.backend().rows().logSoftmaxBackward(dx, yt, dyt);
         } else {
-            y.backend().softmaxBackward(dx, yt, dyt);
+            y.backend().rows().softmaxBackward(dx, yt, dyt);
         }
         return d == last ? dx : dx.transpose(d, last);
     }
@@ -147,7 +147,7 @@ public final class Functional {
         Tensor out = Tensor.empty(x.device(), shape);
         Tensor mean = Tensor.empty(x.device(), rows);
         Tensor rstd = Tensor.empty(x.device(), rows);
-        x.backend().layerNormForward(out, mean, rstd, xc, contiguousOrNull(weight), contiguousOrNull(bias), eps);
+        x.backend().rows().layerNormForward(out, mean, rstd, xc, contiguousOrNull(weight), contiguousOrNull(bias), eps);
         return new LayerNormOutput(out, mean, rstd);
     }
 
@@ -172,7 +172,7 @@ public final class Functional {
         Tensor dx = Tensor.empty(x.device(), x.shape());
         Tensor dw = weightGrad ? Tensor.empty(x.device(), dModel) : null;
         Tensor db = biasGrad ? Tensor.empty(x.device(), dModel) : null;
-        x.backend().layerNormBackward(dx, dw, db, mean.contiguous(), rstd.contiguous(), dy.contiguous(),
+        x.backend().rows().layerNormBackward(dx, dw, db, mean.contiguous(), rstd.contiguous(), dy.contiguous(),
                 x.contiguous(), contiguousOrNull(weight));
         return new LayerNormGrads(dx, dw, db);
     }
@@ -188,7 +188,7 @@ public final class Functional {
     public static Tensor gelu(Tensor x) {
         x.checkLive();
         Tensor out = Tensor.empty(x.device(), x.shape());
-        x.backend().geluForward(out, x.contiguous());
+        x.backend().rows().geluForward(out, x.contiguous());
         return out;
     }
 
@@ -204,7 +204,7 @@ public final class Functional {
         x.checkLive();
         requireSameShape("geluBackward", "dy", x, dy);
         Tensor dx = Tensor.empty(x.device(), x.shape());
-        x.backend().geluBackward(dx, dy.contiguous(), x.contiguous());
+        x.backend().rows().geluBackward(dx, dy.contiguous(), x.contiguous());
         return dx;
     }
 
@@ -231,7 +231,7 @@ public final class Functional {
         int dh = s[4];
         Tensor out = Tensor.empty(q.device(), b, m, h, dh).permute(0, 2, 1, 3);
         Tensor lse = Tensor.empty(q.device(), b, h, m);
-        q.backend().attentionForward(out, lse, lastContiguous(q), lastContiguous(k), lastContiguous(v), scale);
+        q.backend().attention().attentionForward(out, lse, lastContiguous(q), lastContiguous(k), lastContiguous(v), scale);
         return new AttentionOutput(out, lse);
     }
 
@@ -265,7 +265,7 @@ public final class Functional {
         Tensor dq = Tensor.empty(q.device(), b, m, h, dh).permute(0, 2, 1, 3);
         Tensor dk = Tensor.empty(q.device(), b, n, h, dh).permute(0, 2, 1, 3);
         Tensor dv = Tensor.empty(q.device(), b, n, h, dh).permute(0, 2, 1, 3);
-        q.backend().attentionBackward(dq, dk, dv, lastContiguous(out), lse.contiguous(), lastContiguous(dout),
+        q.backend().attention().attentionBackward(dq, dk, dv, lastContiguous(out), lse.contiguous(), lastContiguous(dout),
                 lastContiguous(q), lastContiguous(k), lastContiguous(v), scale);
         return new AttentionGrads(dq, dk, dv);
     }
@@ -302,7 +302,7 @@ public final class Functional {
                         + Arrays.toString(t.strides()));
             }
         }
-        q.backend().attentionBackward(dq, dk, dv, lastContiguous(out), lse.contiguous(), lastContiguous(dout),
+        q.backend().attention().attentionBackward(dq, dk, dv, lastContiguous(out), lse.contiguous(), lastContiguous(dout),
                 lastContiguous(q), lastContiguous(k), lastContiguous(v), scale);
     }
 
@@ -362,7 +362,7 @@ public final class Functional {
         if (step < 1) {
             throw new IllegalArgumentException("adamwStepInPlace: step counts from 1, got " + step);
         }
-        param.backend().adamwStep(param, expAvg, expAvgSq, grad.contiguous(), lr, beta1, beta2, eps, weightDecay, step);
+        param.backend().optim().adamwStep(param, expAvg, expAvgSq, grad.contiguous(), lr, beta1, beta2, eps, weightDecay, step);
     }
 
     // ------------------------------------------------------------------------------ helpers

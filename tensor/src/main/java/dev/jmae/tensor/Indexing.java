@@ -38,7 +38,7 @@ final class Indexing {
         for (Tensor t : tensors) {
             int n = t.size(d);
             if (n > 0) {
-                first.backend().copy(out.narrow(d, off, n), t);
+                first.backend().elementwise().copy(out.narrow(d, off, n), t);
             }
             off += n;
         }
@@ -74,7 +74,7 @@ final class Indexing {
         int[] shape = x.shape();
         shape[d] = index.size(0);
         Tensor out = Tensor.empty(x.device(), shape);
-        x.backend().indexSelect(out, x.contiguous(), index.contiguous(), d);
+        x.backend().indexing().indexSelect(out, x.contiguous(), index.contiguous(), d);
         return out;
     }
 
@@ -99,7 +99,7 @@ final class Indexing {
         Elementwise.sameDevice("gather", x, index);
         int d = checkIndexShape("gather", x, dim, index);
         Tensor out = Tensor.empty(x.device(), index.shape());
-        x.backend().gather(out, x.contiguous(), index.contiguous(), d);
+        x.backend().indexing().gather(out, x.contiguous(), index.contiguous(), d);
         return out;
     }
 
@@ -116,7 +116,7 @@ final class Indexing {
                     + ", got " + Shape.format(src.shape()));
         }
         Tensor out = x.copy();
-        x.backend().scatter(out, index.contiguous(), src.contiguous(), d, add);
+        x.backend().indexing().scatter(out, index.contiguous(), src.contiguous(), d, add);
         return out;
     }
 
@@ -129,7 +129,7 @@ final class Indexing {
         int last = x.ndim() - 1;
         Tensor xt = (d == last ? x : x.transpose(d, last)).contiguous();
         Tensor out = Tensor.empty(x.device(), xt.shape());
-        x.backend().argsort(out, xt, descending);
+        x.backend().indexing().argsort(out, xt, descending);
         return d == last ? out : out.transpose(d, last);
     }
 }

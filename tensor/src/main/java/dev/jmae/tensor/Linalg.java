@@ -47,7 +47,7 @@ final class Linalg {
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
         Tensor out = Tensor.empty(a.device(), outShape);
-        a.backend().matmul(out, a2.expand(aShape), b2.expand(bShape), bias);
+        a.backend().linalg().matmul(out, a2.expand(aShape), b2.expand(bShape), bias);
         if (aVec) {
             out = out.squeeze(-2);
         }

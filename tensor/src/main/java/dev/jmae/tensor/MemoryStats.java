@@ -3,9 +3,17 @@ package dev.jmae.tensor;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Live and peak bytes of one backend's storages. A storage counts from its allocation until it
- * is released: explicitly ({@link Storage#release()}, {@link TensorScope#close()}) or, for a
- * storage nobody released, when the garbage collector finds it unreachable.
+ * Live and peak bytes of one backend's storages, and the host transfers made to and from it. A
+ * storage counts from its allocation until it is released: explicitly ({@link Storage#release()},
+ * {@link TensorScope#close()}) or, for a storage nobody released, when the garbage collector finds
+ * it unreachable.
+ *
+ * <p>Transfers: every copy of tensor data between a host array and this backend's storage
+ * ({@link Backend#write}, {@link Backend#read}, counted by {@link Tensor}: creation from host data,
+ * {@code toArray}, {@code item}, {@code to(device)}), and the small synchronous reads a backend makes
+ * for its own bookkeeping ({@link #controlReads()}, e.g. a device-side error flag). On a GPU each
+ * read is a synchronization point, so a training step should show only its batch in and its loss
+ * out. On the heap backends the same calls are plain array copies, counted alike.
  *
  * <p>Counters are thread-safe. Peak is the maximum of live bytes since creation or the last
  * {@link #resetPeak()}.
@@ -15,6 +23,11 @@ public final class MemoryStats {
     private final AtomicLong live = new AtomicLong();
     private final AtomicLong peak = new AtomicLong();
     private final AtomicLong allocations = new AtomicLong();
+    private final AtomicLong hostToDevice = new AtomicLong();
+    private final AtomicLong hostToDeviceBytes = new AtomicLong();
+    private final AtomicLong deviceToHost = new AtomicLong();
+    private final AtomicLong deviceToHostBytes = new AtomicLong();
+    private final AtomicLong controlReads = new AtomicLong();
 
     /**
      * Bytes currently allocated and not released.
@@ -46,6 +59,77 @@ public final class MemoryStats {
     /** Sets the peak to the current live bytes. */
     public void resetPeak() {
         peak.set(live.get());
+    }
+
+    /**
+     * Copies of tensor data from the host to this backend since creation or the last
+     * {@link #resetTransfers()}.
+     *
+     * @return the number of host-to-device copies
+     */
+    public long hostToDeviceCopies() {
+        return hostToDevice.get();
+    }
+
+    /**
+     * Bytes copied from the host to this backend since the last {@link #resetTransfers()}.
+     *
+     * @return bytes
+     */
+    public long hostToDeviceBytes() {
+        return hostToDeviceBytes.get();
+    }
+
+    /**
+     * Copies of tensor data from this backend to the host since the last {@link #resetTransfers()}.
+     *
+     * @return the number of device-to-host copies
+     */
+    public long deviceToHostCopies() {
+        return deviceToHost.get();
+    }
+
+    /**
+     * Bytes copied from this backend to the host since the last {@link #resetTransfers()}.
+     *
+     * @return bytes
+     */
+    public long deviceToHostBytes() {
+        return deviceToHostBytes.get();
+    }
+
+    /**
+     * Synchronous reads the backend made for its own bookkeeping (not tensor data) since the last
+     * {@link #resetTransfers()}, e.g. the OpenCL backend's index-error flag.
+     *
+     * @return the number of control reads
+     */
+    public long controlReads() {
+        return controlReads.get();
+    }
+
+    /** Sets every transfer counter to zero. */
+    public void resetTransfers() {
+        hostToDevice.set(0);
+        hostToDeviceBytes.set(0);
+        deviceToHost.set(0);
+        deviceToHostBytes.set(0);
+        controlReads.set(0);
+    }
+
+    /** Records one synchronous bookkeeping read by the backend (for backend implementers). */
+    public void recordControlRead() {
+        controlReads.incrementAndGet();
+    }
+
+    void recordHostToDevice(long bytes) {
+        hostToDevice.incrementAndGet();
+        hostToDeviceBytes.addAndGet(bytes);
+    }
+
+    void recordDeviceToHost(long bytes) {
+        deviceToHost.incrementAndGet();
+        deviceToHostBytes.addAndGet(bytes);
     }
 
     void allocated(long bytes) {

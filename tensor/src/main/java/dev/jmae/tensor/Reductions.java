@@ -27,7 +27,7 @@ final class Reductions {
             }
         }
         Tensor out = Tensor.empty(x.device(), Shape.reducedKeepDim(shape, nd));
-        x.backend().reduce(op, out, x, nd);
+        x.backend().reductions().reduce(op, out, x, nd);
         return keepDim ? out : out.view(Shape.drop(shape, nd));
     }
 
@@ -36,7 +36,7 @@ final class Reductions {
         int[] nd = Shape.normalizeDims("var", dims, x.ndim());
         int[] shape = x.shape();
         Tensor out = Tensor.empty(x.device(), Shape.reducedKeepDim(shape, nd));
-        x.backend().var(out, x, nd, correction);
+        x.backend().reductions().var(out, x, nd, correction);
         return keepDim ? out : out.view(Shape.drop(shape, nd));
     }
 
@@ -49,7 +49,7 @@ final class Reductions {
         }
         int[] nd = {d};
         Tensor out = Tensor.empty(x.device(), Shape.reducedKeepDim(shape, nd));
-        x.backend().argmax(out, x, d);
+        x.backend().reductions().argmax(out, x, d);
         return keepDim ? out : out.view(Shape.drop(shape, nd));
     }
 }

@@ -143,7 +143,7 @@ public final class Tensor {
      */
     public static Tensor full(Device device, float value, int... shape) {
         Tensor t = empty(device, shape);
-        t.backend().fill(t, value);
+        t.backend().elementwise().fill(t, value);
         return t;
     }
 
@@ -176,6 +176,7 @@ public final class Tensor {
         }
         Tensor t = empty(device, shape);
         t.backend().write(t, data, 0);
+        t.backend().memory().recordHostToDevice(4L * t.numel());
         return t;
     }
 
@@ -465,6 +466,7 @@ public final class Tensor {
         checkLive();
         float[] out = new float[numel()];
         backend().read(out, 0, this);
+        backend().memory().recordDeviceToHost(4L * out.length);
         return out;
     }
 
@@ -762,7 +764,7 @@ public final class Tensor {
     public Tensor copy() {
         checkLive();
         Tensor out = empty(device(), shape);
-        backend().copy(out, this);
+        backend().elementwise().copy(out, this);
         return out;
     }
 
@@ -1204,7 +1206,7 @@ public final class Tensor {
      */
     public Tensor fillInPlace(float value) {
         checkWritable("fillInPlace");
-        backend().fill(this, value);
+        backend().elementwise().fill(this, value);
         return this;
     }
 
@@ -1223,7 +1225,7 @@ public final class Tensor {
         checkWritable("copyInPlace");
         Tensor s = src.device().equals(device()) ? src : src.to(device());
         Shape.broadcast("copyInPlace", shape, s.shape);
-        backend().copy(this, s.expand(shape));
+        backend().elementwise().copy(this, s.expand(shape));
         return this;
     }
 
@@ -1255,7 +1257,7 @@ public final class Tensor {
      */
     public Tensor mulInPlace(float value) {
         checkWritable("mulInPlace");
-        backend().binaryScalar(BinaryOp.MUL, this, this, value);
+        backend().elementwise().binaryScalar(BinaryOp.MUL, this, this, value);
         return this;
     }
 
@@ -1321,8 +1323,9 @@ public final class Tensor {
         checkWritable("write");
         if (isContiguous()) {
             backend().write(this, values, 0);
+            backend().memory().recordHostToDevice(4L * values.length);
         } else {
-            backend().copy(this, of(device(), values, shape));
+            backend().elementwise().copy(this, of(device(), values, shape));
         }
         return this;
     }

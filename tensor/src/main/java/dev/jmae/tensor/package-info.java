@@ -6,11 +6,16 @@
  *       reductions, matmul, indexing, in-place updates); {@link dev.jmae.tensor.Functional}: the
  *       neural-network kernels (softmax, layer norm, GELU, attention, AdamW) and their backward
  *       passes.</li>
- *   <li>{@link dev.jmae.tensor.Device}, {@link dev.jmae.tensor.Backend} (the SPI),
- *       {@link dev.jmae.tensor.BackendProvider} (ServiceLoader hook for extra devices),
- *       {@link dev.jmae.tensor.Backends} (registry and the force-reference switch).</li>
+ *   <li>{@link dev.jmae.tensor.Device}, {@link dev.jmae.tensor.Backend} (the SPI: storage, host
+ *       transfers and seven kernel families, {@link dev.jmae.tensor.ElementwiseKernels},
+ *       {@link dev.jmae.tensor.ReductionKernels}, {@link dev.jmae.tensor.LinalgKernels},
+ *       {@link dev.jmae.tensor.RowKernels}, {@link dev.jmae.tensor.AttentionKernels},
+ *       {@link dev.jmae.tensor.IndexingKernels}, {@link dev.jmae.tensor.OptimKernels}),
+ *       {@link dev.jmae.tensor.BackendProvider} (how every backend is found, through
+ *       ServiceLoader), {@link dev.jmae.tensor.Backends} (registry and the force-reference
+ *       switch), {@link dev.jmae.tensor.Settings} (every system property jmae reads).</li>
  *   <li>{@link dev.jmae.tensor.Storage}, {@link dev.jmae.tensor.HeapStorage},
- *       {@link dev.jmae.tensor.MemoryStats} (live and peak bytes),
+ *       {@link dev.jmae.tensor.MemoryStats} (live and peak bytes, host transfers),
  *       {@link dev.jmae.tensor.TensorScope} (deterministic release).</li>
  *   <li>{@link dev.jmae.tensor.Generator}: seeded randomness, identical on every device.</li>
  *   <li>{@link dev.jmae.tensor.Shape}, {@link dev.jmae.tensor.StridedLoop},
@@ -22,6 +27,7 @@
  * </ul>
  *
  * <p>Backends: {@link dev.jmae.tensor.reference} (the executable spec) and
- * {@link dev.jmae.tensor.cpu} (the default). File format: {@link dev.jmae.tensor.io}.
+ * {@link dev.jmae.tensor.cpu} (the default), each one file per kernel family with the family's
+ * stem (docs/kernels.md). File format: {@link dev.jmae.tensor.io}.
  */
 package dev.jmae.tensor;

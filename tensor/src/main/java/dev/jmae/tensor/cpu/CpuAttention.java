@@ -1,5 +1,6 @@
 package dev.jmae.tensor.cpu;
 
+import dev.jmae.tensor.AttentionKernels;
 import dev.jmae.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -26,7 +27,7 @@ import static dev.jmae.tensor.cpu.CpuBackend.data;
  * [B, H, M]; every operand's last dim is contiguous, other strides are arbitrary. Outputs are
  * overwritten. Each output element is accumulated in a fixed order, so results are deterministic.
  */
-final class CpuAttention {
+final class CpuAttention implements AttentionKernels {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
@@ -52,7 +53,7 @@ final class CpuAttention {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private CpuAttention() {
+    CpuAttention() {
     }
 
     private static int pad(int n) {
@@ -185,7 +186,8 @@ final class CpuAttention {
         }
     }
 
-    static void forward(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, float scale) {
+    @Override
+    public void attentionForward(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, float scale) {
         int batch = q.size(0);
         int heads = q.size(1);
         int m = q.size(2);
@@ -230,14 +232,15 @@ final class CpuAttention {
                 product(n, dpad, s, sr, 1, vp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
                     float inv = 1f / sum[r];
-                    CpuNn.scale(tile, r * dpad, inv, o, row(out, b, h, i0 + r), dh);
+                    CpuRows.scale(tile, r * dpad, inv, o, row(out, b, h, i0 + r), dh);
                     l[lse.offset() + t * m + i0 + r] = max[r] + (float) Math.log(sum[r]);
                 }
             }
         });
     }
 
-    static void backward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q, Tensor k,
+    @Override
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q, Tensor k,
                          Tensor v, float scale) {
         int batch = q.size(0);
         int heads = q.size(1);
@@ -315,7 +318,7 @@ final class CpuAttention {
                 // dQ = scale·dS·K
                 product(npad, dpad, ds, pr, 1, kp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
-                    CpuNn.scale(tile, r * dpad, scale, gq, row(dq, b, h, i0 + r), dh);
+                    CpuRows.scale(tile, r * dpad, scale, gq, row(dq, b, h, i0 + r), dh);
                 }
             }
             // dK = scale·dSᵀ·Q and dV = Pᵀ·dO: rows j of the transposes are columns of ds and p
@@ -327,7 +330,7 @@ final class CpuAttention {
                 }
                 product(m, dpad, ds, jr, npad, qp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {
-                    CpuNn.scale(tile, r * dpad, scale, gk, row(dk, b, h, j0 + r), dh);
+                    CpuRows.scale(tile, r * dpad, scale, gk, row(dk, b, h, j0 + r), dh);
                 }
                 product(m, dpad, p, jr, npad, gp, dpad, tile, dpad);
                 for (int r = 0; r < rowsHere; r++) {

@@ -1,14 +1,26 @@
 package dev.jmae.tensor.cpu;
 
 import dev.jmae.tensor.BinaryOp;
+import dev.jmae.tensor.ElementwiseKernels;
+import dev.jmae.tensor.StridedLoop;
+import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.UnaryOp;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
+import static dev.jmae.tensor.cpu.CpuBackend.data;
+import static dev.jmae.tensor.cpu.CpuBackend.forEachRow;
+
 /**
- * Vector API row kernels for elementwise ops, float32 throughout: contiguous rows are processed
+ * CPU elementwise kernels (fill, copy, unary and binary maps, where) and the Vector API row loops
+ * behind them, float32 throughout. Strided operands are walked row by row over a
+ * {@link StridedLoop} plan (split across the {@link Parallel} pool when large); within a row,
+ * contiguous rows are processed in vectors of {@code SPECIES_PREFERRED} lanes with a scalar tail;
+ * the scalar forms are used for tails and strided rows. contiguous rows are processed
  * in vectors of {@code SPECIES_PREFERRED} lanes with a scalar tail; the scalar forms are used for
  * tails and strided rows. Rows may alias (out == input) since each vector is loaded before it is
  * stored.
@@ -23,12 +35,111 @@ import jdk.incubator.vector.VectorSpecies;
  * is {@link VectorMath#exp} (the Vector API's EXP intrinsic and its interpreter fallback differ
  * in the last bit); log, tanh and pow run in scalar Java for the same reason.
  */
-final class CpuElementwise {
+final class CpuElementwise implements ElementwiseKernels {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    private CpuElementwise() {
+    CpuElementwise() {
+    }
+
+    // ---- the family: strided operands, row by row over a StridedLoop plan ----
+
+    @Override
+    public void fill(Tensor out, float value) {
+        float[] o = data(out);
+        forEachRow(StridedLoop.of(out.shape(), out), (off, n, st) -> {
+            if (st[0] == 1) {
+                Arrays.fill(o, off[0], off[0] + n, value);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = value;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void copy(Tensor out, Tensor src) {
+        float[] o = data(out);
+        float[] s = data(src);
+        forEachRow(StridedLoop.of(out.shape(), out, src), (off, n, st) -> {
+            if (st[0] == 1 && st[1] == 1) {
+                System.arraycopy(s, off[1], o, off[0], n);
+            } else if (st[1] == 0) {
+                float v = s[off[1]];
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = v;
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = s[off[1] + i * st[1]];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void unary(UnaryOp op, Tensor out, Tensor x) {
+        float[] o = data(out);
+        float[] a = data(x);
+        forEachRow(StridedLoop.of(out.shape(), out, x), (off, n, st) -> {
+            if (st[0] == 1 && st[1] == 1) {
+                CpuElementwise.unary(op, o, off[0], a, off[1], n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = CpuElementwise.unary(op, a[off[1] + i * st[1]]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor out, Tensor a, Tensor b) {
+        float[] o = data(out);
+        float[] x = data(a);
+        float[] y = data(b);
+        forEachRow(StridedLoop.of(out.shape(), out, a, b), (off, n, st) -> {
+            if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+                CpuElementwise.binary(op, o, off[0], x, off[1], y, off[2], n);
+            } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
+                CpuElementwise.binaryScalar(op, o, off[0], x, off[1], y[off[2]], n);
+            } else if (st[0] == 1 && st[1] == 0 && st[2] == 1) {
+                CpuElementwise.scalarBinary(op, o, off[0], x[off[1]], y, off[2], n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = CpuElementwise.binary(op, x[off[1] + i * st[1]], y[off[2] + i * st[2]]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void binaryScalar(BinaryOp op, Tensor out, Tensor a, float scalar) {
+        float[] o = data(out);
+        float[] x = data(a);
+        forEachRow(StridedLoop.of(out.shape(), out, a), (off, n, st) -> {
+            if (st[0] == 1 && st[1] == 1) {
+                CpuElementwise.binaryScalar(op, o, off[0], x, off[1], scalar, n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = CpuElementwise.binary(op, x[off[1] + i * st[1]], scalar);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void where(Tensor out, Tensor cond, Tensor a, Tensor b) {
+        float[] o = data(out);
+        float[] c = data(cond);
+        float[] x = data(a);
+        float[] y = data(b);
+        forEachRow(StridedLoop.of(out.shape(), out, cond, a, b), (off, n, st) -> {
+            for (int i = 0; i < n; i++) {
+                o[off[0] + i * st[0]] = c[off[1] + i * st[1]] != 0 ? x[off[2] + i * st[2]] : y[off[3] + i * st[3]];
+            }
+        });
     }
 
     // ---- scalar forms (tails, strided rows) ----

@@ -1,6 +1,7 @@
 package dev.jmae.tensor.cpu;
 
 import dev.jmae.tensor.Indices;
+import dev.jmae.tensor.IndexingKernels;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.reference.ReferenceIndexing;
 
@@ -16,14 +17,17 @@ import static dev.jmae.tensor.cpu.CpuBackend.data;
  * inner']. When every dim after {@code dim} has the same size in index and x (inner = inner', the
  * case above), element (o, i, j) reads or writes x's element (o, index, j): this class runs that
  * case a row of inner elements at a time, spread over the pool by outer blocks. Otherwise
- * (index smaller than x in a later dim) it calls {@link ReferenceIndexing}. Results are
+ * (index smaller than x in a later dim) it calls {@link ReferenceIndexing}. Index select and
+ * argsort, off the hot path, are the reference's. Results are
  * bit-identical to the reference: elements move without arithmetic, and scatter visits the
  * positions of each outer block in row-major order, so the last write wins and additions happen
  * in the same order.
  */
-final class CpuIndexing {
+final class CpuIndexing implements IndexingKernels {
 
-    private CpuIndexing() {
+    private static final ReferenceIndexing REFERENCE = new ReferenceIndexing();
+
+    CpuIndexing() {
     }
 
     /**
@@ -35,9 +39,10 @@ final class CpuIndexing {
      * @param dim the normalized dim
      * @throws IllegalArgumentException if an index is not an integer in [0, x.size(dim))
      */
-    static void gather(Tensor out, Tensor x, Tensor index, int dim) {
+    @Override
+    public void gather(Tensor out, Tensor x, Tensor index, int dim) {
         if (!sameInner(index, x, dim)) {
-            ReferenceIndexing.gather(out, x, index, dim);
+            REFERENCE.gather(out, x, index, dim);
             return;
         }
         float[] o = data(out);
@@ -76,9 +81,10 @@ final class CpuIndexing {
      * @param add accumulate instead of overwrite
      * @throws IllegalArgumentException if an index is not an integer in [0, out.size(dim))
      */
-    static void scatter(Tensor out, Tensor index, Tensor src, int dim, boolean add) {
+    @Override
+    public void scatter(Tensor out, Tensor index, Tensor src, int dim, boolean add) {
         if (!sameInner(index, out, dim)) {
-            ReferenceIndexing.scatter(out, index, src, dim, add);
+            REFERENCE.scatter(out, index, src, dim, add);
             return;
         }
         float[] o = data(out);
@@ -161,5 +167,15 @@ final class CpuIndexing {
             stride *= tshape[d];
         }
         return off;
+    }
+
+    @Override
+    public void indexSelect(Tensor out, Tensor x, Tensor index, int dim) {
+        REFERENCE.indexSelect(out, x, index, dim);
+    }
+
+    @Override
+    public void argsort(Tensor out, Tensor x, boolean descending) {
+        REFERENCE.argsort(out, x, descending);
     }
 }

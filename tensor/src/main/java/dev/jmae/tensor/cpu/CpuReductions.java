@@ -1,19 +1,16 @@
 package dev.jmae.tensor.cpu;
 
 import dev.jmae.tensor.ReduceOp;
-import dev.jmae.tensor.Shape;
-import dev.jmae.tensor.StridedLoop;
+import dev.jmae.tensor.ReductionKernels;
 import dev.jmae.tensor.Tensor;
-import dev.jmae.tensor.reference.ReferenceBackend;
+import dev.jmae.tensor.reference.ReferenceReductions;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.util.Arrays;
 
 import static dev.jmae.tensor.cpu.CpuBackend.data;
 
 /**
- * CPU reductions and the matmul dispatch.
+ * CPU reductions: sum, mean, max, min, variance and argmax.
  *
  * <p>Reductions over a contiguous run of dims of a contiguous tensor are viewed as [O, R, I]
  * (outer, reduced, inner): with I = 1 each output is a vectorized row reduction; otherwise the
@@ -21,17 +18,14 @@ import static dev.jmae.tensor.cpu.CpuBackend.data;
  * other layout (rare: a strided input, or reduced dims that are not adjacent) uses the reference
  * kernel, which is exact.
  *
- * <p>Matmul folds broadcast batches into one GEMM (x[B, T, K]·W[K, N] is one [B·T, K]·[K, N]
- * product), runs a single product directly and several equal-shape products through
- * {@link Gemm#sgemmBatched}.
  */
-final class CpuReductions {
+final class CpuReductions implements ReductionKernels {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final ReferenceBackend REFERENCE = new ReferenceBackend();
+    private static final ReferenceReductions REFERENCE = new ReferenceReductions();
 
-    private CpuReductions() {
+    CpuReductions() {
     }
 
     /** [O, R, I] sizes when dims form one contiguous run of a contiguous x, else null. */
@@ -60,7 +54,8 @@ final class CpuReductions {
         return new int[] {o, r, in};
     }
 
-    static void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims) {
+    @Override
+    public void reduce(ReduceOp op, Tensor out, Tensor x, int[] dims) {
         int[] run = runShape(x, dims);
         if (run == null || run[1] == 0 || !out.isContiguous()) {
             REFERENCE.reduce(op, out, x, dims);
@@ -126,7 +121,8 @@ final class CpuReductions {
         }
     }
 
-    static void var(Tensor out, Tensor x, int[] dims, double correction) {
+    @Override
+    public void var(Tensor out, Tensor x, int[] dims, double correction) {
         int[] run = runShape(x, dims);
         if (run == null || run[2] != 1 || run[1] == 0 || !out.isContiguous()) {
             REFERENCE.var(out, x, dims, correction);
@@ -148,84 +144,8 @@ final class CpuReductions {
         });
     }
 
-    static void argmax(Tensor out, Tensor x, int dim) {
+    @Override
+    public void argmax(Tensor out, Tensor x, int dim) {
         REFERENCE.argmax(out, x, dim);
-    }
-
-    // ---- matmul ----
-
-    static void matmul(Tensor out, Tensor a, Tensor b, Tensor bias) {
-        int nd = out.ndim();
-        int m = out.size(nd - 2);
-        int n = out.size(nd - 1);
-        int k = a.size(nd - 1);
-        int[] as = a.strides();
-        int[] bs = b.strides();
-        int[] os = out.strides();
-        float[] x = data(a);
-        float[] y = data(b);
-        float[] o = data(out);
-        float[] bi = bias == null ? null : data(bias);
-        int biasOff = bias == null ? 0 : bias.offset();
-        int biasStride = bias == null ? 0 : bias.stride(0);
-        int[] batch = Arrays.copyOf(out.shape(), nd - 2);
-        int batchCount = Shape.numel(batch);
-        if (batchCount == 0 || m == 0 || n == 0) {
-            return;
-        }
-        if (batchCount == 1 || (broadcastBatch(b, nd) && foldsIntoRows(a, nd) && out.isContiguous())) {
-            // One GEMM: the batch dims of a (if any) merge into its rows, out is contiguous.
-            Gemm.sgemm(m * batchCount, n, k,
-                    x, a.offset(), as[nd - 2], as[nd - 1],
-                    y, b.offset(), bs[nd - 2], bs[nd - 1],
-                    o, out.offset(), os[nd - 2],
-                    bi, biasOff, biasStride, false);
-            return;
-        }
-        int[] aOff = new int[batchCount];
-        int[] bOff = new int[batchCount];
-        int[] oOff = new int[batchCount];
-        StridedLoop loop = StridedLoop.of(batch,
-                new int[][] {Arrays.copyOf(os, nd - 2), Arrays.copyOf(as, nd - 2), Arrays.copyOf(bs, nd - 2)},
-                new int[] {out.offset(), a.offset(), b.offset()});
-        loop.forRows(0, loop.rows(), new StridedLoop.Row() {
-            int t;
-
-            @Override
-            public void run(int[] off, int len, int[] st) {
-                for (int i = 0; i < len; i++, t++) {
-                    oOff[t] = off[0] + i * st[0];
-                    aOff[t] = off[1] + i * st[1];
-                    bOff[t] = off[2] + i * st[2];
-                }
-            }
-        });
-        Gemm.sgemmBatched(batchCount, m, n, k,
-                x, aOff, as[nd - 2], as[nd - 1],
-                y, bOff, bs[nd - 2], bs[nd - 1],
-                o, oOff, os[nd - 2],
-                bi, biasOff, biasStride, false);
-    }
-
-    /** Whether every batch dim of b has stride 0 (the same matrix for every batch item). */
-    private static boolean broadcastBatch(Tensor b, int nd) {
-        for (int d = 0; d < nd - 2; d++) {
-            if (b.stride(d) != 0 && b.size(d) != 1) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether a's batch dims and its row dim collapse into one dim with a's row stride. */
-    private static boolean foldsIntoRows(Tensor a, int nd) {
-        int expected = a.stride(nd - 2) * a.size(nd - 2);
-        for (int d = nd - 3; d >= 0; d--) {
-            if (a.size(d) != 1 && a.stride(d) != expected) {
-                return false;
-            }
-            expected *= a.size(d);
-        }
-        return true;
     }
 }

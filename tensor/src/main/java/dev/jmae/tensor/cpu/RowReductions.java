@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Reductions of one contiguous row of floats (max, min, sum, sum of squared deviations), shared by
- * the row kernels ({@link CpuNn}: softmax, layer norm) and the dim reductions
+ * the row kernels ({@link CpuRows}: softmax, layer norm) and the dim reductions
  * ({@link CpuReductions}: sum, mean, max, min, var).
  *
  * <p>Rows of four or more vectors run four independent chains (vectors i mod 4), combined
@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Math#max}/{@link Math#min} (NaN wins, and -0.0 &lt; +0.0).
  *
  * <p>Each method takes only arrays and scalars, so C2 can compile it on its own without boxing
- * vectors (see {@link CpuNn}).
+ * vectors (see {@link CpuRows}).
  */
 final class RowReductions {
 

@@ -1,6 +1,7 @@
 package dev.jmae.tensor.reference;
 
 import dev.jmae.tensor.Indices;
+import dev.jmae.tensor.IndexingKernels;
 import dev.jmae.tensor.Shape;
 import dev.jmae.tensor.Tensor;
 
@@ -15,9 +16,10 @@ import static dev.jmae.tensor.reference.ReferenceBackend.data;
  * are not on a hot path, and falls back to gather and scatter here for index shapes its own
  * kernels do not cover.
  */
-public final class ReferenceIndexing {
+public final class ReferenceIndexing implements IndexingKernels {
 
-    private ReferenceIndexing() {
+    /** Creates the kernels (one instance per backend that uses them). */
+    public ReferenceIndexing() {
     }
 
     /** The offset in a contiguous tensor of x's shape of the multi-index i with i[dim] replaced by idx. */
@@ -45,7 +47,8 @@ public final class ReferenceIndexing {
      * @param dim the dimension
      * @throws IllegalArgumentException if an index is not an integer in [0, x.size(dim))
      */
-    public static void gather(Tensor out, Tensor x, Tensor index, int dim) {
+    @Override
+    public void gather(Tensor out, Tensor x, Tensor index, int dim) {
         float[] o = data(out);
         float[] a = data(x);
         float[] ix = data(index);
@@ -70,7 +73,8 @@ public final class ReferenceIndexing {
      * @param add accumulate instead of overwrite
      * @throws IllegalArgumentException if an index is out of range
      */
-    public static void scatter(Tensor out, Tensor index, Tensor src, int dim, boolean add) {
+    @Override
+    public void scatter(Tensor out, Tensor index, Tensor src, int dim, boolean add) {
         float[] o = data(out);
         float[] ix = data(index);
         float[] s = data(src);
@@ -95,7 +99,8 @@ public final class ReferenceIndexing {
      * @param dim the dimension
      * @throws IllegalArgumentException if an index is out of range
      */
-    public static void indexSelect(Tensor out, Tensor x, Tensor index, int dim) {
+    @Override
+    public void indexSelect(Tensor out, Tensor x, Tensor index, int dim) {
         float[] o = data(out);
         float[] a = data(x);
         float[] ix = data(index);
@@ -137,7 +142,8 @@ public final class ReferenceIndexing {
      * @param x input, contiguous
      * @param descending largest first (NaN first), else smallest first (NaN last)
      */
-    public static void argsort(Tensor out, Tensor x, boolean descending) {
+    @Override
+    public void argsort(Tensor out, Tensor x, boolean descending) {
         float[] o = data(out);
         float[] a = data(x);
         int cols = x.ndim() == 0 ? 1 : x.size(-1);

@@ -73,7 +73,7 @@ class NnKernelsParityTest {
 
     /**
      * The two softmax paths past what the size grid reaches: short rows over several blocks of
-     * {@code CpuNn.SOFTMAX_BLOCK} floats and several parallel tasks (shorter than a vector, whole
+     * {@code CpuRows.SOFTMAX_BLOCK} floats and several parallel tasks (shorter than a vector, whole
      * vectors, and whole vectors plus a part read as an overlapping vector), and long rows (≥ 256)
      * one, two and many at a time. The outliers put the maximum far from 0, so a log-softmax computed as
      * x - (max + log(sum)) instead of (x - max) - log(sum) fails here (it lost ulp(max) near 0).

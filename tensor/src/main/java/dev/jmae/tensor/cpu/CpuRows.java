@@ -1,5 +1,6 @@
 package dev.jmae.tensor.cpu;
 
+import dev.jmae.tensor.RowKernels;
 import dev.jmae.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -11,7 +12,7 @@ import java.util.Arrays;
 import static dev.jmae.tensor.cpu.CpuBackend.data;
 
 /**
- * CPU row kernels for softmax, log-softmax, layer norm, GELU and AdamW: float32 Vector API code,
+ * CPU row kernels for softmax, log-softmax, layer norm and GELU: float32 Vector API code,
  * rows split across the {@link Parallel} pool. Operands are contiguous (see
  * {@link dev.jmae.tensor.Backend}).
  *
@@ -19,7 +20,7 @@ import static dev.jmae.tensor.cpu.CpuBackend.data;
  * layer-norm weight and bias gradients are summed from fixed blocks of rows in block order, so
  * results do not depend on thread timing.
  */
-final class CpuNn {
+final class CpuRows implements RowKernels {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
@@ -40,7 +41,7 @@ final class CpuNn {
     /** Rows at least this long are processed one at a time; shorter ones in blocks. */
     private static final int SOFTMAX_LONG_ROW = 256;
 
-    private CpuNn() {
+    CpuRows() {
     }
 
     private static int rowsPerTask(int cols) {
@@ -60,9 +61,29 @@ final class CpuNn {
         return s;
     }
 
+    @Override
+    public void softmaxForward(Tensor out, Tensor x) {
+        softmax(out, x, false);
+    }
+
+    @Override
+    public void softmaxBackward(Tensor dx, Tensor y, Tensor dy) {
+        softmaxGrad(dx, y, dy, false);
+    }
+
+    @Override
+    public void logSoftmaxForward(Tensor out, Tensor x) {
+        softmax(out, x, true);
+    }
+
+    @Override
+    public void logSoftmaxBackward(Tensor dx, Tensor y, Tensor dy) {
+        softmaxGrad(dx, y, dy, true);
+    }
+
     // ---- softmax ----
 
-    static void softmaxForward(Tensor out, Tensor x, boolean log) {
+    private static void softmax(Tensor out, Tensor x, boolean log) {
         float[] o = data(out);
         float[] a = data(x);
         int cols = x.ndim() == 0 ? 1 : x.size(-1);
@@ -206,7 +227,7 @@ final class CpuNn {
         }
     }
 
-    static void softmaxBackward(Tensor dx, Tensor y, Tensor dy, boolean log) {
+    private static void softmaxGrad(Tensor dx, Tensor y, Tensor dy, boolean log) {
         float[] d = data(dx);
         float[] yy = data(y);
         float[] g = data(dy);
@@ -237,7 +258,8 @@ final class CpuNn {
 
     // ---- layer norm ----
 
-    static void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
+    @Override
+    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
         float[] o = data(out);
         float[] a = data(x);
         float[] mu = data(mean);
@@ -286,7 +308,8 @@ final class CpuNn {
         });
     }
 
-    static void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor mean, Tensor rstd, Tensor dy,
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor mean, Tensor rstd, Tensor dy,
                                   Tensor x, Tensor weight) {
         float[] d = data(dx);
         float[] a = data(x);
@@ -558,7 +581,8 @@ final class CpuNn {
 
     // ---- GELU ----
 
-    static void geluForward(Tensor out, Tensor x) {
+    @Override
+    public void geluForward(Tensor out, Tensor x) {
         float[] o = data(out);
         float[] a = data(x);
         int xo = x.offset();
@@ -576,7 +600,8 @@ final class CpuNn {
         });
     }
 
-    static void geluBackward(Tensor dx, Tensor dy, Tensor x) {
+    @Override
+    public void geluBackward(Tensor dx, Tensor dy, Tensor x) {
         float[] d = data(dx);
         float[] g = data(dy);
         float[] a = data(x);
@@ -620,42 +645,4 @@ final class CpuNn {
 
     // ---- AdamW ----
 
-    static void adamwStep(Tensor param, Tensor expAvg, Tensor expAvgSq, Tensor grad, float lr, float beta1,
-                          float beta2, float eps, float weightDecay, int step) {
-        float[] p = data(param);
-        float[] m = data(expAvg);
-        float[] v = data(expAvgSq);
-        float[] g = data(grad);
-        int po = param.offset();
-        int mo = expAvg.offset();
-        int vo = expAvgSq.offset();
-        int go = grad.offset();
-        float decay = 1f - lr * weightDecay;
-        float stepSize = (float) (lr / (1.0 - Math.pow(beta1, step)));
-        float bc2Sqrt = (float) Math.sqrt(1.0 - Math.pow(beta2, step));
-        float c1 = 1f - beta1;
-        float c2 = 1f - beta2;
-        Parallel.forRange(param.numel(), CpuBackend.PARALLEL_MIN_ELEMENTS, (s, e) -> {
-            int i = s;
-            for (int upper = s + S.loopBound(e - s); i < upper; i += L) {
-                FloatVector gi = FloatVector.fromArray(S, g, go + i);
-                FloatVector mi = FloatVector.fromArray(S, m, mo + i).mul(beta1).add(gi.mul(c1));
-                FloatVector vi = FloatVector.fromArray(S, v, vo + i).mul(beta2).add(gi.mul(gi).mul(c2));
-                mi.intoArray(m, mo + i);
-                vi.intoArray(v, vo + i);
-                FloatVector denom = vi.sqrt().div(bc2Sqrt).add(eps);
-                FloatVector pi = FloatVector.fromArray(S, p, po + i).mul(decay);
-                pi.sub(mi.div(denom).mul(stepSize)).intoArray(p, po + i);
-            }
-            for (; i < e; i++) {
-                float gi = g[go + i];
-                float mi = m[mo + i] * beta1 + gi * c1;
-                float vi = v[vo + i] * beta2 + gi * gi * c2;
-                m[mo + i] = mi;
-                v[vo + i] = vi;
-                float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
-                p[po + i] = p[po + i] * decay - stepSize * (mi / denom);
-            }
-        });
-    }
 }

@@ -1,15 +1,16 @@
 package dev.jmae.gpu;
 
+import dev.jmae.tensor.RowKernels;
 import dev.jmae.tensor.Tensor;
 
 /**
- * Host side of {@code nn.cl}: softmax and log-softmax, layer norm, GELU (each forward and
- * backward) and AdamW, all on contiguous operands (the SPI guarantees it). Row kernels get one
+ * Host side of {@code nn.cl}'s row kernels: softmax and log-softmax, layer norm and GELU (each
+ * forward and backward), all on contiguous operands (the SPI guarantees it). Row kernels get one
  * work-group per row (a tree over up to 256 lanes on GPUs, one vectorized work-item on CPU
  * drivers); layer norm's dweight and dbias are column sums done in two fixed-order passes
  * (chunks of rows, then the chunks), never with atomics.
  */
-final class ClNn {
+final class ClRows implements RowKernels {
 
     private static final String FILE = "nn.cl";
     /** Rows per chunk of the dweight/dbias column sums. */
@@ -18,7 +19,7 @@ final class ClNn {
     private final OpenClBackend backend;
     private final ClRuntime rt;
 
-    ClNn(OpenClBackend backend) {
+    ClRows(OpenClBackend backend) {
         this.backend = backend;
         this.rt = backend.runtime();
     }
@@ -55,21 +56,42 @@ final class ClNn {
         rt.launch(FILE, kernel, backend.variant(), new long[] {(long) rows * lanes}, new long[] {lanes}, all);
     }
 
-    void softmaxForward(Tensor out, Tensor x, boolean log) {
+    @Override
+    public void softmaxForward(Tensor out, Tensor x) {
+        softmax(out, x, false);
+    }
+
+    @Override
+    public void softmaxBackward(Tensor dx, Tensor y, Tensor dy) {
+        softmaxGrad(dx, y, dy, false);
+    }
+
+    @Override
+    public void logSoftmaxForward(Tensor out, Tensor x) {
+        softmax(out, x, true);
+    }
+
+    @Override
+    public void logSoftmaxBackward(Tensor dx, Tensor y, Tensor dy) {
+        softmaxGrad(dx, y, dy, true);
+    }
+
+    private void softmax(Tensor out, Tensor x, boolean log) {
         int cols = lastDim(x);
         int rows = cols == 0 ? 0 : x.numel() / cols;
         rows(log ? "logSoftmaxForward" : "softmaxForward", rows, cols, OpenClBackend.storage(out), out.offset(),
                 OpenClBackend.storage(x), x.offset(), cols);
     }
 
-    void softmaxBackward(Tensor dx, Tensor y, Tensor dy, boolean log) {
+    private void softmaxGrad(Tensor dx, Tensor y, Tensor dy, boolean log) {
         int cols = lastDim(y);
         int rows = cols == 0 ? 0 : y.numel() / cols;
         rows(log ? "logSoftmaxBackward" : "softmaxBackward", rows, cols, OpenClBackend.storage(dx), dx.offset(),
                 OpenClBackend.storage(y), y.offset(), OpenClBackend.storage(dy), dy.offset(), cols);
     }
 
-    void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
+    @Override
+    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
         int cols = x.size(-1);
         int rows = cols == 0 ? 0 : x.numel() / cols;
         ClStorage xs = OpenClBackend.storage(x);
@@ -81,7 +103,8 @@ final class ClNn {
                 bias == null ? 0 : 1);
     }
 
-    void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor mean, Tensor rstd, Tensor dy, Tensor x,
+    @Override
+    public void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor mean, Tensor rstd, Tensor dy, Tensor x,
                            Tensor weight) {
         int cols = x.size(-1);
         int rows = cols == 0 ? 0 : x.numel() / cols;
@@ -119,31 +142,18 @@ final class ClNn {
         }
     }
 
-    void geluForward(Tensor out, Tensor x) {
+    @Override
+    public void geluForward(Tensor out, Tensor x) {
         int n = x.numel();
         rt.launch(FILE, "geluForward", backend.variant(), vectorGlobal(n), new long[] {backend.elementwiseGroup()},
                 OpenClBackend.storage(out), out.offset(), OpenClBackend.storage(x), x.offset(), n);
     }
 
-    void geluBackward(Tensor dx, Tensor dy, Tensor x) {
+    @Override
+    public void geluBackward(Tensor dx, Tensor dy, Tensor x) {
         int n = x.numel();
         rt.launch(FILE, "geluBackward", backend.variant(), vectorGlobal(n), new long[] {backend.elementwiseGroup()},
                 OpenClBackend.storage(dx), dx.offset(), OpenClBackend.storage(dy), dy.offset(),
                 OpenClBackend.storage(x), x.offset(), n);
-    }
-
-    void adamwStep(Tensor param, Tensor expAvg, Tensor expAvgSq, Tensor grad, float lr, float beta1, float beta2,
-                   float eps, float weightDecay, int step) {
-        int n = param.numel();
-        double bc1 = 1.0 - Math.pow(beta1, step);
-        double bc2 = 1.0 - Math.pow(beta2, step);
-        float[] h = {
-            (float) (1.0 - (double) lr * weightDecay), beta1, (float) (1.0 - beta1), beta2, (float) (1.0 - beta2),
-            (float) (lr / bc1), (float) Math.sqrt(bc2), eps
-        };
-        int[] offsets = {param.offset(), expAvg.offset(), expAvgSq.offset(), grad.offset()};
-        rt.launch(FILE, "adamwStep", backend.variant(), new long[] {n}, new long[] {backend.elementwiseGroup()},
-                OpenClBackend.storage(param), OpenClBackend.storage(expAvg), OpenClBackend.storage(expAvgSq),
-                OpenClBackend.storage(grad), offsets, n, h);
     }
 }

@@ -1,5 +1,6 @@
 package dev.jmae.gpu;
 
+import dev.jmae.tensor.LinalgKernels;
 import dev.jmae.tensor.Tensor;
 
 import java.util.Arrays;
@@ -20,7 +21,7 @@ import java.util.Arrays;
  * {@link #PACK_BUDGET} floats), then each work-item computes {@link #MT} tiles of
  * {@link #MR} x {@link #NR} down one B panel.
  */
-final class ClGemm {
+final class ClLinalg implements LinalgKernels {
 
     private static final String FILE = "gemm.cl";
     /** Micro-tile of the CPU variant; must match MR and NR in gemm.cl. */
@@ -37,12 +38,13 @@ final class ClGemm {
     private final OpenClBackend backend;
     private final ClRuntime rt;
 
-    ClGemm(OpenClBackend backend) {
+    ClLinalg(OpenClBackend backend) {
         this.backend = backend;
         this.rt = backend.runtime();
     }
 
-    void matmul(Tensor out, Tensor a, Tensor b, Tensor bias) {
+    @Override
+    public void matmul(Tensor out, Tensor a, Tensor b, Tensor bias) {
         int nd = out.ndim();
         int m = out.size(nd - 2);
         int n = out.size(nd - 1);
