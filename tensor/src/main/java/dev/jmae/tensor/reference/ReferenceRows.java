@@ -13,12 +13,12 @@ import static dev.jmae.tensor.reference.ReferenceBackend.data;
  */
 public final class ReferenceRows implements RowKernels {
 
+    private static final double INV_SQRT_2 = 0.7071067811865476;
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
+
     /** Creates the kernels (one instance per reference backend). */
     public ReferenceRows() {
     }
-
-    private static final double INV_SQRT_2 = 0.7071067811865476;
-    private static final double INV_SQRT_2PI = 0.3989422804014327;
 
     @Override
     public void softmaxForward(Tensor out, Tensor x) {
