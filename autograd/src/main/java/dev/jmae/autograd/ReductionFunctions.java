@@ -33,7 +33,7 @@ final class ReductionFunctions {
                     dims[d] = d;
                 }
             } else {
-                dims = dev.jmae.tensor.Shape.normalizeDims(name(), requested, nd);
+                dims = dev.jmae.tensor.Shape.normalizeDims(name().toLowerCase(java.util.Locale.ROOT), requested, nd);
             }
             count = 1;
             for (int d : dims) {

@@ -1,5 +1,6 @@
 package dev.jmae.autograd;
 
+import dev.jmae.tensor.Shape;
 import dev.jmae.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class ShapeFunctions {
             int n = dims.length;
             int[] inverse = new int[n];
             for (int i = 0; i < n; i++) {
-                inverse[Math.floorMod(dims[i], n)] = i;
+                inverse[Shape.normalizeDim("permute", dims[i], n)] = i;
             }
             return new Tensor[] {g.permute(inverse)};
         }
@@ -107,7 +108,7 @@ final class ShapeFunctions {
         Variable apply(List<Variable> parts) {
             List<Tensor> values = new ArrayList<>(parts.size());
             sizes = new int[parts.size()];
-            int d = Math.floorMod(dim, parts.get(0).ndim());
+            int d = Shape.normalizeDim("cat", dim, parts.get(0).ndim());
             for (int i = 0; i < parts.size(); i++) {
                 values.add(parts.get(i).value());
                 sizes[i] = parts.get(i).size(d);
@@ -149,7 +150,7 @@ final class ShapeFunctions {
         @Override
         protected Tensor[] backward(Tensor g) {
             int[] gs = g.shape();
-            int d = Math.floorMod(dim, gs.length);
+            int d = Shape.normalizeDim("indexSelect", dim, gs.length);
             int[] view = new int[gs.length];
             java.util.Arrays.fill(view, 1);
             view[d] = gs[d];

@@ -2,6 +2,7 @@ package dev.jmae.autograd;
 
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
+import dev.jmae.tensor.Shape;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.TensorScope;
 
@@ -12,9 +13,9 @@ import java.util.List;
  * and the {@link Function} that produced it (null for leaves). The counterpart of a PyTorch tensor
  * with {@code requires_grad}.
  *
- * <p>Ops mirror {@link Tensor}'s names and broadcasting; each differentiable op records one
- * {@link Function} when grad mode is on and an input requires a gradient. Comparisons, argmax and
- * argsort return constants. {@link #backward()} accumulates (+=) into the {@link #grad()} of every
+ * <p>Ops mirror {@link Tensor}'s names, broadcasting and dim rule ({@link Shape#normalizeDim});
+ * each differentiable op records one {@link Function} when grad mode is on and an input requires a
+ * gradient. Comparisons, argmax and argsort return constants. {@link #backward()} accumulates (+=) into the {@link #grad()} of every
  * leaf that requires a gradient.
  */
 public class Variable {
@@ -471,8 +472,8 @@ public class Variable {
         for (int i = 0; i < nd; i++) {
             p[i] = i;
         }
-        int a = Math.floorMod(dim0, nd);
-        int b = Math.floorMod(dim1, nd);
+        int a = Shape.normalizeDim("transpose", dim0, nd);
+        int b = Shape.normalizeDim("transpose", dim1, nd);
         p[a] = b;
         p[b] = a;
         return permute(p);
@@ -485,7 +486,7 @@ public class Variable {
 
     /** @param dim the dim @param index the position @return the slice with dim removed */
     public Variable select(int dim, int index) {
-        int d = Math.floorMod(dim, ndim());
+        int d = Shape.normalizeDim("select", dim, ndim());
         int i = index < 0 ? index + size(d) : index;
         return narrow(d, i, 1).squeeze(d);
     }
@@ -514,7 +515,7 @@ public class Variable {
      * @return the stack
      */
     public static Variable stack(List<Variable> parts, int dim) {
-        int d = Math.floorMod(dim, parts.get(0).ndim() + 1);
+        int d = Shape.normalizeNewDim("stack", dim, parts.get(0).ndim());
         return cat(parts.stream().map(p -> p.unsqueeze(d)).toList(), d);
     }
 

@@ -83,6 +83,7 @@ public final class Functional {
     private static Tensor rowwise(Tensor x, int dim, boolean log) {
         x.checkLive();
         if (x.ndim() == 0) {
+            Shape.normalizeDim(log ? "logSoftmax" : "softmax", dim, 0, true);
             x = x.reshape(1);
             return rowwise(x, 0, log).reshape();
         }
@@ -104,6 +105,7 @@ public final class Functional {
         Elementwise.sameDevice(op, y, dy);
         requireSameShape(op, "dy", y, dy);
         if (y.ndim() == 0) {
+            Shape.normalizeDim(op, dim, 0, true);
             return rowwiseBackward(op, y.reshape(1), dy.reshape(1), 0, log).reshape();
         }
         int d = Shape.normalizeDim(op, dim, y.ndim());

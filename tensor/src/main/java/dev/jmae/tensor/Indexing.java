@@ -50,7 +50,7 @@ final class Indexing {
             throw new IllegalArgumentException("stack: expected at least one tensor, got none");
         }
         int[] shape = tensors.get(0).shape();
-        int d = Shape.normalizeDim("stack", dim, shape.length + 1);
+        int d = Shape.normalizeNewDim("stack", dim, shape.length);
         List<Tensor> parts = new ArrayList<>(tensors.size());
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
@@ -123,6 +123,7 @@ final class Indexing {
     static Tensor argsort(Tensor x, int dim, boolean descending) {
         x.checkLive();
         if (x.ndim() == 0) {
+            Shape.normalizeDim("argsort", dim, 0, true);
             return Tensor.zeros(x.device());
         }
         int d = Shape.normalizeDim("argsort", dim, x.ndim());

@@ -81,25 +81,68 @@ public final class Shape {
     }
 
     /**
-     * Maps a possibly negative dimension index (-1 is the last) into [0, ndim).
+     * The dimension rule of every op that takes a dim (PyTorch's {@code maybe_wrap_dim}): a dim
+     * in [-ndim, ndim) is valid and a negative one counts from the end (-1 is the last). Tensor
+     * and autograd ops both call this, so they accept and refuse the same dims. A 0-d tensor has
+     * no valid dim here; ops that treat it as 1-d use the {@code wrapScalar} overload.
      *
      * @param op the operation name, for the error message
      * @param dim the dimension, in [-ndim, ndim)
      * @param ndim the number of dimensions
-     * @return the normalized dimension
-     * @throws IllegalArgumentException if dim is out of range
+     * @return the normalized dimension, in [0, ndim)
+     * @throws IllegalArgumentException if dim is out of range, naming the op, the dim and the
+     *     valid range
      */
     public static int normalizeDim(String op, int dim, int ndim) {
-        int d = dim < 0 ? dim + ndim : dim;
-        if (d < 0 || d >= ndim) {
-            throw new IllegalArgumentException(op + ": dim " + dim + " is out of range for a tensor with "
-                    + ndim + " dimensions (expected " + (-ndim) + " to " + (ndim - 1) + ")");
+        return wrapDim(op, dim, ndim, "a " + ndim + "-d tensor");
+    }
+
+    /**
+     * {@link #normalizeDim} for ops that treat a 0-d input as 1-d (PyTorch's {@code wrap_scalar}:
+     * softmax, argsort, flatten): with {@code wrapScalar} and ndim 0, dims 0 and -1 are valid and
+     * both give 0.
+     *
+     * @param op the operation name, for the error message
+     * @param dim the dimension
+     * @param ndim the number of dimensions
+     * @param wrapScalar whether a 0-d input counts as 1-d
+     * @return the normalized dimension
+     * @throws IllegalArgumentException if dim is out of range, naming the op, the dim and the
+     *     valid range
+     */
+    public static int normalizeDim(String op, int dim, int ndim, boolean wrapScalar) {
+        if (wrapScalar && ndim == 0) {
+            return wrapDim(op, dim, 1, "a 0-d tensor, treated as 1-d");
+        }
+        return normalizeDim(op, dim, ndim);
+    }
+
+    /**
+     * The dimension rule of ops that insert a dim (unsqueeze, stack): the new dim's position in
+     * the result, in [-(ndim+1), ndim+1); a negative one counts from the end of the result.
+     *
+     * @param op the operation name, for the error message
+     * @param dim the position of the new dimension, in [-(ndim+1), ndim+1)
+     * @param ndim the number of dimensions before the insertion
+     * @return the normalized position, in [0, ndim]
+     * @throws IllegalArgumentException if dim is out of range, naming the op, the dim and the
+     *     valid range
+     */
+    public static int normalizeNewDim(String op, int dim, int ndim) {
+        return wrapDim(op, dim, ndim + 1, "a new dim of a " + ndim + "-d tensor");
+    }
+
+    private static int wrapDim(String op, int dim, int range, String what) {
+        int d = dim < 0 ? dim + range : dim;
+        if (d < 0 || d >= range) {
+            String expected = range == 0 ? "no dim" : "dim in [" + (-range) + ", " + (range - 1) + "]";
+            throw new IllegalArgumentException(op + ": expected " + expected + " (" + what + "), got " + dim);
         }
         return d;
     }
 
     /**
-     * Normalizes a list of dimensions, rejecting duplicates.
+     * Normalizes a list of dimensions with {@link #normalizeDim}, rejecting duplicates.
      *
      * @param op the operation name, for the error message
      * @param dims dimensions, each in [-ndim, ndim)
@@ -115,8 +158,8 @@ public final class Shape {
         Arrays.sort(out);
         for (int i = 1; i < out.length; i++) {
             if (out[i] == out[i - 1]) {
-                throw new IllegalArgumentException(op + ": dim " + out[i] + " appears more than once in "
-                        + Arrays.toString(dims));
+                throw new IllegalArgumentException(op + ": expected distinct dims, got " + Arrays.toString(dims)
+                        + " (dim " + out[i] + " more than once)");
             }
         }
         return out;

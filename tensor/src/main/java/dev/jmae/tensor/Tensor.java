@@ -12,7 +12,8 @@ import java.util.List;
  * source; {@link #contiguous()} copies only when needed. Every other op returns a new tensor on
  * the same device, computed by that device's {@link Backend}; methods ending in {@code InPlace}
  * update this tensor instead. Ops follow PyTorch's names and broadcasting rules; dims may be
- * negative (-1 is the last). Mixing devices in one op is an error naming both devices.
+ * negative (-1 is the last; one rule, {@link Shape#normalizeDim}). Mixing devices in one op is an
+ * error naming both devices.
  *
  * <p>Integer data (indices, masks) is stored as float32, exact up to 2^24.
  *
@@ -538,6 +539,8 @@ public final class Tensor {
      */
     public Tensor flatten(int startDim, int endDim) {
         if (shape.length == 0) {
+            Shape.normalizeDim("flatten", startDim, 0, true);
+            Shape.normalizeDim("flatten", endDim, 0, true);
             return reshape(1);
         }
         int a = Shape.normalizeDim("flatten", startDim, shape.length);
@@ -732,7 +735,7 @@ public final class Tensor {
      * @return the view
      */
     public Tensor unsqueeze(int dim) {
-        int d = Shape.normalizeDim("unsqueeze", dim, shape.length + 1);
+        int d = Shape.normalizeNewDim("unsqueeze", dim, shape.length);
         int[] s = new int[shape.length + 1];
         int[] st = new int[shape.length + 1];
         for (int i = 0, j = 0; i < s.length; i++) {
