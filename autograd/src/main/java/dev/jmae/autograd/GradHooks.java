@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -38,7 +39,12 @@ public final class GradHooks {
     }
 
     private static final Map<Variable, List<Consumer<Variable>>> HOOKS = new IdentityHashMap<>();
-    private static final ThreadLocal<Deque<List<Runnable>>> PASSES = ThreadLocal.withInitial(ArrayDeque::new);
+    /** A running pass: its number and its queued callbacks. */
+    private record Pass(long id, List<Runnable> callbacks) {
+    }
+
+    private static final ThreadLocal<Deque<Pass>> PASSES = ThreadLocal.withInitial(ArrayDeque::new);
+    private static final AtomicLong PASS_IDS = new AtomicLong();
 
     private GradHooks() {
     }
@@ -81,12 +87,27 @@ public final class GradHooks {
      * @throws IllegalStateException if no backward pass is running on this thread
      */
     public static void queueCallback(Runnable callback) {
-        Deque<List<Runnable>> passes = PASSES.get();
+        current("queueCallback").callbacks().add(callback);
+    }
+
+    /**
+     * The number of the backward pass now running on this thread, unique in the process; lets a
+     * hook tell a new pass from the rest of one that failed.
+     *
+     * @return the pass's number, positive
+     * @throws IllegalStateException if no backward pass is running on this thread
+     */
+    public static long currentPass() {
+        return current("currentPass").id();
+    }
+
+    private static Pass current(String method) {
+        Deque<Pass> passes = PASSES.get();
         if (passes.isEmpty()) {
-            throw new IllegalStateException("queueCallback: no backward pass is running on this thread;"
+            throw new IllegalStateException(method + ": no backward pass is running on this thread;"
                     + " hint: call it from a gradient hook");
         }
-        passes.peek().add(callback);
+        return passes.peek();
     }
 
     /** A copy of the hooks of the given leaves' registry entries, or an empty map when none are registered. */
@@ -100,7 +121,7 @@ public final class GradHooks {
 
     /** Opens the callback queue of a pass on this thread. */
     static void beginPass() {
-        PASSES.get().push(new ArrayList<>());
+        PASSES.get().push(new Pass(PASS_IDS.incrementAndGet(), new ArrayList<>()));
     }
 
     /**
@@ -109,7 +130,7 @@ public final class GradHooks {
      * @param succeeded whether the pass finished without throwing
      */
     static void endPass(boolean succeeded) {
-        List<Runnable> callbacks = PASSES.get().peek();
+        List<Runnable> callbacks = PASSES.get().peek().callbacks();
         try {
             // a callback may queue more: index loop over a growing list
             for (int i = 0; succeeded && i < callbacks.size(); i++) {
