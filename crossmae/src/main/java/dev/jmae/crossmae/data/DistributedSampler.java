@@ -86,6 +86,48 @@ public final class DistributedSampler {
     }
 
     /**
+     * How many of this rank's indices are real samples rather than padding: padding (repeats from
+     * the order's start) comes last, so indices [0, numRealSamples) are real. For exact
+     * evaluation, count only those (torch users drop the duplicates the same way).
+     *
+     * @return the count, numSamples or fewer
+     */
+    public int numRealSamples() {
+        int real = 0;
+        for (int i = 0; i < numSamples; i++) {
+            if (rank + (long) i * numReplicas < datasetSize) {
+                real++;
+            }
+        }
+        return real;
+    }
+
+    /**
+     * Which rows of a single-process global batch this rank's local batch holds: global batch k
+     * is positions [kB, (k+1)B) of the epoch order, and rank r's k-th local batch of b = B / R
+     * holds positions kB + r + jR, j in [0, b). Per-batch randomness drawn for the global batch
+     * in one process (masking noise [B, L]) is reproduced on rank r by drawing it whole and
+     * taking these rows.
+     *
+     * @param rank the rank r
+     * @param numReplicas R
+     * @param localBatch b
+     * @return the row indices r, r + R, ..., r + (b - 1)R
+     * @throws IllegalArgumentException if rank is out of range or b is not positive
+     */
+    public static int[] globalBatchRows(int rank, int numReplicas, int localBatch) {
+        if (rank < 0 || rank >= numReplicas || localBatch <= 0) {
+            throw new IllegalArgumentException("DistributedSampler.globalBatchRows: expected 0 <= rank < " + numReplicas
+                    + " and a positive local batch, got rank " + rank + ", local batch " + localBatch);
+        }
+        int[] rows = new int[localBatch];
+        for (int j = 0; j < localBatch; j++) {
+            rows[j] = rank + j * numReplicas;
+        }
+        return rows;
+    }
+
+    /**
      * This rank's dataset indices for an epoch, in visiting order.
      *
      * @param epoch the epoch number

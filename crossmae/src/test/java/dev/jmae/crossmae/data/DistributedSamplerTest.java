@@ -54,6 +54,12 @@ class DistributedSamplerTest {
         DistributedSampler s = new DistributedSampler(10, 3, 0, DistributedSampler.sequentialOrder(10), false);
         assertEquals(4, s.numSamples());
         assertEquals(12, s.totalSize());
+        assertEquals(4, s.numRealSamples());
+        // ranks 1 and 2 end with one padded index each (0 and 1 again)
+        assertEquals(3, new DistributedSampler(10, 3, 1, DistributedSampler.sequentialOrder(10), false).numRealSamples());
+        assertEquals(3, new DistributedSampler(10, 3, 2, DistributedSampler.sequentialOrder(10), false).numRealSamples());
+        assertEquals(0, new DistributedSampler(2, 5, 3, DistributedSampler.sequentialOrder(2), false).numRealSamples());
+        assertArrayEquals(new int[] {1, 4, 7}, DistributedSampler.globalBatchRows(1, 3, 3));
     }
 
     @Test
@@ -92,6 +98,11 @@ class DistributedSamplerTest {
                 for (int i = k * local; i < (k + 1) * local; i++) {
                     union.add(mine[i]);
                 }
+            }
+            int[] rows0 = DistributedSampler.globalBatchRows(0, replicas, local);
+            int[] mine0 = new DistributedSampler(n, replicas, 0, order, false).indices(2);
+            for (int j = 0; j < local; j++) {
+                assertEquals(single[k * globalBatch + rows0[j]], mine0[k * local + j], "rank 0's row " + j);
             }
             int[] got = union.stream().mapToInt(Integer::intValue).sorted().toArray();
             int[] want = Arrays.copyOfRange(single, k * globalBatch, (k + 1) * globalBatch);
