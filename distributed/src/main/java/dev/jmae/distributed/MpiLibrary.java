@@ -107,6 +107,7 @@ final class MpiLibrary {
      * @return the bindings
      * @throws BackendUnavailableException if the library is missing or is not Open MPI
      */
+    @SuppressWarnings("restricted") // binding native code is this class's purpose; bin/jmae enables native access
     static MpiLibrary load(String name) {
         SymbolLookup lib;
         try {
@@ -128,6 +129,7 @@ final class MpiLibrary {
                 "mpi: the Open MPI library lacks the symbol " + symbol + "; hint: use Open MPI 4 or 5"));
     }
 
+    @SuppressWarnings("restricted")
     private static MethodHandle fn(Linker linker, SymbolLookup lib, String symbol, java.lang.foreign.MemoryLayout... args) {
         MemorySegment address = lib.find(symbol).orElseThrow(() -> new BackendUnavailableException(
                 "mpi: the Open MPI library lacks the function " + symbol + "; hint: use Open MPI 4 or 5"));
