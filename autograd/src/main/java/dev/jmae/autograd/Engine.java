@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The backward pass: walks the graph from a root in reverse topological order and applies each
@@ -28,14 +29,23 @@ import java.util.Set;
  * right after that node. Leaf gradients are detached from every scope (they outlive the pass).
  * Unless the graph is retained, each node's saved tensors and input links are dropped once it has
  * run.
+ *
+ * <p>Hooks ({@link GradHooks}): a leaf's post-accumulate hooks run right after the last node with
+ * an edge into it has been processed, and callbacks queued during the pass run after it.
  */
 final class Engine {
 
     private final TensorScope scope;
     private final Map<Storage, int[]> refs = new IdentityHashMap<>();
+    private final Map<Variable, List<Consumer<Variable>>> hooks;
+    /** Per hooked leaf, the edges into it from nodes not yet processed (GradHooks). */
+    private final Map<Variable, int[]> pendingEdges = new IdentityHashMap<>();
+    /** Hooked leaves that received a gradient in this pass and whose hooks have not run yet. */
+    private final Set<Variable> accumulated = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    private Engine(TensorScope scope) {
+    private Engine(TensorScope scope, Map<Variable, List<Consumer<Variable>>> hooks) {
         this.scope = scope;
+        this.hooks = hooks;
     }
 
     static void backward(Variable root, Tensor upstream, boolean retainGraph) {
@@ -47,13 +57,25 @@ final class Engine {
             throw new IllegalArgumentException("backward: expected an upstream gradient of shape "
                     + Arrays.toString(root.shape()) + ", got " + Arrays.toString(upstream.shape()));
         }
-        if (root.isLeaf()) {
-            accumulateLeaf(root, upstream.copy(), null);
-            return;
-        }
-        List<Function> order = topologicalOrder(root.gradFn());
-        try (TensorScope scope = TensorScope.open()) {
-            new Engine(scope).run(order, root.gradFn(), upstream, retainGraph);
+        Map<Variable, List<Consumer<Variable>>> hooks = GradHooks.snapshot();
+        GradHooks.beginPass();
+        boolean succeeded = false;
+        try {
+            if (root.isLeaf()) {
+                accumulateLeaf(root, upstream.copy(), null);
+                List<Consumer<Variable>> rootHooks = hooks.get(root);
+                if (rootHooks != null) {
+                    rootHooks.forEach(h -> h.accept(root));
+                }
+            } else {
+                List<Function> order = topologicalOrder(root.gradFn());
+                try (TensorScope scope = TensorScope.open()) {
+                    new Engine(scope, hooks).run(order, root.gradFn(), upstream, retainGraph);
+                }
+            }
+            succeeded = true;
+        } finally {
+            GradHooks.endPass(succeeded);
         }
     }
 
@@ -91,9 +113,19 @@ final class Engine {
         Map<Function, Tensor> pending = new IdentityHashMap<>();
         addRef(upstream);
         pending.put(root, upstream);
+        if (!hooks.isEmpty()) {
+            for (Function fn : order) {
+                for (Variable in : fn.inputs()) {
+                    if (hooks.containsKey(in)) {
+                        pendingEdges.computeIfAbsent(in, k -> new int[1])[0]++;
+                    }
+                }
+            }
+        }
         for (Function fn : order) {
             Tensor g = pending.remove(fn);
             if (g == null) {
+                edgesDone(fn.inputs());
                 if (!retainGraph) {
                     fn.release();
                 }
@@ -126,6 +158,9 @@ final class Engine {
                     dropRef(gi);
                 } else if (in.isLeaf()) {
                     accumulateLeaf(in, gi, this);
+                    if (pendingEdges.containsKey(in)) {
+                        accumulated.add(in);
+                    }
                 } else {
                     Function producer = in.gradFn();
                     Tensor existing = pending.get(producer);
@@ -144,8 +179,27 @@ final class Engine {
                     }
                 }
             }
+            edgesDone(inputs);
             if (!retainGraph) {
                 fn.release();
+            }
+        }
+    }
+
+    /** Counts down the edges of a processed node into hooked leaves; runs a leaf's hooks after its last edge. */
+    private void edgesDone(List<Variable> inputs) {
+        if (pendingEdges.isEmpty()) {
+            return;
+        }
+        for (Variable in : inputs) {
+            int[] count = pendingEdges.get(in);
+            if (count != null && --count[0] == 0) {
+                pendingEdges.remove(in);
+                if (accumulated.remove(in)) {
+                    for (Consumer<Variable> hook : hooks.get(in)) {
+                        hook.accept(in);
+                    }
+                }
             }
         }
     }

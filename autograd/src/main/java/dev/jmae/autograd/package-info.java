@@ -9,6 +9,8 @@
  *       {@code ReductionFunctions}, {@code LinalgFunctions} and {@code NnFunctions}.</li>
  *   <li>{@code Engine}: the deterministic backward pass, releasing dead gradients as it goes.</li>
  *   <li>{@link dev.jmae.autograd.GradMode}: {@code noGrad()} scopes.</li>
+ *   <li>{@link dev.jmae.autograd.GradHooks}: post-accumulate gradient hooks and end-of-pass
+ *       callbacks (what DistributedDataParallel overlaps communication with).</li>
  * </ul>
  *
  * <p>The gradient checker used by every module's tests is in the test jar,
