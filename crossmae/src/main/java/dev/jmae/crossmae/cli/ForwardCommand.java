@@ -61,48 +61,42 @@ final class ForwardCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ModelConfig c = Configs.resolve(Configs.override(Configs.source(config), overrides), false).model();
         Device d = Device.parse(device);
-        Device previous = Device.defaultDevice();
-        Device.setDefault(d);
+        MaskedAutoencoder model = MaskedAutoencoder.create(c, new Generator(0), d);
+        Map<String, Tensor> state = Safetensors.read(weights);
         try {
-            MaskedAutoencoder model = MaskedAutoencoder.create(c, new Generator(0));
-            Map<String, Tensor> state = Safetensors.read(weights);
-            try {
-                model.loadStateDict(state, true);
-            } catch (CheckpointException e) {
-                throw new CheckpointException(weights.toString(), e.missing(), e.unexpected(), e.misShaped());
-            }
-            Tensor images;
-            Tensor noise;
-            try (SafetensorsFile f = Safetensors.open(batch)) {
-                for (String k : new String[] {"images", "noise"}) {
-                    if (!f.contains(k)) {
-                        throw new IllegalArgumentException(batch + ": needs tensors 'images' [N, C, H, W] and 'noise' [N, L];"
-                                + " it has " + f.names());
-                    }
-                }
-                images = f.tensor("images", d);
-                noise = f.tensor("noise", d);
-            }
-            MaskedAutoencoder.Output o = model.forward(images, noise);
-            Map<String, Tensor> result = new LinkedHashMap<>();
-            result.put("loss", o.loss().value().reshape(1));
-            result.put("pred", o.pred().value());
-            result.put("mask", o.mask());
-            if (grads) {
-                o.loss().backward();
-                for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-                    // a trainable parameter the loss does not reach has no gradient (None in PyTorch): skip it
-                    if (e.getValue().requiresGrad() && e.getValue().grad() != null) {
-                        result.put("grad." + e.getKey(), e.getValue().grad());
-                    }
-                }
-            }
-            Safetensors.write(out, result, Map.of("config", c.toJson().toString(), "device", d.toString()));
-            spec.commandLine().getOut().printf(Locale.ROOT, "loss %.7f  pred %s  wrote %s%n", o.loss().item(),
-                    java.util.Arrays.toString(o.pred().shape()), out);
-            return 0;
-        } finally {
-            Device.setDefault(previous);
+            model.loadStateDict(state, true);
+        } catch (CheckpointException e) {
+            throw new CheckpointException(weights.toString(), e.missing(), e.unexpected(), e.misShaped());
         }
+        Tensor images;
+        Tensor noise;
+        try (SafetensorsFile f = Safetensors.open(batch)) {
+            for (String k : new String[] {"images", "noise"}) {
+                if (!f.contains(k)) {
+                    throw new IllegalArgumentException(batch + ": needs tensors 'images' [N, C, H, W] and 'noise' [N, L];"
+                            + " it has " + f.names());
+                }
+            }
+            images = f.tensor("images", d);
+            noise = f.tensor("noise", d);
+        }
+        MaskedAutoencoder.Output o = model.forward(images, noise);
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        result.put("loss", o.loss().value().reshape(1));
+        result.put("pred", o.pred().value());
+        result.put("mask", o.mask());
+        if (grads) {
+            o.loss().backward();
+            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+                // a trainable parameter the loss does not reach has no gradient (None in PyTorch): skip it
+                if (e.getValue().requiresGrad() && e.getValue().grad() != null) {
+                    result.put("grad." + e.getKey(), e.getValue().grad());
+                }
+            }
+        }
+        Safetensors.write(out, result, Map.of("config", c.toJson().toString(), "device", d.toString()));
+        spec.commandLine().getOut().printf(Locale.ROOT, "loss %.7f  pred %s  wrote %s%n", o.loss().item(),
+                java.util.Arrays.toString(o.pred().shape()), out);
+        return 0;
     }
 }

@@ -75,7 +75,7 @@ public final class Probe {
                 }
             }
         }
-        return stack(rows, labels, d, numClasses);
+        return stack(rows, labels, d, numClasses, model.device());
     }
 
     /**
@@ -89,10 +89,12 @@ public final class Probe {
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         int d = -1;
+        Device device = null;
         Iterator<Batch> it = loader.epoch(0, 0);
         while (it.hasNext()) {
             Batch b = it.next();
             int n = b.images().size(0);
+            device = b.images().device();
             d = b.images().numel() / n;
             rows.add(b.images().toArray());
             for (float y : b.labels().toArray()) {
@@ -100,10 +102,10 @@ public final class Probe {
             }
             b.images().release();
         }
-        return stack(rows, labels, d, numClasses);
+        return stack(rows, labels, d, numClasses, device);
     }
 
-    private static Features stack(List<float[]> rows, List<Integer> labels, int d, int numClasses) {
+    private static Features stack(List<float[]> rows, List<Integer> labels, int d, int numClasses, Device device) {
         float[] all = new float[labels.size() * d];
         int off = 0;
         for (float[] r : rows) {
@@ -111,7 +113,7 @@ public final class Probe {
             off += r.length;
         }
         int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
-        return new Features(TensorScope.detach(Tensor.of(all, y.length, d)), y, numClasses);
+        return new Features(TensorScope.detach(Tensor.of(device, all, y.length, d)), y, numClasses);
     }
 
     /**
@@ -207,7 +209,7 @@ public final class Probe {
         int d = xs.size(1);
         int c = train.numClasses();
         Generator g = new Generator(seed);
-        Parameter w = new Parameter(Tensor.truncatedNormal(g, 0, 0.01, -0.02, 0.02, c, d).to(device));
+        Parameter w = new Parameter(Tensor.truncatedNormal(device, g, 0, 0.01, -0.02, 0.02, c, d));
         Parameter b = new Parameter(Tensor.zeros(device, c));
         int n = xs.size(0);
         int steps = n / batchSize;

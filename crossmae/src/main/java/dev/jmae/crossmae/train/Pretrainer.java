@@ -196,19 +196,9 @@ public final class Pretrainer {
      * @throws NonFiniteLossException if the loss becomes NaN or infinite
      */
     public Summary run() throws IOException {
-        Device previous = Device.defaultDevice();
-        Device.setDefault(device);
-        try {
-            return train();
-        } finally {
-            Device.setDefault(previous);
-        }
-    }
-
-    private Summary train() throws IOException {
         ModelConfig mc = config.model();
         TrainConfig tc = config.train();
-        MaskedAutoencoder model = MaskedAutoencoder.create(mc, new Generator(tc.seed()));
+        MaskedAutoencoder model = MaskedAutoencoder.create(mc, new Generator(tc.seed()), device);
         double peakLr = tc.peakLr(mc);
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, peakLr, tc.weightDecay()), 0.9, 0.95, 1e-8);
         WarmupCosineSchedule schedule = new WarmupCosineSchedule(peakLr, tc.minLr(), tc.warmupEpochs(), tc.epochs());
@@ -232,9 +222,9 @@ public final class Pretrainer {
         double[] scale = tc.cropScale().stream().mapToDouble(Double::doubleValue).toArray();
         double[] ratio = tc.cropRatio().stream().mapToDouble(Double::doubleValue).toArray();
         try (DataLoader loader = new DataLoader(trainSet, Transforms.pretrain(mc.imgSize(), scale, ratio, tc.hflipProb()),
-                mean, std, tc.batchSize(), true, true, tc.seed(), tc.numWorkers(), 4);
+                mean, std, tc.batchSize(), true, true, tc.seed(), tc.numWorkers(), 4, device);
              DataLoader testLoader = new DataLoader(testSet, Transforms.eval(mc.imgSize()), mean, std,
-                     Math.max(tc.batchSize(), 64), false, false, tc.seed(), tc.numWorkers(), 2);
+                     Math.max(tc.batchSize(), 64), false, false, tc.seed(), tc.numWorkers(), 2, device);
              MetricsLog log = new MetricsLog(run.metrics())) {
             int batches = loader.batchesPerEpoch();
             if (batches < tc.accumIter()) {
@@ -299,7 +289,7 @@ public final class Pretrainer {
                     double loss;
                     int n = batch.images().size(0);
                     try (TensorScope scope = TensorScope.open()) {
-                        Tensor noise = Tensor.rand(noiseGenerator(tc.seed(), epoch, i), n, mc.numPatches()).to(device);
+                        Tensor noise = Tensor.rand(device, noiseGenerator(tc.seed(), epoch, i), n, mc.numPatches());
                         MaskedAutoencoder.Output out = model.forward(batch.images(), noise);
                         loss = out.loss().item();
                         if (!Double.isFinite(loss)) {

@@ -28,20 +28,20 @@ public record StepBenchmark(ModelConfig config, int batchSize, double stepsPerSe
                             long peakStepBytes, long stateBytes) {
 
     /**
-     * Runs the benchmark on the current default device.
+     * Runs the benchmark.
      *
      * @param config the model config
      * @param batchSize images per step
      * @param warmup untimed steps first (JIT, buffers)
      * @param steps timed steps
+     * @param d the device that holds the model and runs the steps
      * @return the measurements
      */
-    public static StepBenchmark run(ModelConfig config, int batchSize, int warmup, int steps) {
-        Device d = Device.defaultDevice();
-        MaskedAutoencoder model = MaskedAutoencoder.create(config, new Generator(0));
+    public static StepBenchmark run(ModelConfig config, int batchSize, int warmup, int steps, Device d) {
+        MaskedAutoencoder model = MaskedAutoencoder.create(config, new Generator(0), d);
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, 1e-4, 0.05), 0.9, 0.95, 1e-8);
         Generator g = new Generator(1);
-        Tensor images = TensorScope.detach(Tensor.randn(g, batchSize, config.inChans(), config.imgSize(), config.imgSize()).to(d));
+        Tensor images = TensorScope.detach(Tensor.randn(d, g, batchSize, config.inChans(), config.imgSize(), config.imgSize()));
         MemoryStats mem = Backends.of(d).memory();
         for (int i = 0; i < warmup; i++) {
             step(model, opt, images, g);
