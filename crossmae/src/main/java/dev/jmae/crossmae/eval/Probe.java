@@ -6,6 +6,7 @@ import dev.jmae.crossmae.data.Batch;
 import dev.jmae.crossmae.data.DataLoader;
 import dev.jmae.crossmae.model.MaskedAutoencoder;
 import dev.jmae.crossmae.model.Masking;
+import dev.jmae.crossmae.train.TrainStep;
 import dev.jmae.nn.Losses;
 import dev.jmae.nn.Parameter;
 import dev.jmae.nn.optim.LARS;
@@ -216,23 +217,18 @@ public final class Probe {
         double lr = 0.1 * batchSize / 256;
         LARS opt = new LARS(List.of(new ParamGroup("head", List.of(w, b), lr, 0, 1)), 0.9, 0.001);
         WarmupCosineSchedule sched = new WarmupCosineSchedule(lr, 0, Math.min(1, epochs), epochs);
+        TrainStep step = new TrainStep(opt, sched, 1, 0);
         Tensor labels = Tensor.of(device, toFloat(train.labels()), n);
         for (int e = 0; e < epochs; e++) {
-            int[] perm = permutation(n, g);
+            // this epoch's order on the device once; each step reads its slice
+            Tensor order = Tensor.of(device, toFloat(permutation(n, g)), n);
+            step.beginEpoch();
             for (int s = 0; s < steps; s++) {
-                sched.apply(opt, e + (double) s / steps);
-                try (TensorScope scope = TensorScope.open()) {
-                    float[] idx = new float[batchSize];
-                    for (int i = 0; i < batchSize; i++) {
-                        idx[i] = perm[s * batchSize + i];
-                    }
-                    Tensor ids = Tensor.of(device, idx, batchSize);
-                    Variable logits = Variable.constant(xs.indexSelect(0, ids)).linear(w, b);
-                    opt.zeroGrad();
-                    Losses.crossEntropy(logits, labels.indexSelect(0, ids), 0f).backward();
-                    opt.step();
-                }
+                Tensor ids = order.narrow(0, s * batchSize, batchSize);
+                step.run(e, s, steps, () -> Losses.crossEntropy(Variable.constant(xs.indexSelect(0, ids)).linear(w, b),
+                        labels.indexSelect(0, ids), 0f));
             }
+            order.release();
         }
         float[] pred;
         try (TensorScope scope = TensorScope.open()) {
