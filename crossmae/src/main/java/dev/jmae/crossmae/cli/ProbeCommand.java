@@ -57,7 +57,8 @@ final class ProbeCommand implements Callable<Integer> {
         for (int s = 0; s < 2; s++) {
             long t0 = System.nanoTime();
             System.err.printf(Locale.ROOT, "encoding the %s split (%d images) ...%n", s == 0 ? "train" : "test", splits[s].size());
-            try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0, tc.numWorkers(), 2, d)) {
+            try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0, tc.numWorkers(),
+                    tc.prefetchBatches(), d)) {
                 enc[s] = Probe.encoderFeatures(m.model(), l, splits[s].numClasses());
                 pix[s] = Probe.pixelFeatures(l, splits[s].numClasses());
             }
