@@ -1,6 +1,7 @@
 package dev.jmae.nn;
 
 import dev.jmae.autograd.Variable;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 
 /**
@@ -25,16 +26,17 @@ public final class Attention extends Module implements Layer {
      * @param numHeads H, dividing D
      * @param qkvBias whether qkv has a bias (true in ViT/MAE/CrossMAE)
      * @param g randomness for the default initialization
+     * @param device where the parameters live (PyTorch's {@code device=})
      * @throws IllegalArgumentException if H does not divide D
      */
-    public Attention(int dim, int numHeads, boolean qkvBias, Generator g) {
+    public Attention(int dim, int numHeads, boolean qkvBias, Generator g, Device device) {
         if (numHeads <= 0 || dim % numHeads != 0) {
             throw new IllegalArgumentException("Attention: dim " + dim + " is not divisible by numHeads " + numHeads);
         }
         this.dim = dim;
         this.numHeads = numHeads;
-        this.qkv = registerModule("qkv", new Linear(dim, 3 * dim, qkvBias, g));
-        this.proj = registerModule("proj", new Linear(dim, dim, true, g));
+        this.qkv = registerModule("qkv", new Linear(dim, 3 * dim, qkvBias, g, device));
+        this.proj = registerModule("proj", new Linear(dim, dim, true, g, device));
     }
 
     /**

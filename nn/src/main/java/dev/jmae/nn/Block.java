@@ -1,6 +1,7 @@
 package dev.jmae.nn;
 
 import dev.jmae.autograd.Variable;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 
 /**
@@ -27,9 +28,10 @@ public final class Block extends Module implements Layer {
      * @param qkvBias whether qkv has a bias
      * @param eps layer-norm eps (1e-6)
      * @param g randomness for the default initialization
+     * @param device where the parameters live (PyTorch's {@code device=})
      */
-    public Block(int dim, int numHeads, double mlpRatio, boolean qkvBias, float eps, Generator g) {
-        this(dim, numHeads, mlpRatio, qkvBias, eps, 0f, g);
+    public Block(int dim, int numHeads, double mlpRatio, boolean qkvBias, float eps, Generator g, Device device) {
+        this(dim, numHeads, mlpRatio, qkvBias, eps, 0f, g, device);
     }
 
     /**
@@ -42,12 +44,14 @@ public final class Block extends Module implements Layer {
      * @param eps layer-norm eps
      * @param dropPath stochastic-depth probability of both branches (0 disables)
      * @param g randomness for initialization and drop path
+     * @param device where the parameters live
      */
-    public Block(int dim, int numHeads, double mlpRatio, boolean qkvBias, float eps, float dropPath, Generator g) {
-        this.norm1 = registerModule("norm1", new LayerNorm(dim, eps));
-        this.attn = registerModule("attn", new Attention(dim, numHeads, qkvBias, g));
-        this.norm2 = registerModule("norm2", new LayerNorm(dim, eps));
-        this.mlp = registerModule("mlp", new Mlp(dim, (int) (dim * mlpRatio), dim, g));
+    public Block(int dim, int numHeads, double mlpRatio, boolean qkvBias, float eps, float dropPath, Generator g,
+                 Device device) {
+        this.norm1 = registerModule("norm1", new LayerNorm(dim, eps, device));
+        this.attn = registerModule("attn", new Attention(dim, numHeads, qkvBias, g, device));
+        this.norm2 = registerModule("norm2", new LayerNorm(dim, eps, device));
+        this.mlp = registerModule("mlp", new Mlp(dim, (int) (dim * mlpRatio), dim, g, device));
         // registered so train()/eval() reach it; it has no parameters, so the state dict is unchanged
         this.dropPath = dropPath > 0 ? registerModule("drop_path", new DropPath(dropPath, g.fork())) : null;
     }

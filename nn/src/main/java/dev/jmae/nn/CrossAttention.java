@@ -1,6 +1,7 @@
 package dev.jmae.nn;
 
 import dev.jmae.autograd.Variable;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 
 /**
@@ -29,18 +30,19 @@ public final class CrossAttention extends Module {
      * @param numHeads H, dividing D
      * @param qkvBias whether q and kv have biases (true in CrossMAE)
      * @param g randomness for the default initialization
+     * @param device where the parameters live (PyTorch's {@code device=})
      * @throws IllegalArgumentException if H does not divide D
      */
-    public CrossAttention(int dim, int contextDim, int numHeads, boolean qkvBias, Generator g) {
+    public CrossAttention(int dim, int contextDim, int numHeads, boolean qkvBias, Generator g, Device device) {
         if (numHeads <= 0 || dim % numHeads != 0) {
             throw new IllegalArgumentException("CrossAttention: dim " + dim + " is not divisible by numHeads " + numHeads);
         }
         this.dim = dim;
         this.contextDim = contextDim;
         this.numHeads = numHeads;
-        this.q = registerModule("q", new Linear(dim, dim, qkvBias, g));
-        this.kv = registerModule("kv", new Linear(contextDim, 2 * dim, qkvBias, g));
-        this.proj = registerModule("proj", new Linear(dim, dim, true, g));
+        this.q = registerModule("q", new Linear(dim, dim, qkvBias, g, device));
+        this.kv = registerModule("kv", new Linear(contextDim, 2 * dim, qkvBias, g, device));
+        this.proj = registerModule("proj", new Linear(dim, dim, true, g, device));
     }
 
     /**

@@ -21,9 +21,10 @@ public final class LayerNorm extends Module implements Layer {
      *
      * @param normalizedShape D
      * @param eps added to the variance
+     * @param device where the parameters live (PyTorch's {@code device=})
      */
-    public LayerNorm(int normalizedShape, float eps) {
-        this(normalizedShape, eps, true);
+    public LayerNorm(int normalizedShape, float eps, Device device) {
+        this(normalizedShape, eps, true, device);
     }
 
     /**
@@ -32,16 +33,16 @@ public final class LayerNorm extends Module implements Layer {
      * @param normalizedShape D
      * @param eps added to the variance
      * @param elementwiseAffine whether to learn weight and bias
+     * @param device where the parameters live
      */
-    public LayerNorm(int normalizedShape, float eps, boolean elementwiseAffine) {
+    public LayerNorm(int normalizedShape, float eps, boolean elementwiseAffine, Device device) {
         if (normalizedShape <= 0 || !(eps >= 0)) {
             throw new IllegalArgumentException("LayerNorm: expected a positive width and eps >= 0, got " + normalizedShape + ", " + eps);
         }
         this.normalizedShape = normalizedShape;
         this.eps = eps;
-        Device d = Device.defaultDevice();
-        this.weight = elementwiseAffine ? registerParameter("weight", new Parameter(Tensor.ones(d, normalizedShape))) : null;
-        this.bias = elementwiseAffine ? registerParameter("bias", new Parameter(Tensor.zeros(d, normalizedShape))) : null;
+        this.weight = elementwiseAffine ? registerParameter("weight", new Parameter(Tensor.ones(device, normalizedShape))) : null;
+        this.bias = elementwiseAffine ? registerParameter("bias", new Parameter(Tensor.zeros(device, normalizedShape))) : null;
     }
 
     /**

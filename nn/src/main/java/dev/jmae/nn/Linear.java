@@ -19,22 +19,22 @@ public final class Linear extends Module implements Layer {
     private final Parameter bias;
 
     /**
-     * Creates the layer on the default device.
+     * Creates the layer.
      *
      * @param inFeatures input width
      * @param outFeatures output width
      * @param bias whether to add a bias
      * @param g randomness for the default initialization
+     * @param device where the parameters live (PyTorch's {@code device=})
      */
-    public Linear(int inFeatures, int outFeatures, boolean bias, Generator g) {
+    public Linear(int inFeatures, int outFeatures, boolean bias, Generator g, Device device) {
         if (inFeatures <= 0 || outFeatures <= 0) {
             throw new IllegalArgumentException("Linear: expected positive widths, got in=" + inFeatures + ", out=" + outFeatures);
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
-        Device d = Device.defaultDevice();
-        this.weight = registerParameter("weight", new Parameter(Tensor.zeros(d, outFeatures, inFeatures)));
-        this.bias = bias ? registerParameter("bias", new Parameter(Tensor.zeros(d, outFeatures))) : null;
+        this.weight = registerParameter("weight", new Parameter(Tensor.zeros(device, outFeatures, inFeatures)));
+        this.bias = bias ? registerParameter("bias", new Parameter(Tensor.zeros(device, outFeatures))) : null;
         Init.pytorchDefault(weight.value(), bias ? this.bias.value() : null, g);
     }
 

@@ -1,6 +1,7 @@
 package dev.jmae.nn;
 
 import dev.jmae.autograd.Variable;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 
 /**
@@ -20,10 +21,11 @@ public final class Mlp extends Module implements Layer {
      * @param hiddenFeatures hidden width (4·D in ViT)
      * @param outFeatures output width
      * @param g randomness for the default initialization
+     * @param device where the parameters live (PyTorch's {@code device=})
      */
-    public Mlp(int inFeatures, int hiddenFeatures, int outFeatures, Generator g) {
-        this.fc1 = registerModule("fc1", new Linear(inFeatures, hiddenFeatures, true, g));
-        this.fc2 = registerModule("fc2", new Linear(hiddenFeatures, outFeatures, true, g));
+    public Mlp(int inFeatures, int hiddenFeatures, int outFeatures, Generator g, Device device) {
+        this.fc1 = registerModule("fc1", new Linear(inFeatures, hiddenFeatures, true, g, device));
+        this.fc2 = registerModule("fc2", new Linear(hiddenFeatures, outFeatures, true, g, device));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.jmae.nn;
 import dev.jmae.autograd.Variable;
 import dev.jmae.nn.optim.AdamW;
 import dev.jmae.nn.optim.ParamGroups;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.io.Safetensors;
@@ -33,14 +34,14 @@ class CheckpointTest {
 
     @Test
     void modelAndOptimizerStateRoundTripAndTrainingContinuesIdentically() throws Exception {
-        Block a = new Block(16, 2, 4.0, true, 1e-6f, new Generator(1));
+        Block a = new Block(16, 2, 4.0, true, 1e-6f, new Generator(1), Device.CPU);
         AdamW optA = new AdamW(ParamGroups.weightDecaySplit(a, 1e-3, 0.05), 0.9, 0.95, 1e-8);
         trainStep(a, optA, 10);
         trainStep(a, optA, 11);
         Path file = dir.resolve("ckpt.safetensors");
         Checkpoint.save(file, a, optA, Map.of("epoch", "2", "config", "{\"dim\": 16}"));
 
-        Block b = new Block(16, 2, 4.0, true, 1e-6f, new Generator(99));
+        Block b = new Block(16, 2, 4.0, true, 1e-6f, new Generator(99), Device.CPU);
         AdamW optB = new AdamW(ParamGroups.weightDecaySplit(b, 1e-3, 0.05), 0.9, 0.95, 1e-8);
         Map<String, String> meta = Checkpoint.load(file, b, optB);
         assertEquals("2", meta.get("epoch"));
@@ -57,7 +58,7 @@ class CheckpointTest {
 
     @Test
     void aCheckpointInterruptedMidWriteLeavesThePreviousOneReadable() throws Exception {
-        Block a = new Block(16, 2, 4.0, true, 1e-6f, new Generator(1));
+        Block a = new Block(16, 2, 4.0, true, 1e-6f, new Generator(1), Device.CPU);
         Path file = dir.resolve("ckpt.safetensors");
         Checkpoint.save(file, a, null, Map.of("epoch", "1"));
         byte[] good = Files.readAllBytes(file);
@@ -72,7 +73,7 @@ class CheckpointTest {
         };
         assertThrows(IllegalStateException.class, () -> Checkpoint.save(file, failing, null, Map.of("epoch", "2")));
         assertArrayEquals(good, Files.readAllBytes(file));
-        Block b = new Block(16, 2, 4.0, true, 1e-6f, new Generator(2));
+        Block b = new Block(16, 2, 4.0, true, 1e-6f, new Generator(2), Device.CPU);
         assertEquals("1", Checkpoint.load(file, b, null).get("epoch"));
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary file is left behind");
@@ -82,12 +83,12 @@ class CheckpointTest {
     @Test
     void loadingAWrongCheckpointNamesTheFileAndEveryProblem() throws Exception {
         Path file = dir.resolve("other.safetensors");
-        Map<String, Tensor> sd = new LinkedHashMap<>(new Block(16, 2, 4.0, true, 1e-6f, new Generator(1)).stateDict());
+        Map<String, Tensor> sd = new LinkedHashMap<>(new Block(16, 2, 4.0, true, 1e-6f, new Generator(1), Device.CPU).stateDict());
         sd.remove("norm1.weight");
         sd.put("head.weight", Tensor.zeros(2));
         Safetensors.write(file, sd, Map.of());
         CheckpointException e = assertThrows(CheckpointException.class,
-                () -> Checkpoint.load(file, new Block(16, 2, 4.0, true, 1e-6f, new Generator(1)), null));
+                () -> Checkpoint.load(file, new Block(16, 2, 4.0, true, 1e-6f, new Generator(1), Device.CPU), null));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("norm1.weight")
                 && e.getMessage().contains("head.weight"), e.getMessage());
     }

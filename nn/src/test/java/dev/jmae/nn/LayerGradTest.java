@@ -5,8 +5,6 @@ import dev.jmae.autograd.testing.GradCheck;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -20,21 +18,10 @@ import java.util.function.Function;
  */
 class LayerGradTest {
 
-    private Device previous;
-
-    @BeforeEach
-    void onReference() {
-        previous = Device.defaultDevice();
-        Device.setDefault(Device.REFERENCE);
-    }
-
-    @AfterEach
-    void restore() {
-        Device.setDefault(previous);
-    }
+    private static final Device R = Device.REFERENCE;
 
     private static Tensor input(long seed, int... shape) {
-        return Tensor.randn(new Generator(seed), shape);
+        return Tensor.randn(R, new Generator(seed), shape);
     }
 
     /** Checks the layer at x with respect to x and all of the module's parameters. */
@@ -49,22 +36,22 @@ class LayerGradTest {
     private static <M extends Module> M perturbed(M m, long seed) {
         Generator g = new Generator(seed);
         for (Parameter p : m.parameters()) {
-            p.value().addInPlace(Tensor.randn(g, p.shape()).mul(0.2f));
+            p.value().addInPlace(Tensor.randn(R, g, p.shape()).mul(0.2f));
         }
         return m;
     }
 
     @Test
     void linear() {
-        Linear l = new Linear(5, 3, true, new Generator(1));
+        Linear l = new Linear(5, 3, true, new Generator(1), R);
         check("Linear", l, l::forward, input(2, 2, 4, 5));
-        Linear noBias = new Linear(5, 3, false, new Generator(3));
+        Linear noBias = new Linear(5, 3, false, new Generator(3), R);
         check("Linear no bias", noBias, noBias::forward, input(4, 6, 5));
     }
 
     @Test
     void layerNormAndActivations() {
-        LayerNorm ln = perturbed(new LayerNorm(9, 1e-6f), 5);
+        LayerNorm ln = perturbed(new LayerNorm(9, 1e-6f, R), 5);
         check("LayerNorm", ln, ln::forward, input(6, 3, 9));
         GELU gelu = new GELU();
         check("GELU", gelu, gelu::forward, input(7, 4, 5));
@@ -86,23 +73,23 @@ class LayerGradTest {
 
     @Test
     void sequentialAndMlp() {
-        Sequential s = perturbed(new Sequential(new Linear(4, 6, true, new Generator(15)), new GELU(), new LayerNorm(6, 1e-6f)), 16);
+        Sequential s = perturbed(new Sequential(new Linear(4, 6, true, new Generator(15), R), new GELU(), new LayerNorm(6, 1e-6f, R)), 16);
         check("Sequential", s, s::forward, input(17, 2, 4));
-        Mlp mlp = new Mlp(6, 12, 5, new Generator(18));
+        Mlp mlp = new Mlp(6, 12, 5, new Generator(18), R);
         check("Mlp", mlp, mlp::forward, input(19, 2, 3, 6));
     }
 
     @Test
     void attentionCrossAttentionAndBlock() {
-        Attention a = new Attention(8, 2, true, new Generator(20));
+        Attention a = new Attention(8, 2, true, new Generator(20), R);
         check("Attention", a, a::forward, input(21, 2, 5, 8));
-        CrossAttention ca = new CrossAttention(8, 6, 2, true, new Generator(22));
+        CrossAttention ca = new CrossAttention(8, 6, 2, true, new Generator(22), R);
         Tensor context = input(23, 2, 7, 6);
         Variable ctx = Variable.of(context, true);
         List<Variable> inputs = new ArrayList<>(List.of(Variable.of(input(24, 2, 3, 8), true), ctx));
         inputs.addAll(ca.parameters());
         GradCheck.of("CrossAttention", v -> ca.forward(v[0], v[1]), inputs.toArray(new Variable[0])).run();
-        Block b = perturbed(new Block(8, 2, 2.0, true, 1e-6f, new Generator(25)), 26);
+        Block b = perturbed(new Block(8, 2, 2.0, true, 1e-6f, new Generator(25), R), 26);
         check("Block", b, b::forward, input(27, 2, 4, 8));
     }
 }

@@ -23,18 +23,18 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 class LayersGoldenTest {
 
     /** The module described by a fixture's {@code module} and {@code args} metadata. */
-    static Module build(GoldenFile f) {
+    static Module build(GoldenFile f, Device device) {
         JsonNode a = f.json("args");
         Generator g = new Generator(0);
         return switch (f.metadata().get("module")) {
-            case "Linear" -> new Linear(a.get("in_features").asInt(), a.get("out_features").asInt(), a.get("bias").asBoolean(), g);
-            case "LayerNorm" -> new LayerNorm(a.get("normalized_shape").asInt(), (float) a.get("eps").asDouble());
-            case "Mlp" -> new Mlp(a.get("in_features").asInt(), a.get("hidden_features").asInt(), a.get("out_features").asInt(), g);
-            case "Attention" -> new Attention(a.get("dim").asInt(), a.get("num_heads").asInt(), a.get("qkv_bias").asBoolean(), g);
+            case "Linear" -> new Linear(a.get("in_features").asInt(), a.get("out_features").asInt(), a.get("bias").asBoolean(), g, device);
+            case "LayerNorm" -> new LayerNorm(a.get("normalized_shape").asInt(), (float) a.get("eps").asDouble(), device);
+            case "Mlp" -> new Mlp(a.get("in_features").asInt(), a.get("hidden_features").asInt(), a.get("out_features").asInt(), g, device);
+            case "Attention" -> new Attention(a.get("dim").asInt(), a.get("num_heads").asInt(), a.get("qkv_bias").asBoolean(), g, device);
             case "CrossAttention" -> new CrossAttention(a.get("dim").asInt(), a.get("context_dim").asInt(),
-                    a.get("num_heads").asInt(), a.get("qkv_bias").asBoolean(), g);
+                    a.get("num_heads").asInt(), a.get("qkv_bias").asBoolean(), g, device);
             case "Block" -> new Block(a.get("dim").asInt(), a.get("num_heads").asInt(), a.get("mlp_ratio").asDouble(),
-                    a.get("qkv_bias").asBoolean(), (float) a.get("eps").asDouble(), g);
+                    a.get("qkv_bias").asBoolean(), (float) a.get("eps").asDouble(), g, device);
             default -> throw new IllegalArgumentException("unknown module " + f.metadata().get("module"));
         };
     }
@@ -45,21 +45,15 @@ class LayersGoldenTest {
         for (String c : List.of("linear", "layer_norm", "mlp", "attention", "cross_attention", "block")) {
             for (Device device : List.of(Device.CPU, Device.REFERENCE)) {
                 tests.add(dynamicTest(c + " on " + device, () -> {
-                    Device previous = Device.defaultDevice();
-                    Device.setDefault(device);
-                    try {
-                        check(GoldenFile.load("/golden/" + c + ".safetensors", device));
-                    } finally {
-                        Device.setDefault(previous);
-                    }
+                    check(GoldenFile.load("/golden/" + c + ".safetensors", device), device);
                 }));
             }
         }
         return tests;
     }
 
-    private static void check(GoldenFile f) {
-        Module m = build(f);
+    private static void check(GoldenFile f, Device device) {
+        Module m = build(f, device);
         m.loadStateDict(f.withPrefix("param."), true);
         Variable x = Variable.of(f.get("input.x"), true);
         Variable out;

@@ -1,22 +1,29 @@
 package dev.jmae.nn;
 
+import dev.jmae.nn.optim.AdamW;
 import dev.jmae.nn.optim.GradNorm;
 import dev.jmae.nn.optim.LARS;
 import dev.jmae.nn.optim.ParamGroup;
 import dev.jmae.nn.optim.ParamGroups;
 import dev.jmae.nn.optim.SGD;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** SGD, LARS, the timm no-decay split and gradient clipping, against values computed by hand. */
+/**
+ * SGD, LARS, the timm no-decay split and gradient clipping, against values computed by hand; AdamW
+ * resumed from its state dict.
+ */
 class OptimizerTest {
 
     @Test
@@ -52,8 +59,8 @@ class OptimizerTest {
             {
                 registerParameter("cls_token", new Parameter(Tensor.zeros(1, 1, 4)));
                 registerParameter("pos_embed", new Parameter(Tensor.zeros(1, 5, 4), false));
-                registerModule("fc", new Linear(4, 4, true, new Generator(0)));
-                registerModule("norm", new LayerNorm(4, 1e-6f));
+                registerModule("fc", new Linear(4, 4, true, new Generator(0), Device.CPU));
+                registerModule("norm", new LayerNorm(4, 1e-6f, Device.CPU));
             }
         };
         List<ParamGroup> groups = ParamGroups.weightDecaySplit(m, 1e-3, 0.05);
@@ -77,5 +84,42 @@ class OptimizerTest {
         assertEquals(1.0, GradNorm.total(List.of(a, b)), 1e-5);
         assertEquals(1.0, GradNorm.clip(List.of(a, b), 10.0), 1e-5);
         assertEquals(1.0, GradNorm.total(List.of(a, b)), 1e-5);
+    }
+
+    @Test
+    void adamwResumedFromItsStateDictContinuesBitForBit() {
+        // five steps straight, against two steps, a state dict copied out, a fresh optimizer loaded
+        // from it, and three more steps: the step count (kept on the host) must continue at 3
+        Generator g = new Generator(12);
+        float[] init = Tensor.randn(g, 6).toArray();
+        float[][] grads = new float[5][];
+        for (int s = 0; s < 5; s++) {
+            grads[s] = Tensor.randn(g, 6).toArray();
+        }
+        Parameter straight = new Parameter(Tensor.of(init, 2, 3));
+        AdamW a = new AdamW(List.of(new ParamGroup("all", List.of(straight), 1e-2, 0.05, 1)), 0.9, 0.95, 1e-8);
+        for (int s = 0; s < 5; s++) {
+            straight.setGrad(Tensor.of(grads[s], 2, 3));
+            a.step();
+        }
+        Parameter resumed = new Parameter(Tensor.of(init, 2, 3));
+        AdamW b = new AdamW(List.of(new ParamGroup("all", List.of(resumed), 1e-2, 0.05, 1)), 0.9, 0.95, 1e-8);
+        for (int s = 0; s < 2; s++) {
+            resumed.setGrad(Tensor.of(grads[s], 2, 3));
+            b.step();
+        }
+        Map<String, Tensor> saved = new LinkedHashMap<>();
+        b.stateDict(p -> "w").forEach((k, t) -> saved.put(k, t.copy()));
+        assertEquals(List.of("w.exp_avg", "w.exp_avg_sq", "w.step"), List.copyOf(saved.keySet()));
+        assertEquals(2f, saved.get("w.step").item());
+        AdamW c = new AdamW(List.of(new ParamGroup("all", List.of(resumed), 1e-2, 0.05, 1)), 0.9, 0.95, 1e-8);
+        c.loadStateDict(saved, p -> "w");
+        for (int s = 2; s < 5; s++) {
+            resumed.setGrad(Tensor.of(grads[s], 2, 3));
+            c.step();
+        }
+        assertArrayEquals(straight.value().toArray(), resumed.value().toArray());
+        assertEquals(5f, c.stateDict(p -> "w").get("w.step").item());
+        assertEquals(5f, a.stateDict(p -> "w").get("w.step").item());
     }
 }

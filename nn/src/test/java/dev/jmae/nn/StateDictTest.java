@@ -27,11 +27,11 @@ class StateDictTest {
 
     @Test
     void blockRegistersTimmKeysInOrder() {
-        Block b = new Block(32, 4, 4.0, true, 1e-6f, new Generator(0));
+        Block b = new Block(32, 4, 4.0, true, 1e-6f, new Generator(0), Device.CPU);
         assertEquals(List.of("norm1.weight", "norm1.bias", "attn.qkv.weight", "attn.qkv.bias", "attn.proj.weight",
                 "attn.proj.bias", "norm2.weight", "norm2.bias", "mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight",
                 "mlp.fc2.bias"), List.copyOf(b.stateDict().keySet()));
-        ModuleList<Block> blocks = new ModuleList<>(List.of(b, new Block(32, 4, 4.0, true, 1e-6f, new Generator(1))));
+        ModuleList<Block> blocks = new ModuleList<>(List.of(b, new Block(32, 4, 4.0, true, 1e-6f, new Generator(1), Device.CPU)));
         assertTrue(blocks.namedParameters().containsKey("1.attn.qkv.weight"));
         // per block: norms 2·64, qkv 96·32 + 96, proj 32·32 + 32, fc1 128·32 + 128, fc2 32·128 + 32 = 12,704
         assertEquals(2 * 12_704, blocks.trainableParameterCount());
@@ -39,7 +39,7 @@ class StateDictTest {
 
     @Test
     void aMismatchedDictListsAllItsProblemsAtOnce() {
-        Attention a = new Attention(8, 2, true, new Generator(0));
+        Attention a = new Attention(8, 2, true, new Generator(0), Device.CPU);
         Map<String, Tensor> dict = new HashMap<>(a.stateDict());
         dict.remove("qkv.bias");
         dict.remove("proj.weight");
@@ -63,7 +63,7 @@ class StateDictTest {
     void aPyTorchStateDictLoadsStrictly() {
         for (String c : List.of("linear", "layer_norm", "mlp", "attention", "cross_attention", "block")) {
             GoldenFile f = GoldenFile.load("/golden/" + c + ".safetensors", Device.CPU);
-            Module m = LayersGoldenTest.build(f);
+            Module m = LayersGoldenTest.build(f, Device.CPU);
             Module.LoadResult r = m.loadStateDict(f.withPrefix("param."), true);
             assertTrue(r.missing().isEmpty() && r.unexpected().isEmpty());
             assertEquals(f.get("param." + m.namedParameters().keySet().iterator().next()).toArray()[0],
@@ -75,13 +75,13 @@ class StateDictTest {
     void aJmaeStateDictLoadsIntoPyTorchWithStrictTrue() throws Exception {
         PyTorch.require();
         Object[][] cases = {
-            {"linear", new Linear(7, 5, true, new Generator(1)), "{\"in_features\": 7, \"out_features\": 5, \"bias\": true}"},
-            {"layer_norm", new LayerNorm(33, 1e-6f), "{\"normalized_shape\": 33, \"eps\": 1e-06}"},
-            {"mlp", new Mlp(16, 64, 16, new Generator(2)), "{\"in_features\": 16, \"hidden_features\": 64, \"out_features\": 16}"},
-            {"attention", new Attention(32, 4, true, new Generator(3)), "{\"dim\": 32, \"num_heads\": 4, \"qkv_bias\": true}"},
-            {"cross_attention", new CrossAttention(16, 32, 2, true, new Generator(4)),
+            {"linear", new Linear(7, 5, true, new Generator(1), Device.CPU), "{\"in_features\": 7, \"out_features\": 5, \"bias\": true}"},
+            {"layer_norm", new LayerNorm(33, 1e-6f, Device.CPU), "{\"normalized_shape\": 33, \"eps\": 1e-06}"},
+            {"mlp", new Mlp(16, 64, 16, new Generator(2), Device.CPU), "{\"in_features\": 16, \"hidden_features\": 64, \"out_features\": 16}"},
+            {"attention", new Attention(32, 4, true, new Generator(3), Device.CPU), "{\"dim\": 32, \"num_heads\": 4, \"qkv_bias\": true}"},
+            {"cross_attention", new CrossAttention(16, 32, 2, true, new Generator(4), Device.CPU),
                 "{\"dim\": 16, \"context_dim\": 32, \"num_heads\": 2, \"qkv_bias\": true}"},
-            {"block", new Block(32, 4, 4.0, true, 1e-6f, new Generator(5)),
+            {"block", new Block(32, 4, 4.0, true, 1e-6f, new Generator(5), Device.CPU),
                 "{\"dim\": 32, \"num_heads\": 4, \"mlp_ratio\": 4.0, \"qkv_bias\": true, \"eps\": 1e-06}"},
         };
         for (Object[] c : cases) {
@@ -92,7 +92,7 @@ class StateDictTest {
         }
         // and the checker does reject a wrong dict (so the passes above mean something)
         Path bad = dir.resolve("bad.safetensors");
-        Map<String, Tensor> sd = new HashMap<>(new Linear(7, 5, true, new Generator(1)).stateDict());
+        Map<String, Tensor> sd = new HashMap<>(new Linear(7, 5, true, new Generator(1), Device.CPU).stateDict());
         sd.remove("bias");
         Safetensors.write(bad, sd, Map.of());
         PyTorch.Result r = PyTorch.script("check_state_dict.py", bad.toString(), "--kind", "linear", "--args",

@@ -5,20 +5,21 @@ import java.util.Locale;
 /**
  * Where a tensor's storage lives and whose kernels run its ops: {@code reference} (scalar loops,
  * double accumulation; the executable spec), {@code cpu} (Vector API kernels on a thread pool;
- * the default) or a device contributed by a {@link BackendProvider}, such as {@code opencl:0}.
+ * the device of every creation method without a device argument) or a device contributed by a
+ * {@link BackendProvider}, such as {@code opencl:0}. There is no mutable process-wide default:
+ * modules, models, optimizers' state and data loaders are told their device (PyTorch's
+ * {@code device=} argument), so two runs in one JVM can use two devices.
  *
  * @param type the backend type, lower case ({@code cpu}, {@code reference}, {@code opencl})
  * @param index the device index within the type, 0 for the built-in ones
  */
 public record Device(String type, int index) {
 
-    /** The Vector API CPU backend, the default device. */
+    /** The Vector API CPU backend, where creation methods without a device argument allocate. */
     public static final Device CPU = new Device("cpu", 0);
 
     /** The scalar reference backend. */
     public static final Device REFERENCE = new Device("reference", 0);
-
-    private static volatile Device defaultDevice = CPU;
 
     /**
      * Validates the components.
@@ -53,25 +54,6 @@ public record Device(String type, int index) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("Device: expected NAME or NAME:INDEX (e.g. cpu, opencl:0), got '" + text + "'", e);
         }
-    }
-
-    /**
-     * The device that creation methods without an explicit device use; {@link #CPU} unless
-     * changed with {@link #setDefault(Device)}.
-     *
-     * @return the default device
-     */
-    public static Device defaultDevice() {
-        return defaultDevice;
-    }
-
-    /**
-     * Changes the default device for tensor creation, for every thread.
-     *
-     * @param device the new default
-     */
-    public static void setDefault(Device device) {
-        defaultDevice = java.util.Objects.requireNonNull(device, "device");
     }
 
     /**

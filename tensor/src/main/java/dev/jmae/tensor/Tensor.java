@@ -82,13 +82,14 @@ public final class Tensor {
     }
 
     /**
-     * Zeros on the default device.
+     * Zeros on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param shape sizes
      * @return the tensor
      */
     public static Tensor zeros(int... shape) {
-        return full(Device.defaultDevice(), 0f, shape);
+        return full(Device.CPU, 0f, shape);
     }
 
     /**
@@ -103,13 +104,14 @@ public final class Tensor {
     }
 
     /**
-     * Ones on the default device.
+     * Ones on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param shape sizes
      * @return the tensor
      */
     public static Tensor ones(int... shape) {
-        return full(Device.defaultDevice(), 1f, shape);
+        return full(Device.CPU, 1f, shape);
     }
 
     /**
@@ -124,14 +126,15 @@ public final class Tensor {
     }
 
     /**
-     * A tensor filled with one value, on the default device.
+     * A tensor filled with one value, on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param value the value
      * @param shape sizes
      * @return the tensor
      */
     public static Tensor full(float value, int... shape) {
-        return full(Device.defaultDevice(), value, shape);
+        return full(Device.CPU, value, shape);
     }
 
     /**
@@ -149,7 +152,8 @@ public final class Tensor {
     }
 
     /**
-     * A tensor holding a copy of host data, on the default device.
+     * A tensor holding a copy of host data, on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param data row-major elements, exactly numel(shape) of them
      * @param shape sizes
@@ -157,7 +161,7 @@ public final class Tensor {
      * @throws IllegalArgumentException if the data length differs from the shape's element count
      */
     public static Tensor of(float[] data, int... shape) {
-        return of(Device.defaultDevice(), data, shape);
+        return of(Device.CPU, data, shape);
     }
 
     /**
@@ -182,23 +186,25 @@ public final class Tensor {
     }
 
     /**
-     * A 0-d tensor holding one value, on the default device.
+     * A 0-d tensor holding one value, on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param value the value
      * @return the tensor, shape []
      */
     public static Tensor scalar(float value) {
-        return full(Device.defaultDevice(), value);
+        return full(Device.CPU, value);
     }
 
     /**
-     * 0, 1, ..., end-1 on the default device.
+     * 0, 1, ..., end-1 on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param end exclusive end, non-negative
      * @return [end]
      */
     public static Tensor arange(int end) {
-        return arange(Device.defaultDevice(), 0, end, 1);
+        return arange(Device.CPU, 0, end, 1);
     }
 
     /**
@@ -225,7 +231,8 @@ public final class Tensor {
     }
 
     /**
-     * Uniform samples in [0, 1) on the default device.
+     * Uniform samples in [0, 1) on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param generator the randomness
      * @param shape sizes
@@ -236,7 +243,8 @@ public final class Tensor {
     }
 
     /**
-     * Standard normal samples on the default device.
+     * Standard normal samples on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param generator the randomness
      * @param shape sizes
@@ -247,7 +255,8 @@ public final class Tensor {
     }
 
     /**
-     * Uniform samples in [low, high) on the default device.
+     * Uniform samples in [low, high) on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param generator the randomness
      * @param low lower bound
@@ -260,7 +269,8 @@ public final class Tensor {
     }
 
     /**
-     * Normal samples N(mean, std²) on the default device.
+     * Normal samples N(mean, std²) on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param generator the randomness
      * @param mean the mean
@@ -274,7 +284,8 @@ public final class Tensor {
 
     /**
      * Normal samples N(mean, std²) redrawn until they fall in [a, b] (absolute bounds, like
-     * torch.nn.init.trunc_normal_), on the default device.
+     * torch.nn.init.trunc_normal_), on {@link Device#CPU}, the fixed default (as in PyTorch) of
+     * every creation method without a device argument.
      *
      * @param generator the randomness
      * @param mean the mean
@@ -286,6 +297,51 @@ public final class Tensor {
      */
     public static Tensor truncatedNormal(Generator generator, double mean, double std, double a, double b, int... shape) {
         return zeros(shape).truncatedNormalInPlace(generator, mean, std, a, b);
+    }
+
+    /**
+     * Uniform samples in [0, 1) on a device: the values of {@link #rand(Generator, int...)},
+     * drawn on the host and written to the device once (torch.rand(..., generator, device)).
+     *
+     * @param device where to allocate
+     * @param generator the randomness
+     * @param shape sizes
+     * @return the tensor
+     */
+    public static Tensor rand(Device device, Generator generator, int... shape) {
+        return empty(device, shape).uniformInPlace(generator, 0, 1);
+    }
+
+    /**
+     * Standard normal samples on a device: the values of {@link #randn(Generator, int...)},
+     * drawn on the host and written to the device once.
+     *
+     * @param device where to allocate
+     * @param generator the randomness
+     * @param shape sizes
+     * @return the tensor
+     */
+    public static Tensor randn(Device device, Generator generator, int... shape) {
+        return empty(device, shape).normalInPlace(generator, 0, 1);
+    }
+
+    /**
+     * Truncated normal samples on a device: the values of
+     * {@link #truncatedNormal(Generator, double, double, double, double, int...)}, drawn on the host
+     * and written to the device once.
+     *
+     * @param device where to allocate
+     * @param generator the randomness
+     * @param mean the mean
+     * @param std the standard deviation
+     * @param a lower bound
+     * @param b upper bound
+     * @param shape sizes
+     * @return the tensor
+     */
+    public static Tensor truncatedNormal(Device device, Generator generator, double mean, double std, double a, double b,
+                                         int... shape) {
+        return empty(device, shape).truncatedNormalInPlace(generator, mean, std, a, b);
     }
 
     /**

@@ -225,4 +225,14 @@ class TensorTest {
         assertEquals(2, n.mean().item(), 0.05);
         assertEquals(9, n.var(0, 1, false).item(), 0.15);
     }
+
+    @Test
+    void creationWithoutADeviceIsOnTheCpu() {
+        Generator g = new Generator(4);
+        for (Tensor t : List.of(Tensor.zeros(2), Tensor.ones(2), Tensor.full(1f, 2), Tensor.of(new float[] {1, 2}, 2),
+                Tensor.scalar(1f), Tensor.arange(3), Tensor.rand(g, 2), Tensor.randn(g, 2), Tensor.uniform(g, 0, 1, 2),
+                Tensor.normal(g, 0, 1, 2), Tensor.truncatedNormal(g, 0, 1, -1, 1, 2))) {
+            assertEquals(Device.CPU, t.device());
+        }
+    }
 }

@@ -47,34 +47,28 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Device d = Device.parse(device);
-        Device previous = Device.defaultDevice();
-        Device.setDefault(d);
-        try {
-            Map<String, ModelConfig> runs = new LinkedHashMap<>();
-            if (configs == null) {
-                runs.put("MAE", resolve("bench_32px_mae", Map.of()));
-                runs.put("CrossMAE gamma 0.75", resolve("bench_32px_crossmae", Map.of()));
-                runs.put("CrossMAE gamma 0.25", resolve("bench_32px_crossmae", Map.of("kept_mask_ratio", "0.25")));
-            } else {
-                for (String c : configs) {
-                    runs.put(c, resolve(c, Map.of()));
-                }
+        Map<String, ModelConfig> runs = new LinkedHashMap<>();
+        if (configs == null) {
+            runs.put("MAE", resolve("bench_32px_mae", Map.of()));
+            runs.put("CrossMAE gamma 0.75", resolve("bench_32px_crossmae", Map.of()));
+            runs.put("CrossMAE gamma 0.25", resolve("bench_32px_crossmae", Map.of("kept_mask_ratio", "0.25")));
+        } else {
+            for (String c : configs) {
+                runs.put(c, resolve(c, Map.of()));
             }
-            System.out.printf(Locale.ROOT, "device %s, batch %d, %d warmup + %d timed steps (forward, backward, AdamW)%n", d,
-                    batchSize, warmup, steps);
-            System.out.printf(Locale.ROOT, "%-24s %12s %10s %12s %14s %14s%n", "model", "params", "img/s", "ms/step",
-                    "step peak MB", "GFLOP/s fwd*3");
-            for (Map.Entry<String, ModelConfig> e : runs.entrySet()) {
-                StepBenchmark r = StepBenchmark.run(e.getValue(), batchSize, warmup, steps);
-                double flops = 3.0 * ModelInfo.of(e.getValue()).totalFlops() * r.imagesPerSecond() / 1e9;
-                System.out.printf(Locale.ROOT, "%-24s %,12d %10.1f %12.1f %14.1f %14.1f%n", e.getKey(),
-                        ModelInfo.of(e.getValue()).totalParams(), r.imagesPerSecond(), 1000 / r.stepsPerSecond(),
-                        r.peakStepBytes() / 1e6, flops);
-            }
-            return 0;
-        } finally {
-            Device.setDefault(previous);
         }
+        System.out.printf(Locale.ROOT, "device %s, batch %d, %d warmup + %d timed steps (forward, backward, AdamW)%n", d,
+                batchSize, warmup, steps);
+        System.out.printf(Locale.ROOT, "%-24s %12s %10s %12s %14s %14s%n", "model", "params", "img/s", "ms/step",
+                "step peak MB", "GFLOP/s fwd*3");
+        for (Map.Entry<String, ModelConfig> e : runs.entrySet()) {
+            StepBenchmark r = StepBenchmark.run(e.getValue(), batchSize, warmup, steps, d);
+            double flops = 3.0 * ModelInfo.of(e.getValue()).totalFlops() * r.imagesPerSecond() / 1e9;
+            System.out.printf(Locale.ROOT, "%-24s %,12d %10.1f %12.1f %14.1f %14.1f%n", e.getKey(),
+                    ModelInfo.of(e.getValue()).totalParams(), r.imagesPerSecond(), 1000 / r.stepsPerSecond(),
+                    r.peakStepBytes() / 1e6, flops);
+        }
+        return 0;
     }
 
     private ModelConfig resolve(String source, Map<String, String> extra) {

@@ -10,6 +10,7 @@ import dev.jmae.crossmae.data.ImageDataset;
 import dev.jmae.crossmae.data.Split;
 import dev.jmae.crossmae.model.MaskedAutoencoder;
 import dev.jmae.nn.CheckpointException;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Settings;
 import dev.jmae.tensor.io.Safetensors;
@@ -47,24 +48,26 @@ final class CheckpointModel {
     }
 
     /**
-     * Loads the model of a checkpoint on the current default device.
+     * Loads the model of a checkpoint onto a device.
      *
      * @param file checkpoint-*.safetensors written by jmae pretrain
      * @param dataPath a dataset to use instead of the run's (--data), or null
+     * @param device where the model's parameters go
      * @return the config (with training keys) and the model with its weights
      */
-    static Loaded load(Path file, String dataPath) throws IOException {
-        return load(file, dataPath == null ? Map.of() : Map.of("data_path", Configs.jsonString(dataPath)));
+    static Loaded load(Path file, String dataPath, Device device) throws IOException {
+        return load(file, dataPath == null ? Map.of() : Map.of("data_path", Configs.jsonString(dataPath)), device);
     }
 
     /**
-     * Loads the model of a checkpoint on the current default device.
+     * Loads the model of a checkpoint onto a device.
      *
      * @param file checkpoint-*.safetensors written by jmae pretrain
      * @param overrides config overrides (key to JSON value text)
+     * @param device where the model's parameters go
      * @return the config (with training keys) and the model with its weights
      */
-    static Loaded load(Path file, Map<String, String> overrides) throws IOException {
+    static Loaded load(Path file, Map<String, String> overrides, Device device) throws IOException {
         Map<String, dev.jmae.tensor.Tensor> model = new LinkedHashMap<>();
         String config;
         try (SafetensorsFile f = Safetensors.open(file)) {
@@ -81,7 +84,7 @@ final class CheckpointModel {
         }
         ObjectNode json = (ObjectNode) new ObjectMapper().readTree(config);
         Configs.Config c = Configs.resolve(Configs.override(json, overrides), true);
-        MaskedAutoencoder m = MaskedAutoencoder.create(c.model(), new Generator(0));
+        MaskedAutoencoder m = MaskedAutoencoder.create(c.model(), new Generator(0), device);
         try {
             m.loadStateDict(model, true);
         } catch (CheckpointException e) {

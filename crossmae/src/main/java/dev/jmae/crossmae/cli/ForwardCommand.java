@@ -9,7 +9,6 @@ import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.io.Safetensors;
-import dev.jmae.tensor.io.SafetensorsFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -61,48 +60,45 @@ final class ForwardCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ModelConfig c = Configs.resolve(Configs.override(Configs.source(config), overrides), false).model();
         Device d = Device.parse(device);
-        Device previous = Device.defaultDevice();
-        Device.setDefault(d);
-        try {
-            MaskedAutoencoder model = MaskedAutoencoder.create(c, new Generator(0));
-            Map<String, Tensor> state = Safetensors.read(weights);
-            try {
-                model.loadStateDict(state, true);
-            } catch (CheckpointException e) {
-                throw new CheckpointException(weights.toString(), e.missing(), e.unexpected(), e.misShaped());
-            }
-            Tensor images;
-            Tensor noise;
-            try (SafetensorsFile f = Safetensors.open(batch)) {
-                for (String k : new String[] {"images", "noise"}) {
-                    if (!f.contains(k)) {
-                        throw new IllegalArgumentException(batch + ": needs tensors 'images' [N, C, H, W] and 'noise' [N, L];"
-                                + " it has " + f.names());
-                    }
-                }
-                images = f.tensor("images", d);
-                noise = f.tensor("noise", d);
-            }
-            MaskedAutoencoder.Output o = model.forward(images, noise);
-            Map<String, Tensor> result = new LinkedHashMap<>();
-            result.put("loss", o.loss().value().reshape(1));
-            result.put("pred", o.pred().value());
-            result.put("mask", o.mask());
-            if (grads) {
-                o.loss().backward();
-                for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-                    // a trainable parameter the loss does not reach has no gradient (None in PyTorch): skip it
-                    if (e.getValue().requiresGrad() && e.getValue().grad() != null) {
-                        result.put("grad." + e.getKey(), e.getValue().grad());
-                    }
+        MaskedAutoencoder model = withWeights(c, weights, d);
+        BatchFile b = BatchFile.read(batch, d);
+        MaskedAutoencoder.Output o = model.forward(b.images(), b.noise());
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        result.put("loss", o.loss().value().reshape(1));
+        result.put("pred", o.pred().value());
+        result.put("mask", o.mask());
+        if (grads) {
+            o.loss().backward();
+            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+                // a trainable parameter the loss does not reach has no gradient (None in PyTorch): skip it
+                if (e.getValue().requiresGrad() && e.getValue().grad() != null) {
+                    result.put("grad." + e.getKey(), e.getValue().grad());
                 }
             }
-            Safetensors.write(out, result, Map.of("config", c.toJson().toString(), "device", d.toString()));
-            spec.commandLine().getOut().printf(Locale.ROOT, "loss %.7f  pred %s  wrote %s%n", o.loss().item(),
-                    java.util.Arrays.toString(o.pred().shape()), out);
-            return 0;
-        } finally {
-            Device.setDefault(previous);
         }
+        Safetensors.write(out, result, Map.of("config", c.toJson().toString(), "device", d.toString()));
+        spec.commandLine().getOut().printf(Locale.ROOT, "loss %.7f  pred %s  wrote %s%n", o.loss().item(),
+                java.util.Arrays.toString(o.pred().shape()), out);
+        return 0;
+    }
+
+    /**
+     * The model of a config with the weights of a bare state dict, loaded strictly.
+     *
+     * @param c the model config
+     * @param weights a safetensors state dict with official keys
+     * @param d where the model goes
+     * @return the model
+     * @throws CheckpointException naming the file and every missing, unexpected and mis-shaped key
+     */
+    static MaskedAutoencoder withWeights(ModelConfig c, Path weights, Device d) throws IOException {
+        MaskedAutoencoder model = MaskedAutoencoder.create(c, new Generator(0), d);
+        Map<String, Tensor> state = Safetensors.read(weights);
+        try {
+            model.loadStateDict(state, true);
+        } catch (CheckpointException e) {
+            throw new CheckpointException(weights.toString(), e.missing(), e.unexpected(), e.misShaped());
+        }
+        return model;
     }
 }

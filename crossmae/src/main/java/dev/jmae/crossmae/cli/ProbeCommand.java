@@ -44,47 +44,42 @@ final class ProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Device d = Device.parse(device);
-        Device previous = Device.defaultDevice();
-        Device.setDefault(d);
-        try {
-            CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, data);
-            TrainConfig tc = m.config().train();
-            ImageDataset train = m.split(Split.TRAIN);
-            ImageDataset test = m.split(Split.TEST);
-            double[] mean = m.mean();
-            double[] std = m.std();
-            int size = m.config().model().imgSize();
-            Probe.Features[] enc = new Probe.Features[2];
-            Probe.Features[] pix = new Probe.Features[2];
-            ImageDataset[] splits = {train, test};
-            for (int s = 0; s < 2; s++) {
-                long t0 = System.nanoTime();
-                System.err.printf(Locale.ROOT, "encoding the %s split (%d images) ...%n", s == 0 ? "train" : "test", splits[s].size());
-                try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0, tc.numWorkers(), 2)) {
-                    enc[s] = Probe.encoderFeatures(m.model(), l, splits[s].numClasses());
-                    pix[s] = Probe.pixelFeatures(l, splits[s].numClasses());
-                }
-                System.err.printf(Locale.ROOT, "  done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, data, d);
+        TrainConfig tc = m.config().train();
+        ImageDataset train = m.split(Split.TRAIN);
+        ImageDataset test = m.split(Split.TEST);
+        double[] mean = m.mean();
+        double[] std = m.std();
+        int size = m.config().model().imgSize();
+        Probe.Features[] enc = new Probe.Features[2];
+        Probe.Features[] pix = new Probe.Features[2];
+        ImageDataset[] splits = {train, test};
+        for (int s = 0; s < 2; s++) {
+            long t0 = System.nanoTime();
+            System.err.printf(Locale.ROOT, "encoding the %s split (%d images) ...%n", s == 0 ? "train" : "test", splits[s].size());
+            try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0, tc.numWorkers(),
+                    tc.prefetchBatches(), d)) {
+                enc[s] = Probe.encoderFeatures(m.model(), l, splits[s].numClasses());
+                pix[s] = Probe.pixelFeatures(l, splits[s].numClasses());
             }
-            if (method != Method.knn) {
-                System.err.printf(Locale.ROOT, "linear probes: %d epochs on %d x %d encoder features and %d x %d pixels ...%n",
-                        epochs, enc[0].labels().length, enc[0].x().size(1), pix[0].labels().length, pix[0].x().size(1));
-            }
-            System.out.printf(Locale.ROOT, "probe of %s on %s (train %d, test %d images)%n", checkpoint, train.description(),
-                    enc[0].labels().length, enc[1].labels().length);
-            System.out.printf(Locale.ROOT, "%-28s %10s %10s%n", "method", "encoder", "raw pixels");
-            if (method != Method.knn) {
-                System.out.printf(Locale.ROOT, "%-28s %9.2f%% %9.2f%%%n", "linear probe (" + epochs + " epochs)",
-                        100 * Probe.linearProbeAccuracy(enc[0], enc[1], epochs, 256, 0),
-                        100 * Probe.linearProbeAccuracy(pix[0], pix[1], epochs, 256, 0));
-            }
-            if (method != Method.linear) {
-                System.out.printf(Locale.ROOT, "%-28s %9.2f%% %9.2f%%%n", "k-NN (k=20, cosine)",
-                        100 * Probe.knnAccuracy(enc[0], enc[1], 20, 0.07), 100 * Probe.knnAccuracy(pix[0], pix[1], 20, 0.07));
-            }
-            return 0;
-        } finally {
-            Device.setDefault(previous);
+            System.err.printf(Locale.ROOT, "  done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
+        if (method != Method.knn) {
+            System.err.printf(Locale.ROOT, "linear probes: %d epochs on %d x %d encoder features and %d x %d pixels ...%n",
+                    epochs, enc[0].labels().length, enc[0].x().size(1), pix[0].labels().length, pix[0].x().size(1));
+        }
+        System.out.printf(Locale.ROOT, "probe of %s on %s (train %d, test %d images)%n", checkpoint, train.description(),
+                enc[0].labels().length, enc[1].labels().length);
+        System.out.printf(Locale.ROOT, "%-28s %10s %10s%n", "method", "encoder", "raw pixels");
+        if (method != Method.knn) {
+            System.out.printf(Locale.ROOT, "%-28s %9.2f%% %9.2f%%%n", "linear probe (" + epochs + " epochs)",
+                    100 * Probe.linearProbeAccuracy(enc[0], enc[1], epochs, 256, 0),
+                    100 * Probe.linearProbeAccuracy(pix[0], pix[1], epochs, 256, 0));
+        }
+        if (method != Method.linear) {
+            System.out.printf(Locale.ROOT, "%-28s %9.2f%% %9.2f%%%n", "k-NN (k=20, cosine)",
+                    100 * Probe.knnAccuracy(enc[0], enc[1], 20, 0.07), 100 * Probe.knnAccuracy(pix[0], pix[1], 20, 0.07));
+        }
+        return 0;
     }
 }

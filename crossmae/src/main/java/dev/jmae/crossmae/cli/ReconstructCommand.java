@@ -57,30 +57,24 @@ final class ReconstructCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Device d = Device.parse(device);
-        Device previous = Device.defaultDevice();
-        Device.setDefault(d);
-        try {
-            CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, data);
-            TrainConfig tc = m.config().train();
-            ImageDataset test = m.split(Split.TEST);
-            double[] mean = m.mean();
-            double[] std = m.std();
-            try (DataLoader loader = new DataLoader(test, Transforms.eval(m.config().model().imgSize()), mean, std, count, false,
-                    false, 0, 0, 1)) {
-                Batch b = loader.epoch(0, 0).next();
-                Tensor noise = Tensor.rand(new Generator(seed), b.images().size(0), m.config().model().numPatches()).to(d);
-                Reconstruction r = Reconstruction.of(m.model(), b.images(), noise, predict == Predict.all);
-                int scale = Math.max(1, 112 / b.images().size(2));
-                ImageGrid.write(out, List.of(r.original(), r.masked(), r.reconstruction(), r.pasted()), tc.mean(), tc.std(), scale);
-                System.out.printf(Locale.ROOT, "wrote %s: rows original, masked (%.0f%% of patches), reconstruction, pasted;"
-                                + " masked-patch PSNR of these %d images %.2f dB (visible-mean baseline %.2f dB)%n", out,
-                        100 * m.config().model().maskRatio(), b.images().size(0),
-                        Psnr.maskedPsnr(r.original(), r.pasted(), r.pixelMask(), tc.mean(), tc.std()),
-                        Psnr.visibleMeanBaseline(r.original(), r.pixelMask(), tc.mean(), tc.std()));
-            }
-            return 0;
-        } finally {
-            Device.setDefault(previous);
+        CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, data, d);
+        TrainConfig tc = m.config().train();
+        ImageDataset test = m.split(Split.TEST);
+        double[] mean = m.mean();
+        double[] std = m.std();
+        try (DataLoader loader = new DataLoader(test, Transforms.eval(m.config().model().imgSize()), mean, std, count, false,
+                false, 0, 0, 1, d)) {
+            Batch b = loader.epoch(0, 0).next();
+            Tensor noise = Tensor.rand(d, new Generator(seed), b.images().size(0), m.config().model().numPatches());
+            Reconstruction r = Reconstruction.of(m.model(), b.images(), noise, predict == Predict.all);
+            int scale = Math.max(1, 112 / b.images().size(2));
+            ImageGrid.write(out, List.of(r.original(), r.masked(), r.reconstruction(), r.pasted()), tc.mean(), tc.std(), scale);
+            System.out.printf(Locale.ROOT, "wrote %s: rows original, masked (%.0f%% of patches), reconstruction, pasted;"
+                            + " masked-patch PSNR of these %d images %.2f dB (visible-mean baseline %.2f dB)%n", out,
+                    100 * m.config().model().maskRatio(), b.images().size(0),
+                    Psnr.maskedPsnr(r.original(), r.pasted(), r.pixelMask(), tc.mean(), tc.std()),
+                    Psnr.visibleMeanBaseline(r.original(), r.pixelMask(), tc.mean(), tc.std()));
         }
+        return 0;
     }
 }

@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The pretraining keys of a config (official main_pretrain.py flag names where one exists; spec
- * §2, §13), validated on construction. Defaults are the published recipe (AdamW wd 0.05, blr
- * 1.5e-4, warmup 40 of 800 epochs) with the data pipeline of spec §2.
+ * The pretraining keys of a config (official main_pretrain.py flag names where one exists, else
+ * timm's or PyTorch's; spec §2, §13), validated on construction. Defaults are the published recipe
+ * (AdamW (0.9, 0.95), eps 1e-8, wd 0.05, blr 1.5e-4, warmup 40 of 800 epochs) with the data
+ * pipeline of spec §2. Every key with its default and range: docs/config.md.
  *
  * @param batchSize images per micro-batch (batch_size)
  * @param accumIter micro-batches per optimizer step (accum_iter)
@@ -20,6 +21,8 @@ import java.util.Set;
  * @param lr absolute learning rate; NaN when unset, then derived from blr (lr)
  * @param minLr end of the cosine schedule (min_lr)
  * @param weightDecay AdamW weight decay of the decayed group (weight_decay)
+ * @param optBetas AdamW's (β1, β2) (opt_betas, timm's name; main_pretrain.py's literal (0.9, 0.95))
+ * @param optEps AdamW's denominator eps (opt_eps, timm's name; torch.optim.AdamW's default 1e-8)
  * @param seed seed of initialization, data order, augmentation and masking (seed)
  * @param dataPath dataset location, or "" for the default Fashion-MNIST resolution (data_path)
  * @param dataset "auto", "idx", "image_folder" or "cifar10" (dataset)
@@ -29,20 +32,31 @@ import java.util.Set;
  * @param mean per-channel normalization mean, one value per input channel (mean)
  * @param std per-channel normalization std (std)
  * @param numWorkers background loader threads (num_workers)
+ * @param prefetchFactor batches each loader thread prepares ahead (prefetch_factor, PyTorch
+ *     DataLoader's name and default 2; a loader without threads ignores it)
  * @param logEvery optimizer steps between metrics lines (log_every)
  * @param evalEvery epochs between evaluations; 0 evaluates only at the end (eval_every)
+ * @param evalBatchSize images per evaluation batch (eval_batch_size; default max(batch_size, 64));
+ *     the test PSNR is a mean of per-batch PSNRs, so it depends on this
  * @param saveEvery epochs between checkpoints; the last epoch is always saved (save_every)
  * @param keepEvery epochs between numbered checkpoint copies; 0 keeps none (keep_every)
  */
 public record TrainConfig(int batchSize, int accumIter, int epochs, double warmupEpochs, double blr, double lr,
-                          double minLr, double weightDecay, long seed, String dataPath, String dataset,
-                          List<Double> cropScale, List<Double> cropRatio, double hflipProb, List<Double> mean,
-                          List<Double> std, int numWorkers, int logEvery, int evalEvery, int saveEvery, int keepEvery) {
+                          double minLr, double weightDecay, List<Double> optBetas, double optEps, long seed,
+                          String dataPath, String dataset, List<Double> cropScale, List<Double> cropRatio,
+                          double hflipProb, List<Double> mean, List<Double> std, int numWorkers, int prefetchFactor,
+                          int logEvery, int evalEvery, int evalBatchSize, int saveEvery, int keepEvery) {
 
     /** The JSON keys of the training part of a config. */
     public static final Set<String> KEYS = Set.of("batch_size", "accum_iter", "epochs", "warmup_epochs", "blr", "lr",
-            "min_lr", "weight_decay", "seed", "data_path", "dataset", "crop_scale", "crop_ratio", "hflip_prob", "mean",
-            "std", "num_workers", "log_every", "eval_every", "save_every", "keep_every");
+            "min_lr", "weight_decay", "opt_betas", "opt_eps", "seed", "data_path", "dataset", "crop_scale", "crop_ratio",
+            "hflip_prob", "mean", "std", "num_workers", "prefetch_factor", "log_every", "eval_every", "eval_batch_size",
+            "save_every", "keep_every");
+
+    /** AdamW's betas in MAE/CrossMAE pretraining (main_pretrain.py: torch.optim.AdamW(..., betas=(0.9, 0.95))). */
+    public static final List<Double> DEFAULT_OPT_BETAS = List.of(0.9, 0.95);
+    /** AdamW's eps (torch.optim.AdamW's default, which main_pretrain.py keeps). */
+    public static final double DEFAULT_OPT_EPS = 1e-8;
 
     /** ImageNet's channel statistics (spec §2). */
     public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
@@ -55,6 +69,7 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
      * @throws ConfigException naming the offending key
      */
     public TrainConfig {
+        optBetas = List.copyOf(optBetas);
         cropScale = List.copyOf(cropScale);
         cropRatio = List.copyOf(cropRatio);
         mean = List.copyOf(mean);
@@ -77,6 +92,12 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
         if (!(weightDecay >= 0)) {
             throw new ConfigException("weight_decay", "must be >= 0, got " + weightDecay);
         }
+        if (optBetas.size() != 2 || !(optBetas.get(0) >= 0 && optBetas.get(0) < 1 && optBetas.get(1) >= 0 && optBetas.get(1) < 1)) {
+            throw new ConfigException("opt_betas", "expected [beta1, beta2] with both in [0, 1), got " + optBetas);
+        }
+        if (!(optEps >= 0)) {
+            throw new ConfigException("opt_eps", "must be >= 0, got " + optEps);
+        }
         if (!Set.of("auto", "idx", "image_folder", "cifar10").contains(dataset)) {
             throw new ConfigException("dataset", "expected auto, idx, image_folder or cifar10, got \"" + dataset + "\"");
         }
@@ -96,10 +117,12 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
         if (numWorkers < 0) {
             throw new ConfigException("num_workers", "must be >= 0, got " + numWorkers);
         }
+        positive("prefetch_factor", prefetchFactor);
         positive("log_every", logEvery);
         if (evalEvery < 0) {
             throw new ConfigException("eval_every", "must be >= 0, got " + evalEvery);
         }
+        positive("eval_batch_size", evalBatchSize);
         positive("save_every", saveEvery);
         if (keepEvery < 0) {
             throw new ConfigException("keep_every", "must be >= 0, got " + keepEvery);
@@ -128,6 +151,17 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     }
 
     /**
+     * Batches a loader with these settings keeps in flight: prefetch_factor × num_workers, as
+     * PyTorch's DataLoader (at least prefetch_factor, for a loader without threads, where it is
+     * ignored).
+     *
+     * @return the DataLoader's prefetchBatches
+     */
+    public int prefetchBatches() {
+        return prefetchFactor * Math.max(1, numWorkers);
+    }
+
+    /**
      * The peak learning rate per optimizer step, derived in this one place (spec §13):
      * lr = (kept_mask_ratio / mask_ratio) · blr · effective batch / 256, unless lr is set.
      *
@@ -151,12 +185,15 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     public static TrainConfig read(JsonFields f, int inChans) {
         List<Double> defMean = inChans == 3 ? IMAGENET_MEAN : List.of(0.5);
         List<Double> defStd = inChans == 3 ? IMAGENET_STD : List.of(0.5);
-        return new TrainConfig(f.integer("batch_size", 64), f.integer("accum_iter", 1), f.integer("epochs", 800),
+        int batchSize = f.integer("batch_size", 64);
+        return new TrainConfig(batchSize, f.integer("accum_iter", 1), f.integer("epochs", 800),
                 f.number("warmup_epochs", 40), f.number("blr", 1.5e-4), f.number("lr", Double.NaN), f.number("min_lr", 0),
-                f.number("weight_decay", 0.05), f.integer("seed", 0), f.string("data_path", ""), f.string("dataset", "auto"),
+                f.number("weight_decay", 0.05), f.numbers("opt_betas", DEFAULT_OPT_BETAS), f.number("opt_eps", DEFAULT_OPT_EPS),
+                f.integer("seed", 0), f.string("data_path", ""), f.string("dataset", "auto"),
                 f.numbers("crop_scale", List.of(0.2, 1.0)), f.numbers("crop_ratio", List.of(3.0 / 4, 4.0 / 3)),
                 f.number("hflip_prob", 0.5), f.numbers("mean", defMean), f.numbers("std", defStd),
-                f.integer("num_workers", 2), f.integer("log_every", 20), f.integer("eval_every", 1),
+                f.integer("num_workers", 2), f.integer("prefetch_factor", 2), f.integer("log_every", 20),
+                f.integer("eval_every", 1), f.integer("eval_batch_size", Math.max(batchSize, 64)),
                 f.integer("save_every", 20), f.integer("keep_every", 200));
     }
 
@@ -173,6 +210,8 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
         }
         o.put("min_lr", minLr);
         o.put("weight_decay", weightDecay);
+        list(o.putArray("opt_betas"), optBetas);
+        o.put("opt_eps", optEps);
         o.put("seed", seed);
         o.put("data_path", dataPath);
         o.put("dataset", dataset);
@@ -182,8 +221,10 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
         list(o.putArray("mean"), mean);
         list(o.putArray("std"), std);
         o.put("num_workers", numWorkers);
+        o.put("prefetch_factor", prefetchFactor);
         o.put("log_every", logEvery);
         o.put("eval_every", evalEvery);
+        o.put("eval_batch_size", evalBatchSize);
         o.put("save_every", saveEvery);
         o.put("keep_every", keepEvery);
         return o;

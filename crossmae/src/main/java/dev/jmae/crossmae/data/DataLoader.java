@@ -68,8 +68,8 @@ public final class DataLoader implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * Creates a loader whose batches live on {@link Device#defaultDevice()} (read now) and
-     * whose warnings go to the System.Logger "dev.jmae.crossmae.data.DataLoader" at WARNING.
+     * Creates a loader whose warnings go to the System.Logger "dev.jmae.crossmae.data.DataLoader"
+     * at WARNING.
      *
      * @param dataset the images
      * @param pipeline 8-bit transforms ending in a fixed-size image (e.g. {@link Transforms#pretrain});
@@ -82,13 +82,13 @@ public final class DataLoader implements AutoCloseable {
      * @param seed the seed of order and augmentation
      * @param numWorkers background threads, 0 for none
      * @param prefetchBatches batches prepared ahead of the consumer, at least 1 (ignored when numWorkers is 0)
+     * @param device where the images of each batch are allocated (the labels stay on the host)
      * @throws IllegalArgumentException if a size is out of range, the dataset yields no batch, or
      *     the pipeline is a {@link Compose} whose Normalize disagrees with mean/std
      */
     public DataLoader(ImageDataset dataset, Transform pipeline, double[] mean, double[] std, int batchSize,
-                      boolean shuffle, boolean dropLast, long seed, int numWorkers, int prefetchBatches) {
-        this(dataset, pipeline, mean, std, batchSize, shuffle, dropLast, seed, numWorkers, prefetchBatches,
-                Device.defaultDevice(), null);
+                      boolean shuffle, boolean dropLast, long seed, int numWorkers, int prefetchBatches, Device device) {
+        this(dataset, pipeline, mean, std, batchSize, shuffle, dropLast, seed, numWorkers, prefetchBatches, device, null);
     }
 
     /**
@@ -104,7 +104,7 @@ public final class DataLoader implements AutoCloseable {
      * @param seed the seed of order and augmentation
      * @param numWorkers background threads, 0 for none
      * @param prefetchBatches batches prepared ahead of the consumer, at least 1
-     * @param device where batch tensors are allocated
+     * @param device where the images of each batch are allocated (the labels stay on the host)
      * @param warnings receives one message per broken image (called from worker threads, one
      *     call at a time); null for the System.Logger default
      * @throws IllegalArgumentException if a size is out of range, the dataset yields no batch, or
@@ -278,7 +278,7 @@ public final class DataLoader implements AutoCloseable {
     /** A batch as host arrays, built on a worker thread. */
     private record Assembled(int epoch, int index, float[] images, int[] shape, float[] labels, int[] indices) {
         Batch toBatch(Device device) {
-            return new Batch(Tensor.of(device, images, shape), Tensor.of(device, labels, labels.length), indices, epoch,
+            return new Batch(Tensor.of(device, images, shape), Tensor.of(Device.CPU, labels, labels.length), indices, epoch,
                     index);
         }
     }

@@ -15,16 +15,6 @@ public final class ToTensor {
     }
 
     /**
-     * Converts on the default device.
-     *
-     * @param in the image, [C, H, W]
-     * @return the tensor, [C, H, W], values in [0, 1]
-     */
-    public Tensor apply(Image in) {
-        return apply(in, Device.defaultDevice());
-    }
-
-    /**
      * Converts on a given device.
      *
      * @param in the image, [C, H, W]

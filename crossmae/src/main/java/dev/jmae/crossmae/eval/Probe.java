@@ -6,6 +6,7 @@ import dev.jmae.crossmae.data.Batch;
 import dev.jmae.crossmae.data.DataLoader;
 import dev.jmae.crossmae.model.MaskedAutoencoder;
 import dev.jmae.crossmae.model.Masking;
+import dev.jmae.crossmae.train.TrainStep;
 import dev.jmae.nn.Losses;
 import dev.jmae.nn.Parameter;
 import dev.jmae.nn.optim.LARS;
@@ -75,7 +76,7 @@ public final class Probe {
                 }
             }
         }
-        return stack(rows, labels, d, numClasses);
+        return stack(rows, labels, d, numClasses, model.device());
     }
 
     /**
@@ -89,10 +90,12 @@ public final class Probe {
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         int d = -1;
+        Device device = null;
         Iterator<Batch> it = loader.epoch(0, 0);
         while (it.hasNext()) {
             Batch b = it.next();
             int n = b.images().size(0);
+            device = b.images().device();
             d = b.images().numel() / n;
             rows.add(b.images().toArray());
             for (float y : b.labels().toArray()) {
@@ -100,10 +103,10 @@ public final class Probe {
             }
             b.images().release();
         }
-        return stack(rows, labels, d, numClasses);
+        return stack(rows, labels, d, numClasses, device);
     }
 
-    private static Features stack(List<float[]> rows, List<Integer> labels, int d, int numClasses) {
+    private static Features stack(List<float[]> rows, List<Integer> labels, int d, int numClasses, Device device) {
         float[] all = new float[labels.size() * d];
         int off = 0;
         for (float[] r : rows) {
@@ -111,7 +114,7 @@ public final class Probe {
             off += r.length;
         }
         int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
-        return new Features(TensorScope.detach(Tensor.of(all, y.length, d)), y, numClasses);
+        return new Features(TensorScope.detach(Tensor.of(device, all, y.length, d)), y, numClasses);
     }
 
     /**
@@ -207,30 +210,25 @@ public final class Probe {
         int d = xs.size(1);
         int c = train.numClasses();
         Generator g = new Generator(seed);
-        Parameter w = new Parameter(Tensor.truncatedNormal(g, 0, 0.01, -0.02, 0.02, c, d).to(device));
+        Parameter w = new Parameter(Tensor.truncatedNormal(device, g, 0, 0.01, -0.02, 0.02, c, d));
         Parameter b = new Parameter(Tensor.zeros(device, c));
         int n = xs.size(0);
         int steps = n / batchSize;
         double lr = 0.1 * batchSize / 256;
         LARS opt = new LARS(List.of(new ParamGroup("head", List.of(w, b), lr, 0, 1)), 0.9, 0.001);
         WarmupCosineSchedule sched = new WarmupCosineSchedule(lr, 0, Math.min(1, epochs), epochs);
+        TrainStep step = new TrainStep(opt, sched, 1, 0);
         Tensor labels = Tensor.of(device, toFloat(train.labels()), n);
         for (int e = 0; e < epochs; e++) {
-            int[] perm = permutation(n, g);
+            // this epoch's order on the device once; each step reads its slice
+            Tensor order = Tensor.of(device, toFloat(permutation(n, g)), n);
+            step.beginEpoch();
             for (int s = 0; s < steps; s++) {
-                sched.apply(opt, e + (double) s / steps);
-                try (TensorScope scope = TensorScope.open()) {
-                    float[] idx = new float[batchSize];
-                    for (int i = 0; i < batchSize; i++) {
-                        idx[i] = perm[s * batchSize + i];
-                    }
-                    Tensor ids = Tensor.of(device, idx, batchSize);
-                    Variable logits = Variable.constant(xs.indexSelect(0, ids)).linear(w, b);
-                    opt.zeroGrad();
-                    Losses.crossEntropy(logits, labels.indexSelect(0, ids), 0f).backward();
-                    opt.step();
-                }
+                Tensor ids = order.narrow(0, s * batchSize, batchSize);
+                step.run(e, s, steps, () -> Losses.crossEntropy(Variable.constant(xs.indexSelect(0, ids)).linear(w, b),
+                        labels.indexSelect(0, ids), 0f));
             }
+            order.release();
         }
         float[] pred;
         try (TensorScope scope = TensorScope.open()) {

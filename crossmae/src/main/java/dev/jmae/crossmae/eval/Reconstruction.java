@@ -34,7 +34,7 @@ public record Reconstruction(Tensor original, Tensor masked, Tensor reconstructi
     public static Reconstruction of(MaskedAutoencoder model, Tensor images, Tensor noise, boolean predictAll) {
         ModelConfig c = model.config();
         double gamma = predictAll ? c.maskRatio() : c.keptMaskRatio();
-        Masking m = Masking.fromNoise(noise, c.maskRatio(), gamma, images.device());
+        Masking m = Masking.fromNoise(noise, c.maskRatio(), gamma);
         Tensor pred;
         Tensor patchMask;
         try (GradMode.Scope s = GradMode.noGrad()) {

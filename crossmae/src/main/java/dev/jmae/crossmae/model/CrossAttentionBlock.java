@@ -6,6 +6,7 @@ import dev.jmae.nn.CrossAttention;
 import dev.jmae.nn.LayerNorm;
 import dev.jmae.nn.Mlp;
 import dev.jmae.nn.Module;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 
 /**
@@ -36,15 +37,16 @@ public final class CrossAttentionBlock extends Module {
      * @param selfAttn whether to add self-attention among the queries
      * @param eps layer-norm eps
      * @param g randomness for the default initialization
+     * @param device where the parameters live (PyTorch's {@code device=})
      */
     public CrossAttentionBlock(int dim, int contextDim, int numHeads, double mlpRatio, boolean selfAttn, float eps,
-                               Generator g) {
-        this.norm0 = selfAttn ? registerModule("norm0", new LayerNorm(dim, eps)) : null;
-        this.selfAttn = selfAttn ? registerModule("self_attn", new Attention(dim, numHeads, true, g)) : null;
-        this.norm1 = registerModule("norm1", new LayerNorm(dim, eps));
-        this.crossAttn = registerModule("cross_attn", new CrossAttention(dim, contextDim, numHeads, true, g));
-        this.norm2 = registerModule("norm2", new LayerNorm(dim, eps));
-        this.mlp = registerModule("mlp", new Mlp(dim, (int) (dim * mlpRatio), dim, g));
+                               Generator g, Device device) {
+        this.norm0 = selfAttn ? registerModule("norm0", new LayerNorm(dim, eps, device)) : null;
+        this.selfAttn = selfAttn ? registerModule("self_attn", new Attention(dim, numHeads, true, g, device)) : null;
+        this.norm1 = registerModule("norm1", new LayerNorm(dim, eps, device));
+        this.crossAttn = registerModule("cross_attn", new CrossAttention(dim, contextDim, numHeads, true, g, device));
+        this.norm2 = registerModule("norm2", new LayerNorm(dim, eps, device));
+        this.mlp = registerModule("mlp", new Mlp(dim, (int) (dim * mlpRatio), dim, g, device));
     }
 
     /**

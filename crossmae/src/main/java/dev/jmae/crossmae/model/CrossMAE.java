@@ -45,17 +45,17 @@ public final class CrossMAE extends MaskedAutoencoder {
     private final List<Integer> featureBlocks;
 
     /**
-     * Builds and initializes the model on the default device.
+     * Builds and initializes the model.
      *
      * @param c a crossmae config
      * @param g the randomness of the initialization
+     * @param d where the parameters live (PyTorch's {@code device=})
      */
-    public CrossMAE(ModelConfig c, Generator g) {
-        super(c, !c.weightFm(), g);
+    public CrossMAE(ModelConfig c, Generator g, Device d) {
+        super(c, !c.weightFm(), g, d);
         if (!c.isCrossMae()) {
             throw new IllegalArgumentException("CrossMAE: expected model \"crossmae\", got \"" + c.model() + "\"");
         }
-        Device d = Device.defaultDevice();
         int dd = c.decoderEmbedDim();
         float eps = (float) c.normEps();
         this.maskToken = registerParameter("mask_token", new Parameter(Tensor.zeros(d, 1, 1, dd)));
@@ -63,10 +63,10 @@ public final class CrossMAE extends MaskedAutoencoder {
                 Tensor.of(d, PosEmbed.sincos2d(dd, c.gridSize()), 1, c.numPatches() + 1, dd), false));
         this.featureBlocks = c.weightFm() ? ModelConfig.featureBlocks(c.useFm(), c.depth()) : List.of();
         if (c.weightFm()) {
-            this.wfm = registerModule("wfm", new WeightedFeatureMaps(c.numFeatureMaps(), c.decoderDepth(), g));
+            this.wfm = registerModule("wfm", new WeightedFeatureMaps(c.numFeatureMaps(), c.decoderDepth(), g, d));
             this.decNorms = registerModule("dec_norms", new ModuleList<>());
             for (int j = 0; j < c.decoderDepth(); j++) {
-                decNorms.add(new LayerNorm(c.embedDim(), eps));
+                decNorms.add(new LayerNorm(c.embedDim(), eps, d));
             }
         } else {
             this.wfm = null;
@@ -74,10 +74,10 @@ public final class CrossMAE extends MaskedAutoencoder {
         }
         this.decoderBlocks = registerModule("decoder_blocks", new ModuleList<>());
         for (int j = 0; j < c.decoderDepth(); j++) {
-            decoderBlocks.add(new CrossAttentionBlock(dd, c.embedDim(), c.decoderNumHeads(), c.mlpRatio(), c.selfAttn(), eps, g));
+            decoderBlocks.add(new CrossAttentionBlock(dd, c.embedDim(), c.decoderNumHeads(), c.mlpRatio(), c.selfAttn(), eps, g, d));
         }
-        this.decoderNorm = registerModule("decoder_norm", new LayerNorm(dd, eps));
-        this.decoderPred = registerModule("decoder_pred", new Linear(dd, c.patchDim(), true, g));
+        this.decoderNorm = registerModule("decoder_norm", new LayerNorm(dd, eps, d));
+        this.decoderPred = registerModule("decoder_pred", new Linear(dd, c.patchDim(), true, g, d));
         initializeWeights(g, encoder().clsToken(), maskToken);
     }
 

@@ -36,29 +36,29 @@ public final class MAE extends MaskedAutoencoder {
     private final Linear decoderPred;
 
     /**
-     * Builds and initializes the model on the default device.
+     * Builds and initializes the model.
      *
      * @param c an mae config
      * @param g the randomness of the initialization
+     * @param d where the parameters live (PyTorch's {@code device=})
      */
-    public MAE(ModelConfig c, Generator g) {
-        super(c, true, g);
+    public MAE(ModelConfig c, Generator g, Device d) {
+        super(c, true, g, d);
         if (c.isCrossMae()) {
             throw new IllegalArgumentException("MAE: expected model \"mae\", got \"" + c.model() + "\"");
         }
-        Device d = Device.defaultDevice();
         int dd = c.decoderEmbedDim();
         float eps = (float) c.normEps();
         this.maskToken = registerParameter("mask_token", new Parameter(Tensor.zeros(d, 1, 1, dd)));
         this.decoderPosEmbed = registerParameter("decoder_pos_embed", new Parameter(
                 Tensor.of(d, PosEmbed.sincos2d(dd, c.gridSize()), 1, c.numPatches() + 1, dd), false));
-        this.decoderEmbed = registerModule("decoder_embed", new Linear(c.embedDim(), dd, true, g));
+        this.decoderEmbed = registerModule("decoder_embed", new Linear(c.embedDim(), dd, true, g, d));
         this.decoderBlocks = registerModule("decoder_blocks", new ModuleList<>());
         for (int j = 0; j < c.decoderDepth(); j++) {
-            decoderBlocks.add(new Block(dd, c.decoderNumHeads(), c.mlpRatio(), true, eps, g));
+            decoderBlocks.add(new Block(dd, c.decoderNumHeads(), c.mlpRatio(), true, eps, g, d));
         }
-        this.decoderNorm = registerModule("decoder_norm", new LayerNorm(dd, eps));
-        this.decoderPred = registerModule("decoder_pred", new Linear(dd, c.patchDim(), true, g));
+        this.decoderNorm = registerModule("decoder_norm", new LayerNorm(dd, eps, d));
+        this.decoderPred = registerModule("decoder_pred", new Linear(dd, c.patchDim(), true, g, d));
         initializeWeights(g, encoder().clsToken(), maskToken);
     }
 
@@ -80,7 +80,8 @@ public final class MAE extends MaskedAutoencoder {
         Variable pred = decoderPred.forward(decoderNorm.forward(x)).narrow(1, 1, l);
         Tensor mask = masking.maskFull();
         Variable perPatch = pred.sub(Variable.constant(targets(images))).square().mean(-1, false);
-        Variable loss = perPatch.mul(Variable.constant(mask)).sum().div(mask.sum().item());
+        // mask.sum() is N·(L-K) by construction: the count is known on the host, no device read
+        Variable loss = perPatch.mul(Variable.constant(mask)).sum().div((float) (n * (l - keep)));
         return new Output(loss, pred, mask, masking);
     }
 

@@ -7,6 +7,7 @@ import dev.jmae.nn.LayerNorm;
 import dev.jmae.nn.Linear;
 import dev.jmae.nn.Module;
 import dev.jmae.nn.Parameter;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
 
@@ -42,10 +43,11 @@ public abstract class MaskedAutoencoder extends Module {
      * @param config the model config
      * @param finalNorm whether the encoder ends with {@code norm}
      * @param g randomness for construction
+     * @param device where the parameters live
      */
-    protected MaskedAutoencoder(ModelConfig config, boolean finalNorm, Generator g) {
+    protected MaskedAutoencoder(ModelConfig config, boolean finalNorm, Generator g, Device device) {
         this.config = config;
-        this.encoder = new VisionTransformer(config, finalNorm, g);
+        this.encoder = new VisionTransformer(config, finalNorm, g, device);
         registerParameter("cls_token", encoder.clsToken());
         registerParameter("pos_embed", encoder.posEmbed());
         registerModule("patch_embed", encoder.patchEmbed());
@@ -60,10 +62,16 @@ public abstract class MaskedAutoencoder extends Module {
      *
      * @param config the config
      * @param g the randomness of the initialization
+     * @param device where the parameters live (PyTorch's {@code device=}); inputs must be there too
      * @return CrossMAE or MAE
      */
-    public static MaskedAutoencoder create(ModelConfig config, Generator g) {
-        return config.isCrossMae() ? new CrossMAE(config, g) : new MAE(config, g);
+    public static MaskedAutoencoder create(ModelConfig config, Generator g, Device device) {
+        return config.isCrossMae() ? new CrossMAE(config, g, device) : new MAE(config, g, device);
+    }
+
+    /** @return where the model's parameters live (those of {@link #to}, if it was moved) */
+    public final Device device() {
+        return encoder.clsToken().device();
     }
 
     /** @return the model config */
@@ -80,9 +88,11 @@ public abstract class MaskedAutoencoder extends Module {
      * Runs the model with masking drawn from explicit noise.
      *
      * @param images normalized images [N, C, H, W]
-     * @param noise [N, L], smallest noise kept (spec §6)
+     * @param noise [N, L], smallest noise kept (spec §6), on the images' device; the masking is
+     *     computed there ({@link Masking#fromNoise})
      * @return loss, pred, mask
-     * @throws IllegalArgumentException if the images or the noise have the wrong shape
+     * @throws IllegalArgumentException if the images or the noise have the wrong shape, or the
+     *     noise is on another device than the images
      */
     public final Output forward(Tensor images, Tensor noise) {
         int[] s = images.shape();
@@ -94,19 +104,25 @@ public abstract class MaskedAutoencoder extends Module {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": expected noise [" + s[0] + ", "
                     + config.numPatches() + "], got " + Arrays.toString(noise.shape()));
         }
-        Masking m = Masking.fromNoise(noise, config.maskRatio(), config.keptMaskRatio(), images.device());
+        if (!noise.device().equals(images.device())) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": expected the noise on the images' device "
+                    + images.device() + ", got it on " + noise.device() + "; hint: create it there, e.g. Tensor.rand(device,"
+                    + " generator, N, L)");
+        }
+        Masking m = Masking.fromNoise(noise, config.maskRatio(), config.keptMaskRatio());
         return forward(images, m);
     }
 
     /**
-     * Runs the model with noise drawn uniformly in [0, 1) from a generator.
+     * Runs the model with noise drawn uniformly in [0, 1) from a generator, written to the images'
+     * device once.
      *
      * @param images normalized images [N, C, H, W]
      * @param g the randomness of the masking
      * @return loss, pred, mask
      */
     public final Output forward(Tensor images, Generator g) {
-        return forward(images, Tensor.rand(g, images.size(0), config.numPatches()).to(images.device()));
+        return forward(images, Tensor.rand(images.device(), g, images.size(0), config.numPatches()));
     }
 
     /**

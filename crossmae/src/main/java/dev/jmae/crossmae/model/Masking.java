@@ -4,17 +4,20 @@ import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Tensor;
 
 import java.util.Arrays;
-import java.util.Comparator;
 
 /**
  * Random masking from an explicit noise tensor and the choice of the predicted subset (CrossMAE
- * spec §6), computed on the host from the noise values.
+ * spec §6), computed with tensor ops on the noise's device: no host round trip.
  *
- * <p>Per sample: order = indices sorted by ascending noise (stable), len_keep = floor(L(1-p)),
+ * <p>Per sample: ids_shuffle = the stable argsort of the noise (ascending; ties keep patch order),
+ * ids_restore = the argsort of ids_shuffle (its inverse permutation), len_keep = floor(L(1-p)),
  * len_skip = floor(L(p-γ)) (both in double, truncated like Python's int()). Visible = the first
- * len_keep of order, in that (shuffled) order; predicted = the last L - len_keep - len_skip of
- * order, sorted into ascending patch index. mask_full is 1 for removed patches, mask_pred 1 for
- * predicted ones.
+ * len_keep of ids_shuffle, in that (shuffled) order; mask_full = [ids_restore &gt;= len_keep] (1 for
+ * removed patches); mask_pred = [ids_restore &gt;= len_keep + len_skip] (1 for the last
+ * L - len_keep - len_skip of the noise order); predicted = the indices where mask_pred is 1, in
+ * ascending patch order (a stable descending argsort of mask_pred puts them first, in index order).
+ * The official code (models_cross.py random_masking) uses the same argsorts, unstable there, which
+ * differs only for tied noise.
  *
  * @param idsKeep [N, K] visible patch indices in ascending-noise order
  * @param idsRestore [N, L] inverse permutation of the noise order (for MAE's un-shuffle)
@@ -25,59 +28,33 @@ import java.util.Comparator;
 public record Masking(Tensor idsKeep, Tensor idsRestore, Tensor idsPred, Tensor maskFull, Tensor maskPred) {
 
     /**
-     * Masks from noise.
+     * Masks from noise, on the noise's device; every result tensor is contiguous and lives there.
      *
-     * @param noise [N, L] values, smallest kept; no ties expected (uniform noise)
+     * @param noise [N, L] values, smallest kept; ties are ordered by patch index (uniform noise from
+     *     a generator in [0, 1) never has -0.0, which this order does not tell apart from +0.0)
      * @param maskRatio p
      * @param keptMaskRatio γ, at most p
-     * @param device where the index and mask tensors go
      * @return the masking
      * @throws IllegalArgumentException if noise is not 2-d or γ &gt; p
      */
-    public static Masking fromNoise(Tensor noise, double maskRatio, double keptMaskRatio, Device device) {
+    public static Masking fromNoise(Tensor noise, double maskRatio, double keptMaskRatio) {
         if (noise.ndim() != 2) {
             throw new IllegalArgumentException("masking: expected noise [N, L], got " + Arrays.toString(noise.shape()));
         }
         if (keptMaskRatio > maskRatio) {
             throw new IllegalArgumentException("masking: kept_mask_ratio " + keptMaskRatio + " exceeds mask_ratio " + maskRatio);
         }
-        int n = noise.size(0);
         int l = noise.size(1);
         int keep = (int) (l * (1.0 - maskRatio));
         int skip = (int) (l * (maskRatio - keptMaskRatio));
         int pred = l - keep - skip;
-        float[] v = noise.toArray();
-        float[] idsKeep = new float[n * keep];
-        float[] idsRestore = new float[n * l];
-        float[] idsPred = new float[n * pred];
-        float[] maskFull = new float[n * l];
-        float[] maskPred = new float[n * l];
-        Integer[] order = new Integer[l];
-        for (int s = 0; s < n; s++) {
-            int base = s * l;
-            for (int i = 0; i < l; i++) {
-                order[i] = i;
-            }
-            Arrays.sort(order, Comparator.comparingDouble(i -> v[base + i]));
-            for (int k = 0; k < l; k++) {
-                idsRestore[base + order[k]] = k;
-                maskFull[base + order[k]] = k < keep ? 0f : 1f;
-            }
-            for (int k = 0; k < keep; k++) {
-                idsKeep[s * keep + k] = order[k];
-            }
-            int[] predicted = new int[pred];
-            for (int k = 0; k < pred; k++) {
-                predicted[k] = order[keep + skip + k];
-                maskPred[base + predicted[k]] = 1f;
-            }
-            Arrays.sort(predicted);
-            for (int k = 0; k < pred; k++) {
-                idsPred[s * pred + k] = predicted[k];
-            }
-        }
-        return new Masking(Tensor.of(device, idsKeep, n, keep), Tensor.of(device, idsRestore, n, l),
-                Tensor.of(device, idsPred, n, pred), Tensor.of(device, maskFull, n, l), Tensor.of(device, maskPred, n, l));
+        Tensor idsShuffle = noise.argsort(1, false);
+        Tensor idsRestore = idsShuffle.argsort(1, false);
+        Tensor idsKeep = idsShuffle.narrow(1, 0, keep).contiguous();
+        Tensor maskFull = idsRestore.ge(keep);
+        Tensor maskPred = idsRestore.ge(keep + skip);
+        Tensor idsPred = maskPred.argsort(1, true).narrow(1, 0, pred).contiguous();
+        return new Masking(idsKeep, idsRestore, idsPred, maskFull, maskPred);
     }
 
     /**

@@ -24,10 +24,9 @@ public final class PatchEmbed extends Module {
         final Parameter weight;
         final Parameter bias;
 
-        Proj(int embedDim, int inChans, int patchSize, Generator g) {
-            Device d = Device.defaultDevice();
-            weight = registerParameter("weight", new Parameter(Tensor.zeros(d, embedDim, inChans, patchSize, patchSize)));
-            bias = registerParameter("bias", new Parameter(Tensor.zeros(d, embedDim)));
+        Proj(int embedDim, int inChans, int patchSize, Generator g, Device device) {
+            weight = registerParameter("weight", new Parameter(Tensor.zeros(device, embedDim, inChans, patchSize, patchSize)));
+            bias = registerParameter("bias", new Parameter(Tensor.zeros(device, embedDim)));
             Init.pytorchDefault(weight.value(), bias.value(), g);
         }
     }
@@ -46,13 +45,14 @@ public final class PatchEmbed extends Module {
      * @param inChans C
      * @param embedDim D
      * @param g randomness for the default initialization
+     * @param device where the parameters live (PyTorch's {@code device=})
      */
-    public PatchEmbed(int imgSize, int patchSize, int inChans, int embedDim, Generator g) {
+    public PatchEmbed(int imgSize, int patchSize, int inChans, int embedDim, Generator g, Device device) {
         this.imgSize = imgSize;
         this.patchSize = patchSize;
         this.inChans = inChans;
         this.embedDim = embedDim;
-        this.proj = registerModule("proj", new Proj(embedDim, inChans, patchSize, g));
+        this.proj = registerModule("proj", new Proj(embedDim, inChans, patchSize, g, device));
     }
 
     /**

@@ -41,25 +41,25 @@ public final class VisionTransformer extends Module {
     private final LayerNorm norm;
 
     /**
-     * Creates the encoder on the default device.
+     * Creates the encoder.
      *
      * @param c the model config (encoder keys)
      * @param finalNorm whether to end with a LayerNorm {@code norm} (MAE; the non-IBA CrossMAE variant)
      * @param g randomness for the default initialization
+     * @param d where the parameters live (PyTorch's {@code device=})
      */
-    public VisionTransformer(ModelConfig c, boolean finalNorm, Generator g) {
+    public VisionTransformer(ModelConfig c, boolean finalNorm, Generator g, Device d) {
         this.config = c;
-        Device d = Device.defaultDevice();
         int l = c.numPatches();
         this.clsToken = registerParameter("cls_token", new Parameter(Tensor.zeros(d, 1, 1, c.embedDim())));
         this.posEmbed = registerParameter("pos_embed", new Parameter(
                 Tensor.of(d, PosEmbed.sincos2d(c.embedDim(), c.gridSize()), 1, l + 1, c.embedDim()), false));
-        this.patchEmbed = registerModule("patch_embed", new PatchEmbed(c.imgSize(), c.patchSize(), c.inChans(), c.embedDim(), g));
+        this.patchEmbed = registerModule("patch_embed", new PatchEmbed(c.imgSize(), c.patchSize(), c.inChans(), c.embedDim(), g, d));
         this.blocks = registerModule("blocks", new ModuleList<>());
         for (int i = 0; i < c.depth(); i++) {
-            blocks.add(new Block(c.embedDim(), c.numHeads(), c.mlpRatio(), true, (float) c.normEps(), g));
+            blocks.add(new Block(c.embedDim(), c.numHeads(), c.mlpRatio(), true, (float) c.normEps(), g, d));
         }
-        this.norm = finalNorm ? registerModule("norm", new LayerNorm(c.embedDim(), (float) c.normEps())) : null;
+        this.norm = finalNorm ? registerModule("norm", new LayerNorm(c.embedDim(), (float) c.normEps(), d)) : null;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.jmae.crossmae.model;
 import dev.jmae.autograd.Variable;
 import dev.jmae.nn.Linear;
 import dev.jmae.nn.Module;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 
 import java.util.ArrayList;
@@ -32,11 +33,12 @@ public final class WeightedFeatureMaps extends Module {
      * @param k the number of feature maps
      * @param decoderDepth the number of decoder blocks
      * @param g randomness for the default initialization
+     * @param device where the parameters live (PyTorch's {@code device=})
      */
-    public WeightedFeatureMaps(int k, int decoderDepth, Generator g) {
+    public WeightedFeatureMaps(int k, int decoderDepth, Generator g, Device device) {
         this.k = k;
         this.decoderDepth = decoderDepth;
-        this.linear = registerModule("linear", new Linear(k, decoderDepth, false, g));
+        this.linear = registerModule("linear", new Linear(k, decoderDepth, false, g, device));
     }
 
     /**

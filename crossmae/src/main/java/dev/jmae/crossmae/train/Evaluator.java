@@ -68,7 +68,7 @@ public final class Evaluator {
                 try (TensorScope scope = TensorScope.open()) {
                     Tensor images0 = b.images();
                     int n = images0.size(0);
-                    Tensor nz = Tensor.rand(noise, n, model.config().numPatches()).to(images0.device());
+                    Tensor nz = Tensor.rand(images0.device(), noise, n, model.config().numPatches());
                     Reconstruction r = Reconstruction.of(model, images0, nz, true);
                     psnrSum += n * Psnr.maskedPsnr(r.original(), r.pasted(), r.pixelMask(), train.mean(), train.std());
                     baseSum += n * Psnr.visibleMeanBaseline(r.original(), r.pixelMask(), train.mean(), train.std());

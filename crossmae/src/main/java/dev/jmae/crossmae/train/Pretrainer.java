@@ -5,7 +5,6 @@ import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.crossmae.config.Configs;
 import dev.jmae.crossmae.config.ModelConfig;
 import dev.jmae.crossmae.config.TrainConfig;
-import dev.jmae.crossmae.data.Batch;
 import dev.jmae.crossmae.data.DataLoader;
 import dev.jmae.crossmae.data.Datasets;
 import dev.jmae.crossmae.data.ImageDataset;
@@ -17,33 +16,28 @@ import dev.jmae.nn.Checkpoint;
 import dev.jmae.nn.optim.AdamW;
 import dev.jmae.nn.optim.ParamGroups;
 import dev.jmae.nn.optim.WarmupCosineSchedule;
-import dev.jmae.tensor.Backends;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
-import dev.jmae.tensor.MemoryStats;
-import dev.jmae.tensor.Settings;
-import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.TensorScope;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Masked-autoencoder pretraining, following the official {@code engine_pretrain.py} (spec §13):
- * lr = (γ/p)·blr·effective batch/256 set per iteration by linear warmup and a half-cycle cosine at
- * the fractional epoch, gradient accumulation over accum_iter micro-batches (each loss divided by
- * accum_iter, the lr updated on the first micro-batch of each cycle), AdamW (0.9, 0.95) with timm's
- * no-decay groups, no gradient clipping, and a stop on a non-finite loss.
+ * Masked-autoencoder pretraining, following the official {@code main_pretrain.py} and
+ * {@code engine_pretrain.py} (spec §13): lr = (γ/p)·blr·effective batch/256 set per iteration by
+ * linear warmup and a half-cycle cosine at the fractional epoch, gradient accumulation over
+ * accum_iter micro-batches (each loss divided by accum_iter, the lr updated on the first
+ * micro-batch of each cycle), AdamW (opt_betas, opt_eps; (0.9, 0.95), 1e-8) with timm's no-decay
+ * groups, no gradient clipping, and a stop on a non-finite loss.
+ *
+ * <p>The parts: {@link TrainStep} (one iteration), {@link PretrainEpoch} (train_one_epoch: batches,
+ * noise, step records, progress bar), {@link Evaluator} (test PSNR and reconstruction grid),
+ * {@link RunCheckpoints}, {@link LossPlot}; this class builds them and runs the epoch loop.
  *
  * <p>Reproducibility: data order comes from (seed, epoch), augmentation from (seed, epoch, image)
  * and the masking noise from (seed, epoch, batch), so a resumed run (model and optimizer from the
@@ -182,12 +176,6 @@ public final class Pretrainer {
         return config;
     }
 
-    /** The masking noise generator of one micro-batch, a function of (seed, epoch, batch) only. */
-    static Generator noiseGenerator(long seed, int epoch, int batch) {
-        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL + 0x6A09E667F3BCC909L;
-        return new Generator(z);
-    }
-
     /**
      * Trains until the configured number of epochs or a stop request.
      *
@@ -196,21 +184,12 @@ public final class Pretrainer {
      * @throws NonFiniteLossException if the loss becomes NaN or infinite
      */
     public Summary run() throws IOException {
-        Device previous = Device.defaultDevice();
-        Device.setDefault(device);
-        try {
-            return train();
-        } finally {
-            Device.setDefault(previous);
-        }
-    }
-
-    private Summary train() throws IOException {
         ModelConfig mc = config.model();
         TrainConfig tc = config.train();
-        MaskedAutoencoder model = MaskedAutoencoder.create(mc, new Generator(tc.seed()));
+        MaskedAutoencoder model = MaskedAutoencoder.create(mc, new Generator(tc.seed()), device);
         double peakLr = tc.peakLr(mc);
-        AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, peakLr, tc.weightDecay()), 0.9, 0.95, 1e-8);
+        AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, peakLr, tc.weightDecay()), tc.optBetas().get(0),
+                tc.optBetas().get(1), tc.optEps());
         WarmupCosineSchedule schedule = new WarmupCosineSchedule(peakLr, tc.minLr(), tc.warmupEpochs(), tc.epochs());
         int startEpoch = 0;
         int startBatch = 0;
@@ -232,9 +211,9 @@ public final class Pretrainer {
         double[] scale = tc.cropScale().stream().mapToDouble(Double::doubleValue).toArray();
         double[] ratio = tc.cropRatio().stream().mapToDouble(Double::doubleValue).toArray();
         try (DataLoader loader = new DataLoader(trainSet, Transforms.pretrain(mc.imgSize(), scale, ratio, tc.hflipProb()),
-                mean, std, tc.batchSize(), true, true, tc.seed(), tc.numWorkers(), 4);
-             DataLoader testLoader = new DataLoader(testSet, Transforms.eval(mc.imgSize()), mean, std,
-                     Math.max(tc.batchSize(), 64), false, false, tc.seed(), tc.numWorkers(), 2);
+                mean, std, tc.batchSize(), true, true, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device);
+             DataLoader testLoader = new DataLoader(testSet, Transforms.eval(mc.imgSize()), mean, std, tc.evalBatchSize(),
+                     false, false, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device);
              MetricsLog log = new MetricsLog(run.metrics())) {
             int batches = loader.batchesPerEpoch();
             if (batches < tc.accumIter()) {
@@ -242,8 +221,10 @@ public final class Pretrainer {
                         + " batches of " + tc.batchSize() + ", fewer than accum_iter (" + tc.accumIter() + ")");
             }
             printStart(mc, tc, peakLr, trainSet, testSet, batches, startEpoch, startBatch);
-            Evaluator evaluator = new Evaluator(testLoader, tc);
-            return loop(model, opt, schedule, loader, evaluator, log, startEpoch, startBatch, step);
+            TrainStep trainStep = new TrainStep(opt, schedule, tc.accumIter(), 0).resumeAt(step);
+            PretrainEpoch epochs = new PretrainEpoch(model, trainStep, loader, tc.seed(), tc.epochs(),
+                    new StepLog(log, tc.logEvery(), device, listener), progress, () -> stopRequested);
+            return loop(model, trainStep, epochs, new Evaluator(testLoader, tc), log, startEpoch, startBatch);
         }
     }
 
@@ -265,119 +246,47 @@ public final class Pretrainer {
         console.println("run directory: " + run.root());
     }
 
-    private Summary loop(MaskedAutoencoder model, AdamW opt, WarmupCosineSchedule schedule, DataLoader loader,
-                         Evaluator evaluator, MetricsLog log, int startEpoch, int startBatch, long step) throws IOException {
+    /**
+     * The epoch loop of main_pretrain.py: train an epoch, then its record, evaluation, checkpoint
+     * and loss plot; a stop request ends the run at the next optimizer step with a checkpoint.
+     */
+    private Summary loop(MaskedAutoencoder model, TrainStep trainStep, PretrainEpoch epochs, Evaluator evaluator,
+                         MetricsLog log, int startEpoch, int startBatch) throws IOException {
         ModelConfig mc = config.model();
         TrainConfig tc = config.train();
-        int batches = loader.batchesPerEpoch();
-        int accum = tc.accumIter();
-        double lastFinite = Double.NaN;
-        double lr = 0;
+        RunCheckpoints checkpoints = new RunCheckpoints(run, config);
         long sessionImages = 0;
         double sessionSeconds = 0;
         Evaluator.Result lastEval = null;
         double lastEpochLoss = Double.NaN;
         model.train();
         for (int epoch = startEpoch; epoch < tc.epochs(); epoch++) {
-            int b0 = epoch == startEpoch ? startBatch : 0;
-            opt.zeroGrad();
-            double epochLossSum = 0;
-            int epochBatches = 0;
-            double stepLossSum = 0;
-            double windowLossSum = 0;
-            int windowSteps = 0;
-            long windowImages = 0;
-            long windowStart = System.nanoTime();
-            long epochStart = System.nanoTime();
-            try (ProgressBar bar = progressBar(epoch, batches, b0)) {
-                Iterator<Batch> it = loader.epoch(epoch, b0);
-                for (int i = b0; it.hasNext(); i++) {
-                    Batch batch = it.next();
-                    if (i % accum == 0) {
-                        lr = schedule.apply(opt, epoch + (double) i / batches);
-                    }
-                    double loss;
-                    int n = batch.images().size(0);
-                    try (TensorScope scope = TensorScope.open()) {
-                        Tensor noise = Tensor.rand(noiseGenerator(tc.seed(), epoch, i), n, mc.numPatches()).to(device);
-                        MaskedAutoencoder.Output out = model.forward(batch.images(), noise);
-                        loss = out.loss().item();
-                        if (!Double.isFinite(loss)) {
-                            throw new NonFiniteLossException(epoch, i, step, lr, lastFinite, run.root(),
-                                    Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
-                        }
-                        out.loss().div(accum).backward();
-                    } finally {
-                        batch.images().release();
-                        batch.labels().release();
-                    }
-                    lastFinite = loss;
-                    epochLossSum += loss;
-                    epochBatches++;
-                    stepLossSum += loss;
-                    windowImages += n;
-                    sessionImages += n;
-                    boolean stepEnd = (i + 1) % accum == 0;
-                    if (stepEnd) {
-                        opt.step();
-                        opt.zeroGrad();
-                        step++;
-                        windowLossSum += stepLossSum / accum;
-                        windowSteps++;
-                        stepLossSum = 0;
-                        if (step % tc.logEvery() == 0) {
-                            double secs = (System.nanoTime() - windowStart) / 1e9;
-                            ObjectNode r = MetricsLog.record();
-                            r.put("type", "step");
-                            r.put("epoch", epoch);
-                            r.put("batch", i + 1);
-                            r.put("step", step);
-                            r.put("epoch_fraction", epoch + (i + 1.0) / batches);
-                            r.put("loss", windowLossSum / windowSteps);
-                            r.put("lr", lr);
-                            r.put("images_per_s", windowImages / secs);
-                            // tensor memory on the training device: now (parameters, gradients,
-                            // optimizer state) and the peak over the window (plus activations)
-                            MemoryStats mem = Backends.of(device).memory();
-                            r.put("live_mb", mem.liveBytes() / 1e6);
-                            r.put("peak_mb", mem.peakBytes() / 1e6);
-                            mem.resetPeak();
-                            log.write(r);
-                            listener.onStep(r);
-                            windowImages = 0;
-                            windowLossSum = 0;
-                            windowSteps = 0;
-                            windowStart = System.nanoTime();
-                        }
-                    }
-                    if (bar != null) {
-                        bar.stepTo(i + 1);
-                        bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f %.0f img/s lr %.1e", epochLossSum / epochBatches,
-                                epochBatches * (double) n / ((System.nanoTime() - epochStart) / 1e9), lr));
-                    }
-                    if (stopRequested && stepEnd) {
-                        sessionSeconds += (System.nanoTime() - epochStart) / 1e9;
-                        saveCheckpoint(model, opt, epoch, i + 1, step, false);
-                        console.printf(Locale.ROOT, "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
-                                + "resume with: bin/jmae pretrain --resume %s%n", epoch + 1, i + 1, step, run.lastCheckpoint(),
-                                run.root());
-                        return new Summary(epoch, step, epochLossSum / Math.max(1, epochBatches), sessionSeconds,
-                                sessionImages / sessionSeconds, lastEval, true);
-                    }
-                }
+            PretrainEpoch.Result e;
+            try {
+                e = epochs.run(epoch, epoch == startEpoch ? startBatch : 0);
+            } catch (NonFiniteLossException ex) {
+                throw ex.inRun(run.root(), Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
             }
-            double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-            sessionSeconds += epochSeconds;
-            lastEpochLoss = epochLossSum / Math.max(1, epochBatches);
+            long step = trainStep.optimizerSteps();
+            sessionImages += e.images();
+            sessionSeconds += e.seconds();
+            if (e.stopped()) {
+                checkpoints.save(model, trainStep.optimizer(), epoch, e.stoppedAt(), step, false);
+                console.printf(Locale.ROOT, "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
+                        + "resume with: bin/jmae pretrain --resume %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(),
+                        run.root());
+                return new Summary(epoch, step, e.meanLoss(), sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
+            }
+            lastEpochLoss = e.meanLoss();
             boolean last = epoch + 1 == tc.epochs();
             ObjectNode r = MetricsLog.record();
             r.put("type", "epoch");
             r.put("epoch", epoch);
             r.put("step", step);
             r.put("loss", lastEpochLoss);
-            r.put("lr", lr);
-            r.put("seconds", epochSeconds);
-            r.put("images_per_s", epochBatches * (double) tc.batchSize() / epochSeconds);
+            r.put("lr", trainStep.lr());
+            r.put("seconds", e.seconds());
+            r.put("images_per_s", e.batches() * (double) tc.batchSize() / e.seconds());
             if ((tc.evalEvery() > 0 && (epoch + 1) % tc.evalEvery() == 0) || last) {
                 lastEval = evaluator.evaluate(model, run.reconstruction(epoch + 1));
                 r.put("test_psnr", lastEval.psnr());
@@ -386,11 +295,12 @@ public final class Pretrainer {
             }
             log.write(r);
             console.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, %.1f s, %.0f img/s%s%n", epoch + 1, tc.epochs(), lastEpochLoss,
-                    epochSeconds, r.get("images_per_s").asDouble(), r.has("test_psnr")
+                    e.seconds(), r.get("images_per_s").asDouble(), r.has("test_psnr")
                             ? String.format(Locale.ROOT, ", test masked-patch PSNR %.2f dB (visible-mean baseline %.2f dB)",
                             lastEval.psnr(), lastEval.baselinePsnr()) : "");
             if ((epoch + 1) % tc.saveEvery() == 0 || last) {
-                saveCheckpoint(model, opt, epoch + 1, 0, step, tc.keepEvery() > 0 && (epoch + 1) % tc.keepEvery() == 0);
+                checkpoints.save(model, trainStep.optimizer(), epoch + 1, 0, step,
+                        tc.keepEvery() > 0 && (epoch + 1) % tc.keepEvery() == 0);
             }
             LossPlot.write(MetricsLog.read(run.metrics()), run.lossPlot(), mc.model() + " pretraining loss");
             listener.onEpoch(r);
@@ -398,42 +308,12 @@ public final class Pretrainer {
                 console.printf(Locale.ROOT, "stopped after epoch %d; resume with: bin/jmae pretrain --resume %s%n", epoch + 1,
                         run.root());
                 if ((epoch + 1) % tc.saveEvery() != 0) {
-                    saveCheckpoint(model, opt, epoch + 1, 0, step, false);
+                    checkpoints.save(model, trainStep.optimizer(), epoch + 1, 0, step, false);
                 }
                 return new Summary(epoch + 1, step, lastEpochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
             }
         }
-        return new Summary(tc.epochs(), step, lastEpochLoss, sessionSeconds,
+        return new Summary(tc.epochs(), trainStep.optimizerSteps(), lastEpochLoss, sessionSeconds,
                 sessionSeconds > 0 ? sessionImages / sessionSeconds : 0, lastEval, false);
-    }
-
-    private void saveCheckpoint(MaskedAutoencoder model, AdamW opt, int epoch, int batch, long step, boolean numbered)
-            throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", "jmae-pretrain-checkpoint-1");
-        meta.put("config", config.model().toJson().setAll(config.train().toJson()).toString());
-        meta.put("epoch", Integer.toString(epoch));
-        meta.put("batch", Integer.toString(batch));
-        meta.put("step", Long.toString(step));
-        Checkpoint.save(run.lastCheckpoint(), model, opt, meta);
-        if (numbered) {
-            Files.copy(run.lastCheckpoint(), run.checkpoint(epoch), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    /**
-     * The epoch's progress bar on stderr, as wide as the terminal; system property
-     * {@code jmae.progress.width} sets the width where there is no terminal to measure (bin/jmae
-     * sets 120 when stderr is a file or a pipe, where the library's fallback of 80 cuts the lr).
-     */
-    private ProgressBar progressBar(int epoch, int batches, int start) {
-        if (!progress) {
-            return null;
-        }
-        ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1,
-                        config.train().epochs())).setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1)
-                .setUpdateIntervalMillis(500).setConsumer(new ConsoleProgressBarConsumer(System.err, Settings.progressWidth())).build();
-        bar.stepTo(start);
-        return bar;
     }
 }

@@ -5,6 +5,7 @@ import dev.jmae.crossmae.config.ModelConfig;
 import dev.jmae.crossmae.model.MaskedAutoencoder;
 import dev.jmae.crossmae.model.ModelInfo;
 import dev.jmae.nn.Parameter;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import org.junit.jupiter.api.Test;
 
@@ -82,7 +83,7 @@ class InfoCommandTest {
         for (String source : tiny) {
             var json = source.startsWith("{") ? parse(source) : Configs.source(source);
             ModelConfig c = Configs.resolve(json, false).model();
-            MaskedAutoencoder m = MaskedAutoencoder.create(c, new Generator(0));
+            MaskedAutoencoder m = MaskedAutoencoder.create(c, new Generator(0), Device.CPU);
             ModelInfo info = ModelInfo.of(c);
             assertEquals(m.trainableParameterCount(), info.totalParams(), source);
             long encoder = 0;

@@ -38,7 +38,7 @@ class DataLoaderTest {
 
     private static DataLoader loader(ImageDataset ds, int batch, boolean dropLast, int workers) {
         return new DataLoader(ds, Transforms.pretrain(32, new double[] {0.2, 1.0}, new double[] {0.75, 4.0 / 3}, 0.5),
-                MEAN, STD, batch, true, dropLast, 42, workers, 3);
+                MEAN, STD, batch, true, dropLast, 42, workers, 3, Device.CPU);
     }
 
     private record Flat(float[] images, float[] labels, int[] indices, int epoch, int index) {
@@ -133,12 +133,12 @@ class DataLoaderTest {
             int[] firstBatchE0 = l.epoch(0).next().indices();
             assertArrayEquals(Arrays.copyOf(e0, 50), firstBatchE0);
         }
-        DataLoader other = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 50, true, true, 43, 0, 1);
+        DataLoader other = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 50, true, true, 43, 0, 1, Device.CPU);
         try (DataLoader l = loader(subset, 50, true, 0)) {
             assertFalse(Arrays.equals(l.order(0), other.order(0)));
         }
         other.close();
-        DataLoader ordered = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 50, false, true, 43, 0, 1);
+        DataLoader ordered = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 50, false, true, 43, 0, 1, Device.CPU);
         assertEquals(7, ordered.order(3)[7]);
         ordered.close();
     }
@@ -152,17 +152,18 @@ class DataLoaderTest {
 
     @Test
     void evalBatchesAreNormalizedImagesInDatasetOrder() throws IOException {
-        try (DataLoader l = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 10, false, false, 0, 0, 1)) {
+        try (DataLoader l = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 10, false, false, 0, 0, 1, Device.CPU)) {
             Batch b = l.epoch(0).next();
             assertArrayEquals(new int[] {10, 1, 28, 28}, b.images().shape());
-            assertEquals(Device.defaultDevice(), b.images().device());
+            assertEquals(Device.CPU, b.images().device());
+            assertEquals(Device.CPU, b.labels().device());
             assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, b.indices());
             int v = subset.image(3).get(0, 14, 14);
             assertEquals((v / 255f - (float) MEAN[0]) / (float) STD[0], b.images().get(3, 0, 14, 14));
             assertEquals(subset.label(3), (int) b.labels().get(3));
         }
         assertThrows(IllegalArgumentException.class, () -> new DataLoader(subset,
-                Transforms.eval(28, new double[] {0.5}, new double[] {0.5}), MEAN, STD, 10, false, false, 0, 0, 1));
+                Transforms.eval(28, new double[] {0.5}, new double[] {0.5}), MEAN, STD, 10, false, false, 0, 0, 1, Device.CPU));
     }
 
     /** A dataset whose image 5 cannot be read (a plain IOException, not a broken image). */
@@ -204,7 +205,7 @@ class DataLoaderTest {
     @Test
     void readErrorsReachTheConsumerWithTheFileName() {
         for (int workers : new int[] {0, 2}) {
-            try (DataLoader l = new DataLoader(new Unreadable(), Transforms.eval(4), MEAN, STD, 4, false, false, 0, workers, 2)) {
+            try (DataLoader l = new DataLoader(new Unreadable(), Transforms.eval(4), MEAN, STD, 4, false, false, 0, workers, 2, Device.CPU)) {
                 Iterator<Batch> it = l.epoch(0);
                 it.next();
                 UncheckedIOException e = assertThrows(UncheckedIOException.class, it::next);

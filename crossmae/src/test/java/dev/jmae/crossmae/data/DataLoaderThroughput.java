@@ -31,7 +31,7 @@ public final class DataLoaderThroughput {
         for (int size : new int[] {28, 32}) {
             for (int workers : new int[] {0, 1, 2}) {
                 try (DataLoader l = new DataLoader(ds, Transforms.pretrain(size, new double[] {0.2, 1.0},
-                        new double[] {0.75, 4.0 / 3}, 0.5), mean, std, 256, true, true, 0, workers, Math.max(2, 2 * workers))) {
+                        new double[] {0.75, 4.0 / 3}, 0.5), mean, std, 256, true, true, 0, workers, Math.max(2, 2 * workers), dev.jmae.tensor.Device.CPU)) {
                     // one warm-up epoch, then the best of three timed epochs
                     double best = Double.MAX_VALUE;
                     int images = 0;

@@ -139,7 +139,7 @@ class ImageFolderDatasetTest {
             List<String> warnings = Collections.synchronizedList(new ArrayList<>());
             List<float[]> images = new ArrayList<>();
             try (DataLoader loader = new DataLoader(ds, resize, mean, std, 7, false, false, 1, workers, 2,
-                    Device.defaultDevice(), warnings::add)) {
+                    Device.CPU, warnings::add)) {
                 for (int epoch = 0; epoch < 2; epoch++) {
                     Iterator<Batch> it = loader.epoch(epoch, 0);
                     Batch b = it.next();

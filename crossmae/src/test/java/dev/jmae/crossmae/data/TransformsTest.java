@@ -164,7 +164,7 @@ class TransformsTest {
     @Test
     void toTensorAndNormalizeComputeInFloat32LikeTorchvision() {
         Image in = new Image(2, 1, 3, new byte[] {0, (byte) 128, (byte) 255, 10, 20, 30});
-        Tensor t = new ToTensor().apply(in);
+        Tensor t = new ToTensor().apply(in, dev.jmae.tensor.Device.CPU);
         assertArrayEquals(new int[] {2, 1, 3}, t.shape());
         assertArrayEquals(new float[] {0f, 128 / 255f, 1f, 10 / 255f, 20 / 255f, 30 / 255f}, t.toArray());
         Normalize n = new Normalize(new double[] {0.5, 0.25}, new double[] {0.5, 2.0});
@@ -196,7 +196,7 @@ class TransformsTest {
         Image expected = new RandomHorizontalFlip(0.5).apply(
                 new RandomResizedCrop(16, 0.2, 1.0, 0.75, 4.0 / 3).apply(in, g), g);
         assertEquals(expected, p.apply(in, new Generator(10)));
-        Tensor t = p.tensor(in, new Generator(10), dev.jmae.tensor.Device.defaultDevice());
+        Tensor t = p.tensor(in, new Generator(10), dev.jmae.tensor.Device.CPU);
         assertArrayEquals(new int[] {1, 16, 16}, t.shape());
         assertEquals(((expected.get(0, 3, 4) / 255f) - 0.5f) / 0.5f, t.get(0, 3, 4));
     }

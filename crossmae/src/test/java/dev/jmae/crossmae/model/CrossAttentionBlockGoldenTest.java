@@ -21,7 +21,7 @@ class CrossAttentionBlockGoldenTest {
         var a = f.json("args");
         CrossAttentionBlock b = new CrossAttentionBlock(a.get("dim").asInt(), a.get("context_dim").asInt(),
                 a.get("num_heads").asInt(), a.get("mlp_ratio").asDouble(), a.get("self_attn").asBoolean(),
-                (float) a.get("eps").asDouble(), new Generator(0));
+                (float) a.get("eps").asDouble(), new Generator(0), Device.CPU);
         b.loadStateDict(f.withPrefix("param."), true);
         Variable x = Variable.of(f.get("input.x"), true);
         Variable ctx = Variable.of(f.get("input.context"), true);

@@ -8,8 +8,6 @@ import dev.jmae.nn.Parameter;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -25,19 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * elements per parameter (h 1e-2, rtol 5e-3: the loss composes many ops, see GradCheck).
  */
 class ModelGradTest {
-
-    private Device previous;
-
-    @BeforeEach
-    void onReference() {
-        previous = Device.defaultDevice();
-        Device.setDefault(Device.REFERENCE);
-    }
-
-    @AfterEach
-    void restore() {
-        Device.setDefault(previous);
-    }
 
     static ModelConfig tiny(String extra) {
         String json = "{\"img_size\":16,\"patch_size\":4,\"embed_dim\":32,\"depth\":2,\"num_heads\":2,"
@@ -55,11 +40,11 @@ class ModelGradTest {
         Generator g = new Generator(5);
         for (Parameter p : model.parameters()) {
             if (p.requiresGrad()) {
-                p.value().addInPlace(Tensor.randn(g, p.shape()).mul(0.1f).to(p.device()));
+                p.value().addInPlace(Tensor.randn(p.device(), g, p.shape()).mul(0.1f));
             }
         }
-        Tensor images = Tensor.randn(new Generator(6), 2, model.config().inChans(), 16, 16).to(Device.REFERENCE);
-        Tensor noise = Tensor.rand(new Generator(7), 2, 16).to(Device.REFERENCE);
+        Tensor images = Tensor.randn(Device.REFERENCE, new Generator(6), 2, model.config().inChans(), 16, 16);
+        Tensor noise = Tensor.rand(Device.REFERENCE, new Generator(7), 2, 16);
         List<Variable> inputs = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
@@ -75,7 +60,7 @@ class ModelGradTest {
 
     @Test
     void crossMaeWithInterBlockAttentionAndPerBlockNorms() {
-        MaskedAutoencoder m = MaskedAutoencoder.create(tiny(",\"kept_mask_ratio\":0.5"), new Generator(1));
+        MaskedAutoencoder m = MaskedAutoencoder.create(tiny(",\"kept_mask_ratio\":0.5"), new Generator(1), Device.REFERENCE);
         assertTrue(m.namedParameters().containsKey("wfm.linear.weight"));
         assertTrue(m.namedParameters().containsKey("dec_norms.1.weight"));
         check("tiny CrossMAE", m);
@@ -83,11 +68,11 @@ class ModelGradTest {
 
     @Test
     void crossMaeWithSelfAttentionAndGrayscale() {
-        check("tiny CrossMAE self-attn gray", MaskedAutoencoder.create(tiny(",\"self_attn\":true,\"in_chans\":1"), new Generator(2)));
+        check("tiny CrossMAE self-attn gray", MaskedAutoencoder.create(tiny(",\"self_attn\":true,\"in_chans\":1"), new Generator(2), Device.REFERENCE));
     }
 
     @Test
     void maeBaseline() {
-        check("tiny MAE", MaskedAutoencoder.create(tiny(",\"model\":\"mae\""), new Generator(3)));
+        check("tiny MAE", MaskedAutoencoder.create(tiny(",\"model\":\"mae\""), new Generator(3), Device.REFERENCE));
     }
 }

@@ -47,7 +47,7 @@ class SpecChecksTest {
         for (double[] row : table) {
             int l = (int) row[0];
             Tensor noise = Tensor.rand(new Generator(l), 2, l);
-            Masking m = Masking.fromNoise(noise, row[1], row[2], Device.CPU);
+            Masking m = Masking.fromNoise(noise, row[1], row[2]);
             String what = "L " + l + " p " + row[1] + " gamma " + row[2];
             assertEquals((int) row[3], m.lenKeep(), what);
             assertEquals((int) row[5], m.numPredicted(), what);
@@ -60,7 +60,7 @@ class SpecChecksTest {
     void visibleSkippedAndPredictedSetsAreDisjointAndCoverEveryPatch() {
         for (long seed = 0; seed < 20; seed++) {
             int l = 49;
-            Masking m = Masking.fromNoise(Tensor.rand(new Generator(seed), 3, l), 0.75, 0.25, Device.CPU);
+            Masking m = Masking.fromNoise(Tensor.rand(new Generator(seed), 3, l), 0.75, 0.25);
             float[] keep = m.idsKeep().toArray();
             float[] pred = m.idsPred().toArray();
             float[] full = m.maskFull().toArray();

@@ -14,13 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A run stopped and resumed reproduces the uninterrupted run: the same step losses, bit for bit,
- * whether it stopped at an epoch boundary or mid-epoch (tiny CrossMAE on a synthetic 16×16 IDX
+ * and the same final checkpoint bytes, whether it stopped at an epoch boundary or mid-epoch (tiny CrossMAE on a synthetic 16×16 IDX
  * dataset, 2 loader workers, gradient accumulation 2).
  */
 class ResumeTest {
@@ -74,6 +75,7 @@ class ResumeTest {
         assertEquals(6, a.size(), "96 images / (16 x 2) = 3 steps per epoch, 2 epochs: " + a);
         assertEquals(a, b, "step losses of the uninterrupted and the resumed run");
         assertEquals(Files.readString(new RunDirectory(straight).config()), Files.readString(new RunDirectory(split).config()));
+        assertSameCheckpoint(straight, split);
     }
 
     @Test
@@ -96,6 +98,13 @@ class ResumeTest {
         assertEquals(2, s1.steps());
         Pretrainer.resume(split, Device.CPU, dir, QUIET, false).run();
         assertEquals(stepLosses(straight), stepLosses(split));
+        assertSameCheckpoint(straight, split);
+    }
+
+    /** The final checkpoints (model, AdamW moments and step counts, metadata) are the same bytes. */
+    private static void assertSameCheckpoint(Path straight, Path resumed) throws IOException {
+        assertArrayEquals(Files.readAllBytes(new RunDirectory(straight).lastCheckpoint()),
+                Files.readAllBytes(new RunDirectory(resumed).lastCheckpoint()), "checkpoint-last of the uninterrupted and the resumed run");
     }
 
     @Test

@@ -116,5 +116,14 @@ public abstract class Optimizer {
                 }
             }
         }
+        stateLoaded();
+    }
+
+    /**
+     * Called at the end of {@link #loadStateDict}, once the state tensors are in place: for
+     * optimizers that mirror part of their state on the host (AdamW's step counts), so that
+     * reading it back from the device happens here and not in {@link #step()}.
+     */
+    protected void stateLoaded() {
     }
 }

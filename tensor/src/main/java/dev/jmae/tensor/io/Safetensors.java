@@ -46,7 +46,7 @@ public final class Safetensors {
     }
 
     /**
-     * Reads every tensor of a file onto the default device, in header order.
+     * Reads every tensor of a file onto {@link dev.jmae.tensor.Device#CPU}, in header order.
      *
      * @param file the file
      * @return name to tensor, in the header's order

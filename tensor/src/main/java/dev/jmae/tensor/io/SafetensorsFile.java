@@ -248,7 +248,7 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
-     * Reads a tensor onto the default device.
+     * Reads a tensor onto {@link Device#CPU} (the fixed default of creation without a device).
      *
      * @param name the name
      * @return a new tensor holding a copy of the data
@@ -256,7 +256,7 @@ public final class SafetensorsFile implements AutoCloseable {
      * @throws IllegalArgumentException if there is no such tensor
      */
     public Tensor tensor(String name) throws IOException {
-        return tensor(name, Device.defaultDevice());
+        return tensor(name, Device.CPU);
     }
 
     /**

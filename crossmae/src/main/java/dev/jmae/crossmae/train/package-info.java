@@ -1,0 +1,20 @@
+/**
+ * Pretraining, laid out like the official main_pretrain.py and engine_pretrain.py.
+ *
+ * <ul>
+ *   <li>{@link dev.jmae.crossmae.train.TrainStep}: one iteration of train_one_epoch for any loss
+ *       closure (lr per iteration, accumulation, clipping, optimizer step), shared by pretraining,
+ *       the linear probe, {@code jmae steps} and {@code jmae bench}; {@link
+ *       dev.jmae.crossmae.train.SmoothedValue}: its loss series (util/misc.py).</li>
+ *   <li>{@link dev.jmae.crossmae.train.PretrainEpoch}: one pretraining epoch (batches, masking
+ *       noise, step records, progress); {@link dev.jmae.crossmae.train.Pretrainer}: the epoch loop,
+ *       set-up and resume.</li>
+ *   <li>{@link dev.jmae.crossmae.train.Evaluator}: test PSNR and the reconstruction grid;
+ *       {@link dev.jmae.crossmae.train.RunCheckpoints}, {@link dev.jmae.crossmae.train.MetricsLog},
+ *       {@link dev.jmae.crossmae.train.StepLog}, {@link dev.jmae.crossmae.train.EpochProgress},
+ *       {@link dev.jmae.crossmae.train.LossPlot}, {@link dev.jmae.crossmae.train.RunDirectory}:
+ *       what a run writes and shows.</li>
+ *   <li>{@link dev.jmae.crossmae.train.StepBenchmark}: step throughput and memory.</li>
+ * </ul>
+ */
+package dev.jmae.crossmae.train;
