@@ -60,8 +60,8 @@ public final class DdpWorker {
 
     private static Sequential mlp(long seed) {
         Generator gen = new Generator(seed);
-        return new Sequential(new Linear(IN, 32, true, gen), new GELU(), new Linear(32, 32, true, gen), new GELU(),
-                new Linear(32, OUT, true, gen));
+        return new Sequential(new Linear(IN, 32, true, gen, Device.CPU), new GELU(), new Linear(32, 32, true, gen, Device.CPU), new GELU(),
+                new Linear(32, OUT, true, gen, Device.CPU));
     }
 
     private static Variable loss(Sequential m, Tensor x, Tensor t) {
@@ -202,8 +202,8 @@ public final class DdpWorker {
      */
     private static void overlap(ProcessGroup g, int steps, long bucketCapBytes) {
         Generator gen = new Generator(1);
-        Sequential model = new Sequential(new Block(256, 4, 4.0, true, 1e-6f, gen), new Block(256, 4, 4.0, true, 1e-6f, gen),
-                new Block(256, 4, 4.0, true, 1e-6f, gen), new Block(256, 4, 4.0, true, 1e-6f, gen));
+        Sequential model = new Sequential(new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU), new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU),
+                new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU), new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU));
         var options = DistributedDataParallel.Options.defaults().withBucketCap(bucketCapBytes)
                 .withFirstBucketCap(Math.min(1L << 20, bucketCapBytes));
         try (var ddp = new DistributedDataParallel<>(model, g, options)) {

@@ -9,6 +9,7 @@ import dev.jmae.nn.Losses;
 import dev.jmae.nn.Module;
 import dev.jmae.nn.Parameter;
 import dev.jmae.nn.Sequential;
+import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class DistributedDataParallelTest {
     /** fc1 (8 -> 16), GELU, fc2 (16 -> 4): weights 512 and 256 bytes, biases 64 and 16 bytes. */
     private static Sequential mlp(long seed) {
         Generator g = new Generator(seed);
-        return new Sequential(new Linear(8, 16, true, g), new GELU(), new Linear(16, 4, true, g));
+        return new Sequential(new Linear(8, 16, true, g, Device.CPU), new GELU(), new Linear(16, 4, true, g, Device.CPU));
     }
 
     private static Variable loss(Module model, long seed) {
@@ -130,7 +131,7 @@ class DistributedDataParallelTest {
     @Test
     void anUnusedParameterIsAnErrorUnlessAllowed() {
         Generator g = new Generator(9);
-        Sequential withSpare = new Sequential(new Linear(8, 4, true, g), new Linear(4, 4, true, g));
+        Sequential withSpare = new Sequential(new Linear(8, 4, true, g, Device.CPU), new Linear(4, 4, true, g, Device.CPU));
         try (var ddp = new DistributedDataParallel<>(withSpare, new SingleProcessGroup())) {
             Variable out = ((Linear) withSpare.children().get("0")).forward(Variable.constant(Tensor.randn(g, 2, 8)));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> out.sum().backward());
