@@ -168,7 +168,7 @@ def main(argv=None):
             table = torch.from_numpy(sincos_2d_table(p.shape[-1], module.patch_embed.grid)).float().unsqueeze(0)
             err = float((p.detach() - table).abs().max())
             if err > 1e-6:
-                chk.problem("%s differs from the 2-D sin-cos table of spec §5 (max abs err %.3e)" % (name, err))
+                chk.problem("%s differs from the 2-D sin-cos table of docs/model.md §5 (max abs err %.3e)" % (name, err))
 
     if keys_ok and kind not in MODEL_KINDS and a.io:
         io, _ = load_file(a.io, as_torch=True)

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Transformer layers for the jmae golden reference, written from shared/docs/crossmae-spec.md.
+"""Transformer layers for the jmae golden reference, written from docs/model.md.
 
 Module and attribute names follow PyTorch/timm (and the CrossMAE repo's transformer_utils.py), so
-state-dict keys are the official ones. No dropout, no drop-path (pretraining uses none, spec §1).
+state-dict keys are the official ones. No dropout, no drop-path (pretraining uses none, docs/model.md §1).
 Attention is written out explicitly: softmax(q·kᵀ·scale)·v (PyTorch 1.13 has no SDPA).
 """
 import torch
@@ -31,7 +31,7 @@ def scaled_dot_product(q, k, v, scale):
 
 
 class Attention(nn.Module):
-    """Multi-head self-attention with one fused `qkv` Linear(dim, 3·dim) split [q | k | v] (spec §7)."""
+    """Multi-head self-attention with one fused `qkv` Linear(dim, 3·dim) split [q | k | v] (docs/model.md §7)."""
 
     def __init__(self, dim, num_heads=8, qkv_bias=True):
         super().__init__()
@@ -51,7 +51,7 @@ class Attention(nn.Module):
 
 
 class CrossAttention(nn.Module):
-    """Queries from x (width dim), keys/values from context (width context_dim) (spec §9.2).
+    """Queries from x (width dim), keys/values from context (width context_dim) (docs/model.md §9.2).
 
     `q`: Linear(dim, dim); `kv`: Linear(context_dim, 2·dim) split [k | v]; `proj`: Linear(dim, dim).
     """
@@ -91,7 +91,7 @@ class Mlp(nn.Module):
 
 
 class Block(nn.Module):
-    """Pre-norm ViT block: x += Attn(LN1 x); x += MLP(LN2 x) (spec §7)."""
+    """Pre-norm ViT block: x += Attn(LN1 x); x += MLP(LN2 x) (docs/model.md §7)."""
 
     def __init__(self, dim, num_heads, mlp_ratio=4.0, qkv_bias=True, eps=LN_EPS):
         super().__init__()
@@ -107,7 +107,7 @@ class Block(nn.Module):
 
 
 class CrossAttentionBlock(nn.Module):
-    """CrossMAE decoder block (spec §9.2).
+    """CrossMAE decoder block (docs/model.md §9.2).
 
     [self_attn only] x += SelfAttn(LN0 x); then x += CrossAttn(LN1 x, context); x += MLP(LN2 x).
     The context is used as given (the dec_norms LN is applied by the caller).
@@ -134,7 +134,7 @@ class CrossAttentionBlock(nn.Module):
 
 
 class WeightedFeatureMaps(nn.Module):
-    """Inter-block attention (spec §8): `linear` weight (decoder_depth, k), no bias.
+    """Inter-block attention (docs/model.md §8): `linear` weight (decoder_depth, k), no bias.
 
     forward(list of k maps (N, T, E)) -> (N, T, E, decoder_depth); slice [..., j] feeds block j.
     """
@@ -143,7 +143,7 @@ class WeightedFeatureMaps(nn.Module):
         super().__init__()
         self.linear = nn.Linear(k, decoder_depth, bias=False)
         # The official constructor draws N(0, 1/k) here; the model-level xavier pass then
-        # overwrites it (spec §8, §16.7). Kept for fidelity.
+        # overwrites it (docs/model.md §8, §16.7). Kept for fidelity.
         nn.init.normal_(self.linear.weight, mean=0.0, std=1.0 / (k ** 0.5))
 
     def forward(self, feature_maps):

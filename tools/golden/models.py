@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""CrossMAE and the MAE baseline in PyTorch, written from shared/docs/crossmae-spec.md §3-§12.
+"""CrossMAE and the MAE baseline in PyTorch, written from docs/model.md §3-§12.
 
 Randomness is passed in as data: forward(imgs, noise) with noise (N, L) uniform [0, 1).
 State-dict keys are the official ones (models_cross.py / models_mae.py).
@@ -13,7 +13,7 @@ import torch.nn as nn
 from layers import LN_EPS, Block, CrossAttentionBlock, WeightedFeatureMaps
 
 # ----------------------------------------------------------------------------------------------
-# §5 positional table
+# docs/model.md §5 positional table
 # ----------------------------------------------------------------------------------------------
 
 
@@ -29,7 +29,7 @@ def sincos_1d(d_half, pos):
 
 def sincos_2d_table(dim, grid, cls_row=True):
     """(L+1, D) float64 table; row 0 = zeros (cls), row l+1 = patch l = (r, c):
-    [1-D code of the column c (D/2), 1-D code of the row r (D/2)] (spec §5)."""
+    [1-D code of the column c (D/2), 1-D code of the row r (D/2)] (docs/model.md §5)."""
     assert dim % 4 == 0, "sin-cos embedding needs D divisible by 4"
     r, c = np.meshgrid(np.arange(grid), np.arange(grid), indexing="ij")  # r[l], c[l] raster order
     emb = np.concatenate([sincos_1d(dim // 2, c.reshape(-1)), sincos_1d(dim // 2, r.reshape(-1))], axis=1)
@@ -39,12 +39,12 @@ def sincos_2d_table(dim, grid, cls_row=True):
 
 
 # ----------------------------------------------------------------------------------------------
-# §3 patchify, §6 masking, §10 loss
+# docs/model.md §3 patchify, §6 masking, §10 loss
 # ----------------------------------------------------------------------------------------------
 
 
 def patchify(imgs, p):
-    """(N, C, H, W) -> (N, L, p·p·C), element index (i·p + j)·C + ch (spec §3)."""
+    """(N, C, H, W) -> (N, L, p·p·C), element index (i·p + j)·C + ch (docs/model.md §3)."""
     n, c, h, w = imgs.shape
     assert h == w and h % p == 0
     g = h // p
@@ -63,7 +63,7 @@ def unpatchify(x, p, c):
 
 
 def mask_counts(L, mask_ratio, kept_mask_ratio=None):
-    """(len_keep, len_skip, n_pred) with Python double arithmetic and int() truncation (spec §6)."""
+    """(len_keep, len_skip, n_pred) with Python double arithmetic and int() truncation (docs/model.md §6)."""
     len_keep = int(L * (1 - mask_ratio))
     if kept_mask_ratio is None:
         return len_keep, 0, L - len_keep
@@ -72,7 +72,7 @@ def mask_counts(L, mask_ratio, kept_mask_ratio=None):
 
 
 def masking_from_noise(noise, mask_ratio, kept_mask_ratio=None):
-    """Spec §6. Returns a dict of index tensors (int64) and masks (float32):
+    """docs/model.md §6. Returns a dict of index tensors (int64) and masks (float32):
     ids_shuffle, ids_restore, ids_keep (shuffled order), mask_full (1 = removed),
     and for CrossMAE (kept_mask_ratio given) ids_pred (ascending patch index) and mask_pred."""
     n, L = noise.shape
@@ -95,7 +95,7 @@ def masking_from_noise(noise, mask_ratio, kept_mask_ratio=None):
 
 
 def normalize_targets(target, eps=1e-6):
-    """Per-patch (x − μ)/√(σ²_unbiased + eps) (spec §10)."""
+    """Per-patch (x − μ)/√(σ²_unbiased + eps) (docs/model.md §10)."""
     mean = target.mean(dim=-1, keepdim=True)
     var = target.var(dim=-1, keepdim=True)  # unbiased (P−1)
     return (target - mean) / (var + eps) ** 0.5
@@ -122,7 +122,7 @@ def _gather_tokens(x, ids):
 
 
 class PatchEmbed(nn.Module):
-    """Conv2d(C, E, p, stride p) with bias, flattened to (N, L, E) in raster order (spec §4)."""
+    """Conv2d(C, E, p, stride p) with bias, flattened to (N, L, E) in raster order (docs/model.md §4)."""
 
     def __init__(self, img_size, patch_size, in_chans, embed_dim):
         super().__init__()
@@ -150,7 +150,7 @@ class _MaskedAutoencoderBase(nn.Module):
                                      for _ in range(depth)])
 
     def _init_common(self):
-        """Spec §12 steps 1-5 (the IBA weight is covered by the generic Linear pass)."""
+        """docs/model.md §12 steps 1-5 (the IBA weight is covered by the generic Linear pass)."""
         g = self.patch_embed.grid
         self.pos_embed.data.copy_(torch.from_numpy(
             sincos_2d_table(self.pos_embed.shape[-1], g)).float().unsqueeze(0))
@@ -179,7 +179,7 @@ class _MaskedAutoencoderBase(nn.Module):
         return unpatchify(x, self.patch_size, self.in_chans)
 
     def _embed_and_keep(self, imgs, ids_keep):
-        """§7 steps 1-3: embed + pos rows 1..L, keep visible (shuffled order), prepend cls."""
+        """docs/model.md §7 steps 1-3: embed + pos rows 1..L, keep visible (shuffled order), prepend cls."""
         x = self.patch_embed(imgs)
         x = x + self.pos_embed[:, 1:, :]
         x = _gather_tokens(x, ids_keep)
@@ -200,7 +200,7 @@ class _MaskedAutoencoderBase(nn.Module):
 
 
 class CrossMAE(_MaskedAutoencoderBase):
-    """CrossMAE (models_cross.py with --cross_mae --weight_fm). No final encoder `norm` (spec §7)."""
+    """CrossMAE (models_cross.py with --cross_mae --weight_fm). No final encoder `norm` (docs/model.md §7)."""
 
     def __init__(self, img_size=224, patch_size=16, in_chans=3, embed_dim=768, depth=12, num_heads=12,
                  decoder_embed_dim=512, decoder_depth=12, decoder_num_heads=16, mlp_ratio=4.0,
@@ -209,7 +209,7 @@ class CrossMAE(_MaskedAutoencoderBase):
         super().__init__()
         assert model == "crossmae"
         if not weight_fm:
-            raise ValueError("weight_fm=false is the broken non-IBA path of the released code (spec §16.5)")
+            raise ValueError("weight_fm=false is the broken non-IBA path of the released code (docs/model.md §16.5)")
         if not (0 < kept_mask_ratio <= mask_ratio):
             raise ValueError("need 0 < kept_mask_ratio <= mask_ratio")
         use_fm = list(use_fm)
@@ -233,7 +233,7 @@ class CrossMAE(_MaskedAutoencoderBase):
                                 self_attn=self_attn, eps=norm_eps) for _ in range(decoder_depth)])
         self.decoder_norm = nn.LayerNorm(decoder_embed_dim, eps=norm_eps)
         self.decoder_pred = nn.Linear(decoder_embed_dim, patch_size ** 2 * in_chans, bias=True)
-        # §8: [-1] exactly means all blocks; otherwise negative indices count from the end.
+        # docs/model.md §8: [-1] exactly means all blocks; otherwise negative indices count from the end.
         if use_fm == [-1]:
             sel = list(range(depth))
         else:
@@ -263,7 +263,7 @@ class CrossMAE(_MaskedAutoencoderBase):
     def forward_decoder(self, feats, ids_pred):
         n = ids_pred.shape[0]
         pos = self.decoder_pos_embed[:, 1:, :].expand(n, -1, -1)
-        x = _gather_tokens(pos, ids_pred) + self.mask_token  # §9.1 queries, ascending patch index
+        x = _gather_tokens(pos, ids_pred) + self.mask_token  # docs/model.md §9.1 queries, ascending patch index
         y = self.wfm(feats)  # (N, T, E, decoder_depth)
         for j, blk in enumerate(self.decoder_blocks):
             x = blk(x, self.dec_norms[j](y[..., j]))
@@ -285,7 +285,7 @@ class CrossMAE(_MaskedAutoencoderBase):
 
 
 class MAE(_MaskedAutoencoderBase):
-    """The MAE baseline (models_mae.py), spec §11."""
+    """The MAE baseline (models_mae.py), docs/model.md §11."""
 
     def __init__(self, img_size=224, patch_size=16, in_chans=3, embed_dim=768, depth=12, num_heads=12,
                  decoder_embed_dim=512, decoder_depth=8, decoder_num_heads=16, mlp_ratio=4.0,

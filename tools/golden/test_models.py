@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Self-tests of the PyTorch reference against the numbers in shared/docs/crossmae-spec.md.
+"""Self-tests of the PyTorch reference against the numbers in docs/model.md.
 
     /usr/bin/python3 tools/golden/test_models.py [--skip-large]
 
@@ -135,7 +135,7 @@ def zero_prediction_loss():
         want_m = float((per_patch * mask.double()).sum() / mask.sum())
         assert abs(float(loss_m) - want_m) < 1e-6
         if P == 768:
-            # spec §20: ≈ 0.9987 for P = 768 (σ² ≫ eps)
+            # docs/model.md §20: ≈ 0.9987 for P = 768 (σ² ≫ eps)
             assert abs(float(per_patch[1].mean()) - 767 / 768) < 1e-5
     # end to end with the models: zero decoder_pred -> loss equals the formula
     for cls in (CrossMAE, MAE):
@@ -173,7 +173,7 @@ VIT = {
     "L": dict(embed_dim=1024, depth=24, num_heads=16, dd=512, dh=16, p=16),
     "H": dict(embed_dim=1280, depth=32, num_heads=16, dd=512, dh=16, p=14),
 }
-# spec §14: encoder (no final LN), MAE total (d8), CrossMAE decoder (d12), CrossMAE total (d12)
+# docs/model.md §14: encoder (no final LN), MAE total (d8), CrossMAE decoder (d12), CrossMAE total (d12)
 COUNTS = {
     "S": (21_589_248, 28_204_800, 10_471_068, 32_060_316),
     "B": (85_645_824, 111_655_680, 41_388_444, 127_034_268),
@@ -224,7 +224,7 @@ def check_counts(size, skip_init):
 def parameter_counts_vit_s_b():
     check_counts("S", skip_init=False)
     c = check_counts("B", skip_init=False)
-    # §12 / §20 init bounds for ViT-B (xavier on the fused shapes); IBA bound 0.4899
+    # docs/model.md §12 / §20 init bounds for ViT-B (xavier on the fused shapes); IBA bound 0.4899
     bounds = {"wfm.linear.weight": 0.4899, "blocks.0.attn.qkv.weight": 0.0442,
               "blocks.0.attn.proj.weight": 0.0625, "blocks.0.mlp.fc1.weight": 0.0395,
               "decoder_blocks.0.cross_attn.kv.weight": 0.0579, "decoder_blocks.0.cross_attn.q.weight": 0.0765,
@@ -251,7 +251,7 @@ def parameter_counts_vit_l_h():
 
 @test
 def equivalence_gamma_equals_p():
-    """§20: with γ = p the CrossMAE reduction equals MAE's masked-loss reduction on the same pred/target."""
+    """docs/model.md §20: with γ = p the CrossMAE reduction equals MAE's masked-loss reduction on the same pred/target."""
     torch.manual_seed(21)
     kw = dict(img_size=16, patch_size=4, in_chans=3, embed_dim=32, depth=3, num_heads=2,
               decoder_embed_dim=16, decoder_depth=2, decoder_num_heads=2, mask_ratio=0.75)
@@ -276,7 +276,7 @@ def equivalence_gamma_equals_p():
 
 @test
 def crossmae_queries_are_independent():
-    """§9.2: without self-attn each query's prediction depends only on itself and the encoder maps."""
+    """docs/model.md §9.2: without self-attn each query's prediction depends only on itself and the encoder maps."""
     torch.manual_seed(31)
     m = CrossMAE(img_size=16, patch_size=4, in_chans=3, embed_dim=32, depth=3, num_heads=2,
                  decoder_embed_dim=16, decoder_depth=2, decoder_num_heads=2, kept_mask_ratio=0.75)

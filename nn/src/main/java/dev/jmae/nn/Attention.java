@@ -10,7 +10,7 @@ import dev.jmae.tensor.Generator;
  * q·kᵀ·Dh^-1/2, softmax over keys, heads concatenated, then {@code proj}. No mask, no dropout.
  *
  * <p>x: [B, T, D] → [B, T, D]. Registers {@code qkv} (D → 3D, [3D, D] weight) and {@code proj}
- * (D → D). CrossMAE spec §7.
+ * (D → D). docs/model.md §7.
  */
 public final class Attention extends Module implements Layer {
 

@@ -9,7 +9,7 @@ import dev.jmae.tensor.Generator;
  * DropPath(Mlp(LN2(x))). No layer scale.
  *
  * <p>x: [B, T, D] → [B, T, D]. Registers {@code norm1}, {@code attn}, {@code norm2}, {@code mlp}.
- * CrossMAE spec §7.
+ * docs/model.md §7.
  */
 public final class Block extends Module implements Layer {
 

@@ -11,7 +11,7 @@ import dev.jmae.tensor.Generator;
  * concatenated; {@code proj}.
  *
  * <p>x: [B, M, D], context: [B, N, Dc] → [B, M, D]. Registers {@code q} (D → D), {@code kv}
- * (Dc → 2D, weight [2D, Dc], rows k then v) and {@code proj} (D → D). CrossMAE §3.2, spec §9.2.
+ * (Dc → 2D, weight [2D, Dc], rows k then v) and {@code proj} (D → D). CrossMAE §3.2, docs/model.md §9.2.
  */
 public final class CrossAttention extends Module {
 

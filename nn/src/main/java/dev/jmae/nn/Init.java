@@ -9,7 +9,7 @@ import dev.jmae.tensor.Tensor;
  *
  * <p>Fans are computed from the stored shape as PyTorch does: for a [out, in, k...] tensor,
  * fan_in = in·prod(k) and fan_out = out·prod(k). A fused matrix such as a ViT's qkv [3D, D] is one
- * matrix for this purpose, so its xavier bound is sqrt(6/(4D)) (CrossMAE spec §12).
+ * matrix for this purpose, so its xavier bound is sqrt(6/(4D)) (docs/model.md §12).
  */
 public final class Init {
 

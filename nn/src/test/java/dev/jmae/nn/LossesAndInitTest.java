@@ -46,7 +46,7 @@ class LossesAndInitTest {
     void xavierUsesTheStoredShapesFans() {
         assertArrayEquals(new int[] {768, 2304}, Init.fans(new int[] {2304, 768}));
         assertArrayEquals(new int[] {3 * 16 * 16, 768 * 16 * 16}, Init.fans(new int[] {768, 3, 16, 16}));
-        // spec §12: fused qkv of ViT-B 0.0442, kv of CrossMAE-B 0.0579, patch embedding 0.0625... (conv fans differ:
+        // docs/model.md §12: fused qkv of ViT-B 0.0442, kv of CrossMAE-B 0.0579, patch embedding 0.0625... (conv fans differ:
         // the official code views the conv weight as [E, 3p²] for xavier)
         assertEquals(0.0442, Init.xavierUniformBound(new int[] {3 * 768, 768}), 5e-5);
         assertEquals(0.0579, Init.xavierUniformBound(new int[] {2 * 512, 768}), 5e-5);

@@ -11,12 +11,12 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The warmup + half-cycle cosine schedule against the values of CrossMAE spec §13. */
+/** The warmup + half-cycle cosine schedule against the values of docs/model.md §13. */
 class ScheduleTest {
 
     @Test
     void matchesTheSpecTableForViTBAtGammaQuarter() {
-        // warmup 40, 800 epochs, peak 8e-4, min 0 (spec §13; the spec rounds to 4 significant digits)
+        // warmup 40, 800 epochs, peak 8e-4, min 0 (docs/model.md §13; the spec rounds to 4 significant digits)
         WarmupCosineSchedule s = new WarmupCosineSchedule(8e-4, 0, 40, 800);
         assertEquals(0.0, s.lr(0), 0);
         assertEquals(2e-4, s.lr(10), 1e-12);

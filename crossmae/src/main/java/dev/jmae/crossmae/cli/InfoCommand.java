@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code jmae info}: trainable parameter counts and forward FLOPs per image of a config, and for
  * CrossMAE the decoder-FLOPs ratio against the MAE decoder of the same encoder (decoder depth 8,
- * same width and heads, spec §14).
+ * same width and heads, docs/model.md §14).
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print trainable parameter counts and forward FLOPs per image of a model config.")

@@ -10,8 +10,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The model keys of a config, with the official argparse / constructor names (CrossMAE spec §0,
- * §14; design.md "Config files"). Validated on construction: every violation names its JSON key.
+ * The model keys of a config, with the official argparse / constructor names (docs/model.md §0,
+ * docs/model.md §14; design.md "Config files"). Validated on construction: every violation names its JSON key.
  *
  * @param model "crossmae" or "mae"
  * @param imgSize input side in pixels (img_size)
@@ -137,7 +137,7 @@ public record ModelConfig(String model, int imgSize, int patchSize, int inChans,
 
     /**
      * The encoder blocks a use_fm list selects, sorted and distinct: exactly [-1] means every block,
-     * other negatives count from the end (spec §8).
+     * other negatives count from the end (docs/model.md §8).
      *
      * @param useFm the list
      * @param depth encoder depth
@@ -177,7 +177,7 @@ public record ModelConfig(String model, int imgSize, int patchSize, int inChans,
         return patchSize * patchSize * inChans;
     }
 
-    /** @return the visible-token count K = floor(L(1-p)), computed in double (spec §6) */
+    /** @return the visible-token count K = floor(L(1-p)), computed in double (docs/model.md §6) */
     public int lenKeep() {
         return (int) (numPatches() * (1.0 - maskRatio));
     }
@@ -207,7 +207,7 @@ public record ModelConfig(String model, int imgSize, int patchSize, int inChans,
 
     /**
      * Reads the model keys from a config object with documented defaults: the CrossMAE ViT-B
-     * recipe (spec §13, §14) with γ = p, IBA over the input and all blocks; MAE gets neutral
+     * recipe (docs/model.md §13, §14) with γ = p, IBA over the input and all blocks; MAE gets neutral
      * CrossMAE keys and decoder depth 8; without weight_fm, use_fm and use_input default to off.
      *
      * @param f the config fields

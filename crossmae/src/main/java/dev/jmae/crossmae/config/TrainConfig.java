@@ -9,9 +9,9 @@ import java.util.Set;
 
 /**
  * The pretraining keys of a config (official main_pretrain.py flag names where one exists, else
- * timm's or PyTorch's; spec §2, §13), validated on construction. Defaults are the published recipe
+ * timm's or PyTorch's; docs/model.md §2, §13), validated on construction. Defaults are the published recipe
  * (AdamW (0.9, 0.95), eps 1e-8, wd 0.05, blr 1.5e-4, warmup 40 of 800 epochs) with the data
- * pipeline of spec §2. Every key with its default and range: docs/config.md.
+ * pipeline of docs/model.md §2. Every key with its default and range: docs/config.md.
  *
  * @param batchSize images per micro-batch (batch_size)
  * @param accumIter micro-batches per optimizer step (accum_iter)
@@ -58,7 +58,7 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     /** AdamW's eps (torch.optim.AdamW's default, which main_pretrain.py keeps). */
     public static final double DEFAULT_OPT_EPS = 1e-8;
 
-    /** ImageNet's channel statistics (spec §2). */
+    /** ImageNet's channel statistics (docs/model.md §2). */
     public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
     /** ImageNet's channel standard deviations. */
     public static final List<Double> IMAGENET_STD = List.of(0.229, 0.224, 0.225);
@@ -162,7 +162,7 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     }
 
     /**
-     * The peak learning rate per optimizer step, derived in this one place (spec §13):
+     * The peak learning rate per optimizer step, derived in this one place (docs/model.md §13):
      * lr = (kept_mask_ratio / mask_ratio) · blr · effective batch / 256, unless lr is set.
      *
      * @param model the model keys (for γ/p; 1 for MAE)

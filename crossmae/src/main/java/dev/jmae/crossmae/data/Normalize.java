@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * Normalizes each channel: out[c] = (x[c] - mean[c]) / std[c], in float32 with mean and std
  * rounded to float32 first, as torchvision does; a single mean/std value applies to every
- * channel. torchvision's {@code Normalize(mean, std)}; spec §2 uses the ImageNet values
+ * channel. torchvision's {@code Normalize(mean, std)}; docs/model.md §2 uses the ImageNet values
  * mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).
  */
 public final class Normalize {

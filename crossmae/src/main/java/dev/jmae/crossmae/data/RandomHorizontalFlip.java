@@ -13,7 +13,7 @@ public final class RandomHorizontalFlip implements Transform {
     /**
      * Creates the transform.
      *
-     * @param p flip probability, 0..1 (spec §2 uses 0.5)
+     * @param p flip probability, 0..1 (docs/model.md §2 uses 0.5)
      * @throws IllegalArgumentException if p is outside [0, 1]
      */
     public RandomHorizontalFlip(double p) {

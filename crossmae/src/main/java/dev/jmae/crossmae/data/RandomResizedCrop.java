@@ -5,7 +5,7 @@ import dev.jmae.tensor.Generator;
 /**
  * Crops a random region of random area and aspect ratio, then resizes it to size × size with
  * PIL's bicubic filter. torchvision's {@code RandomResizedCrop(size, scale, ratio,
- * interpolation=BICUBIC)} on PIL images, spec §2 (MAE/CrossMAE use scale (0.2, 1.0), ratio
+ * interpolation=BICUBIC)} on PIL images, docs/model.md §2 (MAE/CrossMAE use scale (0.2, 1.0), ratio
  * (3/4, 4/3)).
  *
  * <p>The crop box follows torchvision's {@code get_params} exactly, with the draws taken from the

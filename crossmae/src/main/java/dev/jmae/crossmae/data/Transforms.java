@@ -11,7 +11,7 @@ public final class Transforms {
     }
 
     /**
-     * The pretraining augmentation of spec §2 (MAE {@code main_pretrain.py}, CrossMAE identical):
+     * The pretraining augmentation of docs/model.md §2 (MAE {@code main_pretrain.py}, CrossMAE identical):
      * RandomResizedCrop(size, scale, ratio, bicubic) → RandomHorizontalFlip(hflipProb) →
      * ToTensor → Normalize(mean, std).
      *

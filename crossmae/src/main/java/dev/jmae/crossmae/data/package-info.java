@@ -1,6 +1,6 @@
 /**
  * The input pipeline: datasets, torchvision-style transforms on 8-bit images, and a
- * deterministic prefetching loader (spec §2).
+ * deterministic prefetching loader (docs/model.md §2).
  *
  * <ul>
  *   <li>{@link dev.jmae.crossmae.data.Image}: an 8-bit planar [C, H, W] image (a PIL image's role).</li>

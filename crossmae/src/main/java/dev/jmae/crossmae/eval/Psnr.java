@@ -5,7 +5,7 @@ import dev.jmae.tensor.Tensor;
 import java.util.List;
 
 /**
- * PSNR on masked patches as in CrossMAE App. B.2 / spec §15.2: images are brought back to 0-255
+ * PSNR on masked patches as in CrossMAE App. B.2 / docs/model.md §15.2: images are brought back to 0-255
  * (undo the normalization, ×255, clip, truncate to int), the squared error is averaged over the
  * masked pixels and channels of each image, PSNR = 20·log10(255/sqrt(MSE)) (100 when MSE is 0),
  * and the per-image values are averaged. Units: dB.

@@ -8,7 +8,7 @@ import dev.jmae.crossmae.model.Patches;
 import dev.jmae.tensor.Tensor;
 
 /**
- * The reconstruction views of CrossMAE spec §15.1 (the demo notebook), all in the normalized input
+ * The reconstruction views of docs/model.md §15.1 (the demo notebook), all in the normalized input
  * space [N, C, H, W]: the original, the masked input x·(1-mask), the reconstruction (norm-pix
  * predictions un-normalized with each patch's ground-truth mean and unbiased variance), and the
  * reconstruction with the visible patches pasted from the input.

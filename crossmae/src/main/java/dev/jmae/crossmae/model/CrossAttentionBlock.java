@@ -10,7 +10,7 @@ import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 
 /**
- * CrossMAE's decoder block (spec §9.2): optionally x = x + SelfAttn(LN0(x)) among the queries
+ * CrossMAE's decoder block (docs/model.md §9.2): optionally x = x + SelfAttn(LN0(x)) among the queries
  * only; then x = x + CrossAttn(LN1(x), y); then x = x + Mlp(LN2(x)). Each query's output depends
  * only on itself and y unless self-attention is on.
  *

@@ -15,7 +15,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * CrossMAE (Fu, Lian et al., arXiv 2401.14391), following the official code (spec §6-§10, §12).
+ * CrossMAE (Fu, Lian et al., arXiv 2401.14391), following the official code (docs/model.md §6-§10, §12).
  *
  * <p>The encoder sees the visible patches; with inter-block attention ({@code weight_fm}) the
  * selected feature maps are mixed once per decoder block ({@code wfm}) and normalized by that
@@ -25,7 +25,7 @@ import java.util.List;
  * MSE against the (per-patch normalized) targets of the same patches.
  *
  * <p>Without weight_fm, the official code is broken (it calls a {@code norm} it never creates,
- * spec §16.5); here that variant works as the paper describes: the encoder ends with a shared
+ * docs/model.md §16.5); here that variant works as the paper describes: the encoder ends with a shared
  * {@code norm} whose output every decoder block attends to.
  *
  * <p>Registers, besides the encoder keys: {@code mask_token} [1, 1, Dd], {@code decoder_pos_embed}

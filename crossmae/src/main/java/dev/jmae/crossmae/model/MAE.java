@@ -14,7 +14,7 @@ import dev.jmae.tensor.Tensor;
 import java.util.List;
 
 /**
- * The MAE baseline (He et al. 2021; facebookresearch/mae models_mae.py; CrossMAE spec §11): the
+ * The MAE baseline (He et al. 2021; facebookresearch/mae models_mae.py; docs/model.md §11): the
  * encoder ends with {@code norm}; {@code decoder_embed} maps all K+1 encoder outputs to the decoder
  * width; L-K copies of {@code mask_token} are appended and the sequence is un-shuffled to raster
  * order with ids_restore; cls is prepended again and the full {@code decoder_pos_embed} added;

@@ -17,7 +17,7 @@ import java.util.Arrays;
  * What CrossMAE and the MAE baseline share: the ViT encoder over the visible patches (its
  * parameters registered at the top level under the official keys {@code cls_token},
  * {@code pos_embed}, {@code patch_embed.*}, {@code blocks.*}), masking from noise, the training
- * loss, and the initialization of CrossMAE spec §12. Training, evaluation and benchmarks treat the
+ * loss, and the initialization of docs/model.md §12. Training, evaluation and benchmarks treat the
  * two models through this class.
  */
 public abstract class MaskedAutoencoder extends Module {
@@ -58,7 +58,7 @@ public abstract class MaskedAutoencoder extends Module {
     }
 
     /**
-     * Builds the model a config describes, initialized per spec §12.
+     * Builds the model a config describes, initialized per docs/model.md §12.
      *
      * @param config the config
      * @param g the randomness of the initialization
@@ -88,7 +88,7 @@ public abstract class MaskedAutoencoder extends Module {
      * Runs the model with masking drawn from explicit noise.
      *
      * @param images normalized images [N, C, H, W]
-     * @param noise [N, L], smallest noise kept (spec §6), on the images' device; the masking is
+     * @param noise [N, L], smallest noise kept (docs/model.md §6), on the images' device; the masking is
      *     computed there ({@link Masking#fromNoise})
      * @return loss, pred, mask
      * @throws IllegalArgumentException if the images or the noise have the wrong shape, or the
@@ -135,7 +135,7 @@ public abstract class MaskedAutoencoder extends Module {
     public abstract Output forward(Tensor images, Masking masking);
 
     /**
-     * Reconstruction targets: patchify (spec §3), then per-patch normalization when norm_pix_loss.
+     * Reconstruction targets: patchify (docs/model.md §3), then per-patch normalization when norm_pix_loss.
      *
      * @param images [N, C, H, W]
      * @return [N, L, P]
@@ -146,7 +146,7 @@ public abstract class MaskedAutoencoder extends Module {
     }
 
     /**
-     * The initialization of spec §12, in its order: (1) the sin-cos tables are already frozen;
+     * The initialization of docs/model.md §12, in its order: (1) the sin-cos tables are already frozen;
      * (2) the patch-embedding weight gets xavier-uniform on its [D, C·p²] view, its bias keeps
      * PyTorch's Conv2d default; (3) cls and mask tokens N(0, 0.02); (4) every Linear gets
      * xavier-uniform on its stored (fused) shape and a zero bias, including the IBA matrix;

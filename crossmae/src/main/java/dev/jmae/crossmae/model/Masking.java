@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 /**
  * Random masking from an explicit noise tensor and the choice of the predicted subset (CrossMAE
- * spec §6), computed with tensor ops on the noise's device: no host round trip.
+ * docs/model.md §6), computed with tensor ops on the noise's device: no host round trip.
  *
  * <p>Per sample: ids_shuffle = the stable argsort of the noise (ascending; ties keep patch order),
  * ids_restore = the argsort of ids_shuffle (its inverse permutation), len_keep = floor(L(1-p)),

@@ -4,7 +4,7 @@ import dev.jmae.crossmae.config.ModelConfig;
 
 /**
  * Trainable parameter counts and forward FLOPs per image of a config, computed from the shapes
- * (no model is built, so ViT-H costs nothing). Parameter counts follow spec §14: the encoder is
+ * (no model is built, so ViT-H costs nothing). Parameter counts follow docs/model.md §14: the encoder is
  * cls_token, patch_embed and the blocks; a final encoder {@code norm} (MAE, non-IBA CrossMAE) is
  * counted in the total only; the frozen positional tables are excluded.
  *

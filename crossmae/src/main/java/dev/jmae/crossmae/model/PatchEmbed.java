@@ -10,12 +10,12 @@ import dev.jmae.tensor.Tensor;
 
 /**
  * Patch embedding: a p×p convolution with stride p, computed as a Linear(C·p² → D) applied to each
- * non-overlapping patch read in (ch, i, j) order (CrossMAE spec §4). No norm after it.
+ * non-overlapping patch read in (ch, i, j) order (docs/model.md §4). No norm after it.
  *
  * <p>images: [N, C, H, W] → [N, L, D] in raster order. Registers {@code proj.weight} [D, C, p, p]
  * and {@code proj.bias} [D] (the official Conv2d's layout, so checkpoints load unchanged).
  * Initialized like PyTorch's Conv2d (U(±1/sqrt(C·p²)) for weight and bias); the model then
- * re-initializes the weight with xavier on its [D, C·p²] view but keeps this bias (spec §12).
+ * re-initializes the weight with xavier on its [D, C·p²] view but keeps this bias (docs/model.md §12).
  */
 public final class PatchEmbed extends Module {
 

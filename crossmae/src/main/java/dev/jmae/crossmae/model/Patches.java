@@ -3,7 +3,7 @@ package dev.jmae.crossmae.model;
 import dev.jmae.tensor.Tensor;
 
 /**
- * Patchify and unpatchify (CrossMAE spec §3), and the per-patch target normalization (§10).
+ * Patchify and unpatchify (docs/model.md §3), and the per-patch target normalization (§10).
  *
  * <p>patchify: [N, C, H, W] → [N, L, P] with patch l = r·g + c in raster order and each patch
  * vector in (i, j, ch) order: element (i·p + j)·C + ch, channel fastest. This is the order of the
@@ -57,7 +57,7 @@ public final class Patches {
     /**
      * Per-patch normalization of targets: (x - mean)/sqrt(var + 1e-6) over the last dim, with the
      * <b>unbiased</b> variance (divide by P-1, torch's default), eps inside the square root
-     * (spec §10, pitfall 11).
+     * (docs/model.md §10, §16.11).
      *
      * @param patches [..., P]
      * @return normalized patches

@@ -1,7 +1,7 @@
 package dev.jmae.crossmae.model;
 
 /**
- * The fixed 2-D sine-cosine positional table of MAE and CrossMAE (CrossMAE spec §5), computed in
+ * The fixed 2-D sine-cosine positional table of MAE and CrossMAE (docs/model.md §5), computed in
  * double and rounded to float once.
  *
  * <p>For width D (divisible by 4) and grid side g: q = D/4, ω_k = 1/10000^(k/q); the 1-D code of

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The ViT encoder applied to the visible patches (CrossMAE spec §7): patch embedding plus sin-cos
+ * The ViT encoder applied to the visible patches (docs/model.md §7): patch embedding plus sin-cos
  * positions (rows 1..L, before masking), the visible tokens in ascending-noise order, the cls token
  * prepended without a positional term, then pre-norm blocks; MAE adds a final LayerNorm
  * {@code norm}, CrossMAE has none. Optionally keeps feature maps for inter-block attention: the

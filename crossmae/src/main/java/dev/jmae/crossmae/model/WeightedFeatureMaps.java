@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Inter-block attention (CrossMAE §3.3, spec §8): one learned linear mix of the k encoder feature
+ * Inter-block attention (CrossMAE §3.4, docs/model.md §8): one learned linear mix of the k encoder feature
  * maps per decoder block, t_j = Σ_i W[j, i]·f_i, with W [decoder_depth, k], no bias, no softmax,
  * no normalization (weights may be negative).
  *
@@ -19,7 +19,7 @@ import java.util.List;
  * {@code nn.Linear(k, depth)} there; here they are stacked on the first axis and the same W
  * multiplies from the left ([depth, k]·[k, N·T·D]), which is the same sum with each block's mix
  * contiguous in memory. Initialized by the model with xavier on [depth, k] (the official global
- * Linear init overwrites the module's own N(0, 1/k), spec pitfall 7).
+ * Linear init overwrites the module's own N(0, 1/k), docs/model.md §16.7).
  */
 public final class WeightedFeatureMaps extends Module {
 

@@ -9,7 +9,7 @@
  *   <li>{@link dev.jmae.crossmae.model.VisionTransformer}: the encoder, keeping feature maps.</li>
  *   <li>{@link dev.jmae.crossmae.model.WeightedFeatureMaps}: inter-block attention.</li>
  *   <li>{@link dev.jmae.crossmae.model.CrossAttentionBlock}: the decoder block.</li>
- *   <li>{@link dev.jmae.crossmae.model.MaskedAutoencoder}: the shared base, loss and §12 init;
+ *   <li>{@link dev.jmae.crossmae.model.MaskedAutoencoder}: the shared base, loss and the docs/model.md §12 init;
  *       {@link dev.jmae.crossmae.model.CrossMAE} and {@link dev.jmae.crossmae.model.MAE}.</li>
  *   <li>{@link dev.jmae.crossmae.model.ModelInfo}: parameter counts and FLOPs.</li>
  * </ul>

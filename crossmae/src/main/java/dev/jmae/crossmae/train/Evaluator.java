@@ -17,7 +17,7 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * End-of-epoch evaluation: masked-patch PSNR on the test split (spec §15.2) with a fixed noise seed,
+ * End-of-epoch evaluation: masked-patch PSNR on the test split (docs/model.md §15.2) with a fixed noise seed,
  * decoding every masked patch (γ = p), next to the baseline that fills each masked pixel with the
  * mean of the image's visible pixels; and a reconstruction grid of the first 8 test images
  * (original, masked, reconstruction, reconstruction with the visible patches pasted).

@@ -29,7 +29,7 @@ import java.util.Map;
 
 /**
  * Masked-autoencoder pretraining, following the official {@code main_pretrain.py} and
- * {@code engine_pretrain.py} (spec §13): lr = (γ/p)·blr·effective batch/256 set per iteration by
+ * {@code engine_pretrain.py} (docs/model.md §13): lr = (γ/p)·blr·effective batch/256 set per iteration by
  * linear warmup and a half-cycle cosine at the fractional epoch, gradient accumulation over
  * accum_iter micro-batches (each loss divided by accum_iter, the lr updated on the first
  * micro-batch of each cycle), AdamW (opt_betas, opt_eps; (0.9, 0.95), 1e-8) with timm's no-decay

@@ -16,7 +16,7 @@ import dev.jmae.tensor.TensorScope;
  * Times full pretraining steps ({@link TrainStep}: forward, loss read, backward, AdamW with the
  * pretraining betas and eps at a constant lr) of a model on synthetic normalized images, with
  * fresh masking noise each step, and measures the peak bytes a step holds on its device: the paper's MAE-vs-CrossMAE cost
- * comparison (Table 1's runtime and memory columns, CrossMAE App. C), on this machine.
+ * comparison (the paper's Tables 4-5 and 18: runtime and memory per GPU), on this machine.
  *
  * @param config the model config
  * @param batchSize images per step

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code jmae info} reproduces the parameter counts of CrossMAE spec §14 for every preset. */
+/** {@code jmae info} reproduces the parameter counts of docs/model.md §14 for every preset. */
 class InfoCommandTest {
 
     static String info(String... args) {
@@ -32,7 +32,7 @@ class InfoCommandTest {
         return out.toString();
     }
 
-    /** The spec §14 table: encoder, decoder and total trainable parameters. */
+    /** The docs/model.md §14 table: encoder, decoder and total trainable parameters. */
     static final Map<String, long[]> SPEC = Map.of(
             "mae_vit_small_patch16", new long[] {21_589_248, 6_614_784, 28_204_800},
             "mae_vit_base_patch16", new long[] {85_645_824, 26_008_320, 111_655_680},

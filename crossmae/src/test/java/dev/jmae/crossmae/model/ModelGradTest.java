@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Gradient checks of the whole loss of a tiny CrossMAE (E 32, depth 2, 2 heads, Dd 16, 2 decoder
- * blocks, p 4, img 16, L 16; spec §20) and MAE with respect to every parameter group, including
+ * blocks, p 4, img 16, L 16; docs/model.md §20) and MAE with respect to every parameter group, including
  * the inter-block weight and the per-block norms, on the reference backend. Up to 6 sampled
  * elements per parameter (h 1e-2, rtol 5e-3: the loss composes many ops, see GradCheck).
  */

@@ -12,12 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The checks CrossMAE spec §20 asks of a port: positional table, masking counts, loss sanity. */
+/** The checks docs/model.md §20 asks of a port: positional table, masking counts, loss sanity. */
 class SpecChecksTest {
 
     @Test
     void sincosTableMatchesTheSpecTestVector() {
-        // spec §5, D = 8, g = 2; rows cls, (0,0), (0,1), (1,0), (1,1); values printed to 6 decimals
+        // docs/model.md §5, D = 8, g = 2; rows cls, (0,0), (0,1), (1,0), (1,1); values printed to 6 decimals
         float[] t = PosEmbed.sincos2d(8, 2);
         float[] s = {0.841471f, 0.010000f, 0.540302f, 0.999950f};
         float[] z = {0, 0, 1, 1};
@@ -39,7 +39,7 @@ class SpecChecksTest {
 
     @Test
     void maskingCountsMatchTheSpecTable() {
-        // L, p, gamma -> keep, skipped, predicted (spec §6)
+        // L, p, gamma -> keep, skipped, predicted (docs/model.md §6)
         double[][] table = {
             {196, 0.75, 0.75, 49, 0, 147}, {196, 0.75, 0.25, 49, 98, 49}, {196, 0.75, 0.15, 49, 117, 30},
             {196, 0.65, 0.25, 68, 78, 50}, {196, 0.85, 0.25, 29, 117, 50}, {256, 0.75, 0.75, 64, 0, 192},
@@ -98,7 +98,7 @@ class SpecChecksTest {
 
     @Test
     void anAllZeroPredictionGivesTheNormPixLossFormula() {
-        // spec §20: per patch ((P-1)/P)·σ²/(σ² + 1e-6), σ² the unbiased variance; averaged over patches
+        // docs/model.md §20: per patch ((P-1)/P)·σ²/(σ² + 1e-6), σ² the unbiased variance; averaged over patches
         Tensor patches = Tensor.randn(new Generator(3), 4, 6, 768).mul(0.01f);
         Tensor normalized = Patches.normalizePerPatch(patches);
         double loss = normalized.square().mean().item();
