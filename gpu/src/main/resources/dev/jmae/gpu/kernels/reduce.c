@@ -21,6 +21,7 @@
 // loops carry no op switch:
 //   INIT         the accumulator's start value
 //   STEP(a, v)   folds element v in (c is the center for Sqdev; comp the Kahan compensation)
+//   STATE        declares what STEP uses besides the accumulator (comp; c and comp for Sqdev)
 //   COMBINE      merges two partial results (the tree, lanes, and reduceFinish)
 //   FINAL_DIV    whether the stored value is divided by `divisor` (Sum: 1 or n; Sqdev: n - correction)
 
@@ -29,7 +30,7 @@
 #define MAX_STEP(acc, v) acc = javaMax(acc, v)
 #define MIN_STEP(acc, v) acc = javaMin(acc, v)
 
-#define REDUCE_KERNELS(NAME, INIT, STEP, COMBINE, FINAL_DIV) \
+#define REDUCE_KERNELS(NAME, INIT, STEP, COMBINE, FINAL_DIV, STATE) \
 /* One work-item per output: out[outer.0] = reduction of x[outer.1 + inner.0] over the slice. */ \
 KERNEL void reduceRows##NAME(GLOBAL float* out, GLOBAL const float* x, GLOBAL const float* center, \
                              const Strided outer, const Strided inner, const float divisor) { \
@@ -39,11 +40,8 @@ KERNEL void reduceRows##NAME(GLOBAL float* out, GLOBAL const float* x, GLOBAL co
     } \
     int o[3]; \
     stridedOffsets(outer, idx, 3, o); \
-    float c = center[o[2]]; \
     float acc = INIT; \
-    float comp = 0.0f; \
-    (void) c; /* unused by Max and Min */ \
-    (void) comp; \
+    STATE \
     int n = inner.numel; \
     if (inner.rank <= 1) { \
         int s = inner.rank == 0 ? 0 : inner.stride[0][0]; \
@@ -70,13 +68,10 @@ KERNEL void reduce##NAME(GLOBAL float* dst, GLOBAL const float* x, GLOBAL const 
     int lanes = GROUP_SIZE(0); \
     int o[3]; \
     stridedOffsets(outer, outIdx, 3, o); \
-    float c = center[o[2]]; \
     int begin = chunk * chunkLen; \
     int end = IMIN(inner.numel, begin + chunkLen); \
     float acc = INIT; \
-    float comp = 0.0f; \
-    (void) c; /* unused by Max and Min */ \
-    (void) comp; \
+    STATE \
     if (inner.rank <= 1) { \
         int s = inner.rank == 0 ? 0 : inner.stride[0][0]; \
         for (int i = begin + lid; i < end; i += lanes) { \
@@ -112,7 +107,6 @@ KERNEL void reduceFinish##NAME(GLOBAL float* out, GLOBAL const float* partials, 
     } \
     float acc = INIT; \
     float comp = 0.0f; \
-    (void) comp; /* unused by Max and Min */ \
     for (int k = 0; k < chunks; k++) { \
         float v = partials[idx * chunks + k]; \
         acc = FINAL_DIV ? kahanAdd(acc, v, &comp) : COMBINE(acc, v); \
@@ -122,10 +116,15 @@ KERNEL void reduceFinish##NAME(GLOBAL float* out, GLOBAL const float* partials, 
 
 #define ADD(a, b) ((a) + (b))
 
-REDUCE_KERNELS(Sum, 0.0f, SUM_STEP, ADD, 1)
-REDUCE_KERNELS(Sqdev, 0.0f, SQDEV_STEP, ADD, 1)
-REDUCE_KERNELS(Max, -INFINITY, MAX_STEP, javaMax, 0)
-REDUCE_KERNELS(Min, INFINITY, MIN_STEP, javaMin, 0)
+// The state a STEP uses besides acc: the Kahan compensation, and Sqdev's center.
+#define SUM_STATE float comp = 0.0f;
+#define SQDEV_STATE float c = center[o[2]]; float comp = 0.0f;
+#define NO_STATE
+
+REDUCE_KERNELS(Sum, 0.0f, SUM_STEP, ADD, 1, SUM_STATE)
+REDUCE_KERNELS(Sqdev, 0.0f, SQDEV_STEP, ADD, 1, SQDEV_STATE)
+REDUCE_KERNELS(Max, -INFINITY, MAX_STEP, javaMax, 0, NO_STATE)
+REDUCE_KERNELS(Min, INFINITY, MIN_STEP, javaMin, 0, NO_STATE)
 
 #ifdef VARIANT_CPU
 
