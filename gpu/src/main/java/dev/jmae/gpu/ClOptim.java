@@ -4,8 +4,8 @@ import dev.jmae.tensor.OptimKernels;
 import dev.jmae.tensor.Tensor;
 
 /**
- * Host side of {@code kernels/optim.c} ({@code adamwStep}): one launch per parameter, PyTorch's operation
- * order, the bias corrections computed on the host in double and passed as floats.
+ * Host side of {@code kernels/optim.c} ({@code adamwStep}): one launch per parameter, PyTorch's
+ * operation order, the bias corrections computed on the host in double and passed as floats.
  */
 final class ClOptim implements OptimKernels {
 

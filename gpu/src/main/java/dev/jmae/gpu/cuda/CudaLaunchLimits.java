@@ -129,7 +129,8 @@ public final class CudaLaunchLimits {
             }
             case "indexing.c" -> kernel.matches("indexCheck|indexCheckValue|gather|scatter|indexSelect|argsort")
                     ? new Kernel(source, kernel, ELEMENTWISE_BLOCK, 0, 2048) : null;
-            case "optim.c" -> kernel.equals("adamwStep") ? new Kernel(source, kernel, ELEMENTWISE_BLOCK, 0, 2048) : null;
+            case "optim.c" -> kernel.equals("adamwStep")
+                    ? new Kernel(source, kernel, ELEMENTWISE_BLOCK, 0, 2048) : null;
             case "flash_attention.cu" -> kernel.matches("flashAttention(Forward|BackwardDq|BackwardDkDv)(32|64)")
                     ? new Kernel(source, kernel, FLASH_BLOCK, 0, FLASH_BLOCK * FLASH_MIN_BLOCKS) : null;
             default -> null;

@@ -3,10 +3,11 @@
 // GELU (forward, backward). Outputs are overwritten.
 //
 // Row kernels (softmax, log-softmax, layer norm; forward and backward), launched with one
-// work-group per row: in the shared kernels the group's lanes (a power of two, GROUP_SIZE(0)) stride
-// over the row and combine through treeReduce (local memory: scratch [GROUP_SIZE(0)] floats); on
-// OpenCL CPU drivers the group is one work-item that walks the row in float16 chunks (per-lane Kahan sums, then a fixed horizontal sum). Either way the
-// order of every sum depends only on the sizes, so results are reproducible.
+// work-group per row: in the shared kernels the group's lanes (a power of two, GROUP_SIZE(0))
+// stride over the row and combine through treeReduce (local memory: scratch [GROUP_SIZE(0)]
+// floats); on OpenCL CPU drivers the group is one work-item that walks the row in float16 chunks
+// (per-lane Kahan sums, then a fixed horizontal sum). Either way the order of every sum depends
+// only on the sizes, so results are reproducible.
 
 #ifndef VARIANT_CPU
 

@@ -41,7 +41,8 @@ class CudaAttentionEmulationTest {
                 "attention_check.cpp"));
         assertEquals(0, build.exitCode(), () -> "g++ failed:\n" + build.output());
         assertFalse(build.output().contains("warning"), () -> "g++ warnings:\n" + build.output());
-        Toolchain.Run run = Toolchain.run(dir, 600, List.of(dir.resolve("attention_check").toAbsolutePath().toString()));
+        Path program = dir.resolve("attention_check").toAbsolutePath();
+        Toolchain.Run run = Toolchain.run(dir, 600, List.of(program.toString()));
         System.out.print(run.output());
         assertEquals(0, run.exitCode(), () -> "attention_check failed:\n" + run.output());
         long ok = run.output().lines().filter(l -> l.startsWith("check ") && l.endsWith(" ok")).count();

@@ -29,7 +29,7 @@ class PreludeMacrosTest {
     private static final Pattern DEFINE = Pattern.compile("^\\s*#\\s*define\\s+(\\w+)", Pattern.MULTILINE);
     private static final Pattern FUNCTION = Pattern.compile("^DEVICE\\s+\\w+\\s+(\\w+)\\s*\\(", Pattern.MULTILINE);
 
-    /** The dialect names a prelude defines: macros and DEVICE functions, less target markers and private JMAE_ helpers. */
+    /** The dialect names a prelude defines: macros and DEVICE functions, less TARGET_ markers and JMAE_ helpers. */
     static Set<String> names(String prelude) {
         Set<String> out = new TreeSet<>();
         for (Pattern p : List.of(DEFINE, FUNCTION)) {
@@ -82,7 +82,7 @@ class PreludeMacrosTest {
         for (String line : text.split("\n")) {
             String t = line.trim();
             if (t.startsWith("#if")) {
-                boolean variant = t.matches("#ifdef\\s+VARIANT_CPU|#ifndef\\s+VARIANT_CPU|#if\\s+defined\\(VARIANT_CPU\\)");
+                boolean variant = t.matches("#ifn?def\\s+VARIANT_CPU|#if\\s+defined\\(VARIANT_CPU\\)");
                 boolean parentCpu = !cpuOnly.isEmpty() && cpuOnly.peek();
                 cpuOnly.push(parentCpu || (variant && !t.startsWith("#ifndef")));
                 isVariantIf.push(variant);

@@ -204,7 +204,9 @@ void run(const Case& c, bool flash) {
     fill(dout.host, rng);
     Buffer out(oL.floats), lse(1 + (size_t) B * H * M), delta((size_t) B * H * M);
     Buffer dqkv(c.packedLayout ? dqL.floats : 0);
-    Buffer dqb(c.packedLayout ? 0 : dqL.floats), dkb(c.packedLayout ? 0 : dkL.floats), dvb(c.packedLayout ? 0 : dvL.floats);
+    Buffer dqb(c.packedLayout ? 0 : dqL.floats);
+    Buffer dkb(c.packedLayout ? 0 : dkL.floats);
+    Buffer dvb(c.packedLayout ? 0 : dvL.floats);
     Buffer& DQ = c.packedLayout ? dqkv : dqb;
     Buffer& DK = c.packedLayout ? dqkv : dkb;
     Buffer& DV = c.packedLayout ? dqkv : dvb;
