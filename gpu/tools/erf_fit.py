@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fits the float32 erf / erfc polynomials used in gpu/src/main/resources/dev/jmae/gpu/common.cl.
+"""Fits the float32 erf / erfc polynomials used in gpu/src/main/resources/dev/jmae/gpu/kernels/common.h.
 
 Weighted least squares on Chebyshev nodes against mpmath (40 digits), then an emulation of the
 OpenCL evaluation in float32 (coefficients rounded to float, one rounding per fma) that reports
@@ -9,7 +9,7 @@ the worst error in ulp. Needs numpy and mpmath (Debian: python3-numpy python3-mp
     erfcLarge   1 <= t < 2.5:    erfc(t) = exp(-t^2) * q1(t - 1.75),  q1 of degree 10
                 2.5 <= t < 10.5: erfc(t) = exp(-t^2) * q2(1/t - 0.25) / t, q2 of degree 10
 
-Printed coefficients go lowest degree first; common.cl evaluates them with Horner from the top.
+Printed coefficients go lowest degree first; common.h evaluates them with Horner from the top.
 """
 import mpmath as mp
 import numpy as np

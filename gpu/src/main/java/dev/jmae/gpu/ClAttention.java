@@ -4,7 +4,7 @@ import dev.jmae.tensor.AttentionKernels;
 import dev.jmae.tensor.Tensor;
 
 /**
- * Host side of {@code attention.cl}: fused scaled dot-product attention. Forward keeps a running
+ * Host side of {@code kernels/attention.c}: fused scaled dot-product attention. Forward keeps a running
  * max and sum per query row over key blocks and saves the log-sum-exp; backward first computes
  * delta = rowsum(dout ∘ out) [B, H, M], then dq (one work-group per query block) and dk, dv (one
  * work-group per key block), each recomputing P = exp(scale·q·k - lse) for its block, so no
@@ -16,10 +16,10 @@ import dev.jmae.tensor.Tensor;
  */
 final class ClAttention implements AttentionKernels {
 
-    private static final String FILE = "attention.cl";
-    /** Largest staged block; must match BLOCK_MAX in attention.cl. */
+    private static final String FILE = "attention.c";
+    /** Largest staged block; must match BLOCK_MAX in attention.c. */
     private static final int BLOCK_MAX = 32;
-    /** CPU variant: staged block rows (CB in attention.cl) and the most rows one work-item owns. */
+    /** CPU variant: staged block rows (CB in attention.c) and the most rows one work-item owns. */
     private static final int CB = 32;
     private static final int MAX_ROWS = 128;
 

@@ -8,7 +8,7 @@ import dev.jmae.tensor.UnaryOp;
 import java.util.Locale;
 
 /**
- * Host side of {@code elementwise.cl}: fill, copy, unary, binary, binaryScalar and where over
+ * Host side of {@code kernels/elementwise.c}: fill, copy, unary, binary, binaryScalar and where over
  * strided operands, one kernel per op ({@code unaryExp}, {@code binaryAdd}, ...). Each launch
  * covers a {@link StridedPlan} in row chunks of VW elements (16 on CPU drivers, 4 on GPUs); when
  * every operand is dense the {@code ...Contiguous} kernels run instead, and contiguous fill and
@@ -16,7 +16,7 @@ import java.util.Locale;
  */
 final class ClElementwise implements ElementwiseKernels {
 
-    private static final String FILE = "elementwise.cl";
+    private static final String FILE = "elementwise.c";
 
     private final OpenClBackend backend;
     private final ClRuntime rt;
@@ -32,7 +32,7 @@ final class ClElementwise implements ElementwiseKernels {
         return n.charAt(0) + n.substring(1).toLowerCase(Locale.ROOT);
     }
 
-    /** Elements per work-item; must match VW in common.cl. */
+    /** Elements per work-item; must match VW in common.h. */
     private int vectorWidth() {
         return backend.variant() == Variant.GPU ? 4 : 16;
     }

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Host side of {@code indexing.cl}: gather, scatter / scatterAdd, indexSelect and argsort on
+ * Host side of {@code kernels/indexing.c}: gather, scatter / scatterAdd, indexSelect and argsort on
  * contiguous operands.
  *
  * <p>Index validation never makes the host wait (a blocking read per op would stall a GPU's queue,
@@ -26,7 +26,7 @@ import java.util.List;
  */
 final class ClIndexing implements IndexingKernels {
 
-    private static final String FILE = "indexing.cl";
+    private static final String FILE = "indexing.c";
     /** Pending checks held before the host reads their flags (two ints each). */
     static final int SLOTS = 256;
 

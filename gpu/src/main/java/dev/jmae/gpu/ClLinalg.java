@@ -6,7 +6,7 @@ import dev.jmae.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * Host side of {@code gemm.cl}: batched matmul with bias over strided (transposed, sliced,
+ * Host side of {@code kernels/gemm.c}: batched matmul with bias over strided (transposed, sliced,
  * broadcast) operands.
  *
  * <p>Planning, common to both variants: the batch dims are merged like elementwise operands;
@@ -23,13 +23,13 @@ import java.util.Arrays;
  */
 final class ClLinalg implements LinalgKernels {
 
-    private static final String FILE = "gemm.cl";
-    /** Micro-tile of the CPU variant; must match MR and NR in gemm.cl. */
+    private static final String FILE = "gemm.c";
+    /** Micro-tile of the CPU variant; must match MR and NR in gemm.c. */
     static final int MR = 8;
     static final int NR = 32;
-    /** Micro-tiles along M per work-item of the CPU variant (MT in gemm.cl). */
+    /** Micro-tiles along M per work-item of the CPU variant (MT in gemm.c). */
     static final int MT = 4;
-    /** GPU tile edge (TS in gemm.cl) and its work-group edge (RTS). */
+    /** GPU tile edge (TS in gemm.c) and its work-group edge (RTS). */
     static final int TS = 64;
     private static final int RTS = 16;
     /** Most floats of packed panels held at once by the CPU variant (64 Mi floats = 256 MiB). */

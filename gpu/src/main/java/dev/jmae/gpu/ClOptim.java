@@ -4,12 +4,12 @@ import dev.jmae.tensor.OptimKernels;
 import dev.jmae.tensor.Tensor;
 
 /**
- * Host side of {@code nn.cl}'s {@code adamwStep}: one launch per parameter, PyTorch's operation
- * order, the bias corrections computed on the host in double and passed as floats.
+ * Host side of {@code kernels/optim.c} ({@code adamwStep}): one launch per parameter, PyTorch's
+ * operation order, the bias corrections computed on the host in double and passed as floats.
  */
 final class ClOptim implements OptimKernels {
 
-    private static final String FILE = "nn.cl";
+    private static final String FILE = "optim.c";
 
     private final OpenClBackend backend;
     private final ClRuntime rt;

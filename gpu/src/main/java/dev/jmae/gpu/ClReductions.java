@@ -8,7 +8,7 @@ import dev.jmae.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * Host side of {@code reduce.cl}: sum, mean, max, min, var and argmax over any dims of a strided
+ * Host side of {@code kernels/reduce.c}: sum, mean, max, min, var and argmax over any dims of a strided
  * tensor, in float32 with Kahan-compensated sums. The launch shape is a function of the sizes and
  * strides only, so results are reproducible: on GPUs one work-item per output when slices are
  * short or outputs many and strided, else one work-group per output (and chunk, when outputs are
@@ -20,8 +20,8 @@ import java.util.Arrays;
  */
 final class ClReductions implements ReductionKernels {
 
-    private static final String FILE = "reduce.cl";
-    /** Kernel name suffixes of reduce.cl's per-op kernels. */
+    private static final String FILE = "reduce.c";
+    /** Kernel name suffixes of reduce.c's per-op kernels. */
     private static final String OP_SUM = "Sum";
     private static final String OP_MAX = "Max";
     private static final String OP_MIN = "Min";

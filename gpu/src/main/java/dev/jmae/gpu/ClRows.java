@@ -4,7 +4,7 @@ import dev.jmae.tensor.RowKernels;
 import dev.jmae.tensor.Tensor;
 
 /**
- * Host side of {@code nn.cl}'s row kernels: softmax and log-softmax, layer norm and GELU (each
+ * Host side of {@code kernels/rows.c}: softmax and log-softmax, layer norm and GELU (each
  * forward and backward), all on contiguous operands (the SPI guarantees it). Row kernels get one
  * work-group per row (a tree over up to 256 lanes on GPUs, one vectorized work-item on CPU
  * drivers); layer norm's dweight and dbias are column sums done in two fixed-order passes
@@ -12,7 +12,7 @@ import dev.jmae.tensor.Tensor;
  */
 final class ClRows implements RowKernels {
 
-    private static final String FILE = "nn.cl";
+    private static final String FILE = "rows.c";
     /** Rows per chunk of the dweight/dbias column sums. */
     private static final int PARAM_ROWS_PER_CHUNK = 64;
 

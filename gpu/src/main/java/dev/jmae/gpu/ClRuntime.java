@@ -12,9 +12,6 @@ import org.jocl.cl_mem;
 import org.jocl.cl_platform_id;
 import org.jocl.cl_program;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -23,8 +20,8 @@ import java.util.Map;
 
 /**
  * One OpenCL device opened for jmae: its context, its single in-order command queue, and the
- * programs built from the {@code .cl} resources, each built once per variant and cached with its
- * kernels.
+ * programs built from the shared kernel sources ({@link KernelSource}: the OpenCL prelude, common.h
+ * and one family source, as OpenCL C 1.2), each built once per variant and cached with its kernels.
  *
  * <p>Thread safety: every command (kernel launch, buffer read, write, fill, copy) is enqueued
  * while holding this object's lock, so calls from several threads are serialized; buffer creation
@@ -309,25 +306,13 @@ final class ClRuntime {
         return sb.toString();
     }
 
-    private static String resource(String file) {
-        String path = "/dev/jmae/gpu/" + file;
-        try (InputStream in = ClRuntime.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("OpenCL kernel source " + path + " is missing from the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read OpenCL kernel source " + path, e);
-        }
-    }
-
     private cl_program program(String file, Variant variant) {
         String key = file + "/" + variant;
         cl_program p = programs.get(key);
         if (p != null) {
             return p;
         }
-        String source = resource("common.cl") + "\n" + resource(file);
+        String source = KernelSource.assemble(KernelSource.Target.OPENCL, file);
         p = CL.clCreateProgramWithSource(context, 1, new String[] {source}, null, null);
         String options = buildOptions(variant);
         try {
@@ -372,7 +357,7 @@ final class ClRuntime {
      * The largest work-group this kernel can run with on this device (CL_KERNEL_WORK_GROUP_SIZE,
      * which register use may push below the device maximum).
      *
-     * @param file the {@code .cl} resource
+     * @param file the kernel source (a {@link KernelSource#SHARED} name)
      * @param kernelName the kernel
      * @param variant which build
      * @return the size
@@ -392,7 +377,7 @@ final class ClRuntime {
      * Enqueues one kernel launch. Each global size is rounded up to a multiple of the local size
      * (kernels guard their own bounds); a zero global size launches nothing.
      *
-     * @param file the {@code .cl} resource holding the kernel
+     * @param file the kernel source holding the kernel (a {@link KernelSource#SHARED} name)
      * @param kernelName the kernel
      * @param variant which build of the program
      * @param global global work size per dimension

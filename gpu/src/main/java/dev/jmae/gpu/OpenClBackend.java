@@ -33,7 +33,7 @@ import org.jocl.cl_mem;
  * quarter of the device memory or 1 GiB ({@link #cachedBytes()}, {@link #emptyCache()}).
  *
  * <p>Math: exact GELU and {@code erf} use our own float32 erf/erfc polynomials (within 1 ulp for
- * erf, 4 ulp for the erfc tail; see {@code common.cl}) rather than OpenCL's built-in erf, whose
+ * erf, 4 ulp for the erfc tail; see {@code kernels/common.h}) rather than OpenCL's built-in erf, whose
  * accuracy varies by driver within a loose bound of the specification. Programs are built
  * without fast-math options and, where the device supports it, with correctly rounded division
  * and square root.

@@ -9,14 +9,14 @@ import java.util.List;
  * The launch description of up to {@link #MAX_OPS} same-shape strided operands: size-1 dims
  * dropped and neighbouring dims merged wherever every operand is laid out contiguously across
  * them (like {@link dev.jmae.tensor.StridedLoop}), then packed into the {@code Strided} struct of
- * {@code common.cl}. Plans of more than {@link #MAX_RANK} merged dims are split on the host into
+ * {@code kernels/common.h}. Plans of more than {@link #MAX_RANK} merged dims are split on the host into
  * one launch per index of the leading dims, so any rank works.
  */
 final class StridedPlan {
 
-    /** Dims per struct; must match MAX_RANK in common.cl. */
+    /** Dims per struct; must match MAX_RANK in kernels/common.h. */
     static final int MAX_RANK = 8;
-    /** Operands per struct; must match MAX_OPS in common.cl. */
+    /** Operands per struct; must match MAX_OPS in kernels/common.h. */
     static final int MAX_OPS = 4;
 
     private final int[] shape;

@@ -370,7 +370,7 @@ class ElementwiseParityTest {
     }
 
     /**
-     * Our float32 erf (common.cl) against the double reference on a dense grid of [-6, 6] plus
+     * Our float32 erf (kernels/common.h) against the double reference on a dense grid of [-6, 6] plus
      * tiny and huge arguments: at most 2 ulp of the rounded result (measured: 1).
      */
     @Test

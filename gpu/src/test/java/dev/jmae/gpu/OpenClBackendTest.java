@@ -210,13 +210,13 @@ class OpenClBackendTest {
         OpenClBackend be = OpenClTesting.backend();
         Tensor t = Tensor.zeros(d, 10);
         long tooBig = be.runtime().maxWorkGroupSize() * 2;
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> be.runtime().launch("elementwise.cl",
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> be.runtime().launch("elementwise.c",
                 "fill", be.variant(), new long[] {tooBig}, new long[] {tooBig}, OpenClBackend.storage(t),
                 StridedPlan.of(t.shape(), t).struct(), 1f));
         assertTrue(e.getMessage().contains("fill") && e.getMessage().contains("global [" + tooBig + "]")
                 && e.getMessage().contains("CL_INVALID_WORK_GROUP_SIZE"), e.getMessage());
         IllegalStateException missing = assertThrows(IllegalStateException.class, () -> be.runtime().launch(
-                "elementwise.cl", "noSuchKernel", be.variant(), new long[] {1}, null));
+                "elementwise.c", "noSuchKernel", be.variant(), new long[] {1}, null));
         assertTrue(missing.getMessage().contains("noSuchKernel"), missing.getMessage());
     }
 

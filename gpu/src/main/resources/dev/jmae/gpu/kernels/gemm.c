@@ -4,40 +4,42 @@
 // and broadcast views need no copies; C is contiguous with row stride N. C is overwritten; the
 // bias, when present, is added after the float32 dot product.
 //
-// VARIANT_GPU: a 64x64 output tile per 16x16 work-group, 4x4 outputs per work-item, A and B
-// staged through local memory in K-slices of 16, with the load pattern picked so that global
-// reads are coalesced for both row- and column-major operands.
+// Shared (GPU-style) kernel: a 64x64 output tile per 16x16 work-group, 4x4 outputs per work-item,
+// A and B staged through local memory in K-slices of 16, with the load pattern picked so that
+// global reads are coalesced for both row- and column-major operands.
 //
-// VARIANT_CPU: gemmPackA / gemmPackB first copy the operands into zero-padded panels ([M/MR][K][MR]
-// and [N/NR][K][NR], contiguous), then each work-item of matmul computes MT tiles of MR x NR = 8 x 32
-// down one B panel (which stays in cache) with 16 float16 accumulators: per k two vload16 of B,
-// MR broadcast loads of A and 16 FMAs, which PoCL maps onto AVX-512 (or AVX2) registers. No
-// local memory, no barriers.
+// aStrides = [ars, acs, brs, bcs]. Launch: global (ceil(N/64)*16, ceil(M/64)*16, problems), local
+// (16, 16, 1) exactly; static local memory 2 x 16 x 65 floats.
+//
+// VARIANT_CPU (OpenCL CPU drivers only): gemmPackA / gemmPackB first copy the operands into
+// zero-padded panels ([M/MR][K][MR] and [N/NR][K][NR], contiguous), then each work-item of matmul
+// computes MT tiles of MR x NR = 8 x 32 down one B panel (which stays in cache) with 16 float16
+// accumulators: per k two vload16 of B, MR broadcast loads of A and 16 FMAs, which PoCL maps onto
+// AVX-512 (or AVX2) registers. No local memory, no barriers.
 
-#ifdef VARIANT_GPU
+#ifndef VARIANT_CPU
 
 #define TS 64
 #define TK 16
 #define WPT 4
 #define RTS 16
 
-kernel __attribute__((reqd_work_group_size(RTS, RTS, 1)))
-void matmul(global float* c, global const float* a, global const float* b, global const float* bias,
-            const Strided batch, const int M, const int N, const int K, const int4 aStrides, const int batchBase,
-            const int hasBias, const int biasOffset, const int biasStride) {
-    local float As[TK][TS + 1];
-    local float Bs[TK][TS + 1];
-    const int ars = aStrides.s0;
-    const int acs = aStrides.s1;
-    const int brs = aStrides.s2;
-    const int bcs = aStrides.s3;
-    int tx = get_local_id(0);
-    int ty = get_local_id(1);
+KERNEL KERNEL_BOUNDS(RTS, RTS, 1) void matmul(GLOBAL float* c, GLOBAL const float* a, GLOBAL const float* b,
+            GLOBAL const float* bias, const Strided batch, const int M, const int N, const int K,
+            const Ints4 aStrides, const int batchBase, const int hasBias, const int biasOffset, const int biasStride) {
+    LOCAL_ARRAY float As[TK][TS + 1];
+    LOCAL_ARRAY float Bs[TK][TS + 1];
+    const int ars = aStrides.v[0];
+    const int acs = aStrides.v[1];
+    const int brs = aStrides.v[2];
+    const int bcs = aStrides.v[3];
+    int tx = THREAD_ID(0);
+    int ty = THREAD_ID(1);
     int tid = ty * RTS + tx;
     int o[3];
-    stridedOffsets(batch, batchBase + get_group_id(2), 3, o);
-    int row0 = get_group_id(1) * TS;
-    int col0 = get_group_id(0) * TS;
+    stridedOffsets(batch, batchBase + GROUP_ID(2), 3, o);
+    int row0 = GROUP_ID(1) * TS;
+    int col0 = GROUP_ID(0) * TS;
     float acc[WPT][WPT];
     for (int r = 0; r < WPT; r++) {
         for (int s = 0; s < WPT; s++) {
@@ -73,7 +75,7 @@ void matmul(global float* c, global const float* a, global const float* b, globa
             int gp = k0 + p;
             Bs[p][j] = gj < N && gp < K ? b[o[2] + gp * brs + gj * bcs] : 0.0f;
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
+        BARRIER();
         for (int p = 0; p < TK; p++) {
             float av[WPT];
             float bv[WPT];
@@ -85,11 +87,11 @@ void matmul(global float* c, global const float* a, global const float* b, globa
             }
             for (int r = 0; r < WPT; r++) {
                 for (int s = 0; s < WPT; s++) {
-                    acc[r][s] = fma(av[r], bv[s], acc[r][s]);
+                    acc[r][s] = fmaf(av[r], bv[s], acc[r][s]);
                 }
             }
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
+        BARRIER();
     }
     for (int r = 0; r < WPT; r++) {
         int gi = row0 + ty + RTS * r;
@@ -107,6 +109,8 @@ void matmul(global float* c, global const float* a, global const float* b, globa
 }
 
 #else
+
+// ---- OpenCL, CPU drivers only ----
 
 #define MR 8
 #define NR 32

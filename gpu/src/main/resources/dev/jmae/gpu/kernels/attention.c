@@ -11,52 +11,49 @@
 // Both backward passes recompute P = exp(scale q.k - lse) for their blocks. Each output element
 // is written by exactly one work-item with sums in a fixed order, so results are deterministic.
 //
-// VARIANT_GPU geometry: one work-group per (query block, b*h) in forward and dq, one per (key
-// block, b*h) in dk/dv; one work-item per query (resp. key) row. Rows being worked on live in
+// Shared (GPU-style) kernels: one work-group per (query block, b*h) in forward and dq, one per
+// (key block, b*h) in dk/dv; one work-item per query (resp. key) row. Rows being worked on live in
 // local memory with row pitch ldl (Dh, padded to odd to spread local-memory banks); key/value
 // (resp. query/dout) blocks of up to BLOCK_MAX rows are staged through local memory by all
 // work-items of the group. dims = [ldl, staged block rows, lse's offset, 0].
 //
-// VARIANT_CPU geometry: see below (one work-item per group, float16 vectors).
+// Each kernel states its local buffers; they are laid out back to back in the order listed (the
+// CUDA launch's dynamic shared memory is their sum). CUDA has tensor-core versions of forward and
+// backward for head dims 32 and 64 (flash_attention.cu); these are their fallback and reference.
+//
+// VARIANT_CPU (OpenCL CPU drivers only): see below (one work-item per group, float16 vectors).
 
 #define BLOCK_MAX 32
 
-typedef struct {
-    int offset;
-    int sb;
-    int sh;
-    int st;
-} Heads;
-
-inline int rowAt(const Heads t, int b, int h, int i) {
-    return t.offset + b * t.sb + h * t.sh + i * t.st;
-}
-
-inline float dotLocal(local const float* a, local const float* b, int n) {
-    float4 acc = (float4) (0.0f);
+// The dot product of two local rows: four interleaved fmaf chains, then (c0 + c1) + (c2 + c3), then
+// the tail (the order of operations of a float4 accumulator).
+DEVICE float dotLocal(LOCAL const float* a, LOCAL const float* b, int n) {
+    float c0 = 0.0f;
+    float c1 = 0.0f;
+    float c2 = 0.0f;
+    float c3 = 0.0f;
     int c = 0;
     for (; c + 4 <= n; c += 4) {
-        acc = fma(vload4(0, a + c), vload4(0, b + c), acc);
+        c0 = fmaf(a[c], b[c], c0);
+        c1 = fmaf(a[c + 1], b[c + 1], c1);
+        c2 = fmaf(a[c + 2], b[c + 2], c2);
+        c3 = fmaf(a[c + 3], b[c + 3], c3);
     }
-    float s = (acc.x + acc.y) + (acc.z + acc.w);
+    float s = (c0 + c1) + (c2 + c3);
     for (; c < n; c++) {
-        s = fma(a[c], b[c], s);
+        s = fmaf(a[c], b[c], s);
     }
     return s;
 }
 
 // y += alpha * x over n elements.
-inline void axpyLocal(float alpha, local const float* x, local float* y, int n) {
-    int c = 0;
-    for (; c + 4 <= n; c += 4) {
-        vstore4(fma((float4) (alpha), vload4(0, x + c), vload4(0, y + c)), 0, y + c);
-    }
-    for (; c < n; c++) {
-        y[c] = fma(alpha, x[c], y[c]);
+DEVICE void axpyLocal(float alpha, LOCAL const float* x, LOCAL float* y, int n) {
+    for (int c = 0; c < n; c++) {
+        y[c] = fmaf(alpha, x[c], y[c]);
     }
 }
 
-inline void scaleLocal(float alpha, local float* y, int n) {
+DEVICE void scaleLocal(float alpha, LOCAL float* y, int n) {
     for (int c = 0; c < n; c++) {
         y[c] *= alpha;
     }
@@ -64,10 +61,10 @@ inline void scaleLocal(float alpha, local float* y, int n) {
 
 // Stages rows [r0, r0 + nr) of a [B, H, T, Dh] tensor for (b, h) into dst (pitch ldl), using all
 // work-items of the group.
-inline void stageRows(local float* dst, global const float* src, const Heads t, int b, int h, int r0, int nr,
+DEVICE void stageRows(LOCAL float* dst, GLOBAL const float* src, const Heads t, int b, int h, int r0, int nr,
                       int Dh, int ldl) {
-    int lid = get_local_id(0);
-    int lanes = get_local_size(0);
+    int lid = THREAD_ID(0);
+    int lanes = GROUP_SIZE(0);
     for (int e = lid; e < nr * Dh; e += lanes) {
         int j = e / Dh;
         int c = e - j * Dh;
@@ -75,29 +72,34 @@ inline void stageRows(local float* dst, global const float* src, const Heads t, 
     }
 }
 
-#ifdef VARIANT_GPU
+#ifndef VARIANT_CPU
 
 // out = softmax(scale q k^T) v, lse = log-sum-exp of the scaled scores, with the online
 // (running max) softmax over key blocks. sizes = [H, M, N, Dh], dims = [ldl, bn, lse offset, 0].
 // Local: qs, acc: [bm][ldl]; ks, vs: [bn][ldl]. Launch: global (ceil(M/bm)*bm, B*H), local (bm, 1).
-kernel void attentionForward(global float* out, global float* lse, global const float* q, global const float* k,
-                             global const float* v, const Heads oL, const Heads qL, const Heads kL, const Heads vL,
-                             const int4 sizes, const int4 dims, const float scale, local float* qs, local float* acc,
-                             local float* ks, local float* vs) {
-    const int H = sizes.s0;
-    const int M = sizes.s1;
-    const int N = sizes.s2;
-    const int Dh = sizes.s3;
-    const int ldl = dims.s0;
-    const int bn = dims.s1;
-    int li = get_local_id(0);
-    int i = get_group_id(0) * get_local_size(0) + li;
-    int bh = get_group_id(1);
+KERNEL void attentionForward(GLOBAL float* out, GLOBAL float* lse, GLOBAL const float* q, GLOBAL const float* k,
+                             GLOBAL const float* v, const Heads oL, const Heads qL, const Heads kL, const Heads vL,
+                             const Ints4 sizes, const Ints4 dims, const float scale LOCAL_ARG(float, qs)
+                             LOCAL_ARG(float, acc) LOCAL_ARG(float, ks) LOCAL_ARG(float, vs)) {
+    const int H = sizes.v[0];
+    const int M = sizes.v[1];
+    const int N = sizes.v[2];
+    const int Dh = sizes.v[3];
+    const int ldl = dims.v[0];
+    const int bn = dims.v[1];
+    const int bm = GROUP_SIZE(0);
+    LOCAL_BIND(float, qs, 0);
+    LOCAL_BIND(float, acc, bm * ldl);
+    LOCAL_BIND(float, ks, 2 * bm * ldl);
+    LOCAL_BIND(float, vs, (2 * bm + bn) * ldl);
+    int li = THREAD_ID(0);
+    int i = GROUP_ID(0) * GROUP_SIZE(0) + li;
+    int bh = GROUP_ID(1);
     int b = bh / H;
     int h = bh - b * H;
-    bool valid = i < M;
-    local float* qi = qs + li * ldl;
-    local float* ai = acc + li * ldl;
+    int valid = i < M;
+    LOCAL float* qi = qs + li * ldl;
+    LOCAL float* ai = acc + li * ldl;
     if (valid) {
         int qo = rowAt(qL, b, h, i);
         for (int c = 0; c < Dh; c++) {
@@ -108,22 +110,22 @@ kernel void attentionForward(global float* out, global float* lse, global const 
     float m = -INFINITY;
     float l = 0.0f;
     for (int n0 = 0; n0 < N; n0 += bn) {
-        int nb = min(bn, N - n0);
-        barrier(CLK_LOCAL_MEM_FENCE);
+        int nb = IMIN(bn, N - n0);
+        BARRIER();
         stageRows(ks, k, kL, b, h, n0, nb, Dh, ldl);
         stageRows(vs, v, vL, b, h, n0, nb, Dh, ldl);
-        barrier(CLK_LOCAL_MEM_FENCE);
+        BARRIER();
         if (valid) {
             float s[BLOCK_MAX];
             float mNew = m;
             for (int j = 0; j < nb; j++) {
                 s[j] = scale * dotLocal(qi, ks + j * ldl, Dh);
-                mNew = fmax(mNew, s[j]);
+                mNew = fmaxf(mNew, s[j]);
             }
-            float corr = mNew == m ? 1.0f : exp(m - mNew);
+            float corr = mNew == m ? 1.0f : expf(m - mNew);
             float sum = 0.0f;
             for (int j = 0; j < nb; j++) {
-                s[j] = exp(s[j] - mNew);
+                s[j] = expf(s[j] - mNew);
                 sum += s[j];
             }
             l = l * corr + sum;
@@ -141,34 +143,40 @@ kernel void attentionForward(global float* out, global float* lse, global const 
         for (int c = 0; c < Dh; c++) {
             out[oo + c] = l == 0.0f ? 0.0f : ai[c] / l;
         }
-        lse[dims.s2 + bh * M + i] = m + log(l);
+        lse[dims.v[2] + bh * M + i] = m + logf(l);
     }
 }
 
 // dq = scale * sum_j dS_ij k_j with P_ij = exp(scale q_i.k_j - lse_i), dS_ij = P_ij (dout_i.v_j -
 // delta_i). Local: qs, dos, acc: [bm][ldl]; ks, vs: [bn][ldl].
 // Launch: global (ceil(M/bm)*bm, B*H), local (bm, 1).
-kernel void attentionBackwardDq(global float* dq, global const float* lse, global const float* delta,
-                                global const float* q, global const float* k, global const float* v,
-                                global const float* dout, const Heads dqL, const Heads qL, const Heads kL,
-                                const Heads vL, const Heads doL, const int4 sizes, const int4 dims, const float scale,
-                                local float* qs, local float* dos, local float* acc, local float* ks,
-                                local float* vs) {
-    const int H = sizes.s0;
-    const int M = sizes.s1;
-    const int N = sizes.s2;
-    const int Dh = sizes.s3;
-    const int ldl = dims.s0;
-    const int bn = dims.s1;
-    int li = get_local_id(0);
-    int i = get_group_id(0) * get_local_size(0) + li;
-    int bh = get_group_id(1);
+KERNEL void attentionBackwardDq(GLOBAL float* dq, GLOBAL const float* lse, GLOBAL const float* delta,
+                                GLOBAL const float* q, GLOBAL const float* k, GLOBAL const float* v,
+                                GLOBAL const float* dout, const Heads dqL, const Heads qL, const Heads kL,
+                                const Heads vL, const Heads doL, const Ints4 sizes, const Ints4 dims, const float scale
+                                LOCAL_ARG(float, qs) LOCAL_ARG(float, dos) LOCAL_ARG(float, acc) LOCAL_ARG(float, ks)
+                                LOCAL_ARG(float, vs)) {
+    const int H = sizes.v[0];
+    const int M = sizes.v[1];
+    const int N = sizes.v[2];
+    const int Dh = sizes.v[3];
+    const int ldl = dims.v[0];
+    const int bn = dims.v[1];
+    const int bm = GROUP_SIZE(0);
+    LOCAL_BIND(float, qs, 0);
+    LOCAL_BIND(float, dos, bm * ldl);
+    LOCAL_BIND(float, acc, 2 * bm * ldl);
+    LOCAL_BIND(float, ks, 3 * bm * ldl);
+    LOCAL_BIND(float, vs, (3 * bm + bn) * ldl);
+    int li = THREAD_ID(0);
+    int i = GROUP_ID(0) * GROUP_SIZE(0) + li;
+    int bh = GROUP_ID(1);
     int b = bh / H;
     int h = bh - b * H;
-    bool valid = i < M;
-    local float* qi = qs + li * ldl;
-    local float* doi = dos + li * ldl;
-    local float* ai = acc + li * ldl;
+    int valid = i < M;
+    LOCAL float* qi = qs + li * ldl;
+    LOCAL float* doi = dos + li * ldl;
+    LOCAL float* ai = acc + li * ldl;
     float lsei = 0.0f;
     float di = 0.0f;
     if (valid) {
@@ -179,19 +187,19 @@ kernel void attentionBackwardDq(global float* dq, global const float* lse, globa
             doi[c] = dout[go + c];
             ai[c] = 0.0f;
         }
-        lsei = lse[dims.s2 + bh * M + i];
+        lsei = lse[dims.v[2] + bh * M + i];
         di = delta[bh * M + i];
     }
     for (int n0 = 0; n0 < N; n0 += bn) {
-        int nb = min(bn, N - n0);
-        barrier(CLK_LOCAL_MEM_FENCE);
+        int nb = IMIN(bn, N - n0);
+        BARRIER();
         stageRows(ks, k, kL, b, h, n0, nb, Dh, ldl);
         stageRows(vs, v, vL, b, h, n0, nb, Dh, ldl);
-        barrier(CLK_LOCAL_MEM_FENCE);
+        BARRIER();
         if (valid) {
             float ds[BLOCK_MAX];
             for (int j = 0; j < nb; j++) {
-                float p = exp(scale * dotLocal(qi, ks + j * ldl, Dh) - lsei);
+                float p = expf(scale * dotLocal(qi, ks + j * ldl, Dh) - lsei);
                 ds[j] = p * (dotLocal(doi, vs + j * ldl, Dh) - di);
             }
             for (int j = 0; j < nb; j++) {
@@ -208,32 +216,41 @@ kernel void attentionBackwardDq(global float* dq, global const float* lse, globa
 }
 
 // dv = sum_i P_ij dout_i, dk = scale * sum_i dS_ij q_i, one work-item per key row j, query blocks
-// of bq rows staged with their lse and delta. Local: kj, vj, dks, dvs: [bk][ldl]; qs, dos:
-// [bq][ldl]; ls, ds: [bq]. Launch: global (ceil(N/bk)*bk, B*H), local (bk, 1).
-kernel void attentionBackwardDkDv(global float* dk, global float* dv, global const float* lse,
-                                  global const float* delta, global const float* q, global const float* k,
-                                  global const float* v, global const float* dout, const Heads dkL, const Heads dvL,
-                                  const Heads qL, const Heads kL, const Heads vL, const Heads doL, const int4 sizes,
-                                  const int4 dims, const float scale, local float* kst, local float* vst,
-                                  local float* dks, local float* dvs, local float* qs, local float* dos,
-                                  local float* ls, local float* dls) {
-    const int H = sizes.s0;
-    const int M = sizes.s1;
-    const int N = sizes.s2;
-    const int Dh = sizes.s3;
-    const int ldl = dims.s0;
-    const int bq = dims.s1;
-    int lj = get_local_id(0);
-    int lanes = get_local_size(0);
-    int j = get_group_id(0) * lanes + lj;
-    int bh = get_group_id(1);
+// of bq rows staged with their lse and delta. Local: kst, vst, dks, dvs: [bk][ldl]; qs, dos:
+// [bq][ldl]; ls, dls: [bq]. Launch: global (ceil(N/bk)*bk, B*H), local (bk, 1).
+KERNEL void attentionBackwardDkDv(GLOBAL float* dk, GLOBAL float* dv, GLOBAL const float* lse,
+                                  GLOBAL const float* delta, GLOBAL const float* q, GLOBAL const float* k,
+                                  GLOBAL const float* v, GLOBAL const float* dout, const Heads dkL, const Heads dvL,
+                                  const Heads qL, const Heads kL, const Heads vL, const Heads doL, const Ints4 sizes,
+                                  const Ints4 dims, const float scale LOCAL_ARG(float, kst) LOCAL_ARG(float, vst)
+                                  LOCAL_ARG(float, dks) LOCAL_ARG(float, dvs) LOCAL_ARG(float, qs)
+                                  LOCAL_ARG(float, dos) LOCAL_ARG(float, ls) LOCAL_ARG(float, dls)) {
+    const int H = sizes.v[0];
+    const int M = sizes.v[1];
+    const int N = sizes.v[2];
+    const int Dh = sizes.v[3];
+    const int ldl = dims.v[0];
+    const int bq = dims.v[1];
+    const int bk = GROUP_SIZE(0);
+    LOCAL_BIND(float, kst, 0);
+    LOCAL_BIND(float, vst, bk * ldl);
+    LOCAL_BIND(float, dks, 2 * bk * ldl);
+    LOCAL_BIND(float, dvs, 3 * bk * ldl);
+    LOCAL_BIND(float, qs, 4 * bk * ldl);
+    LOCAL_BIND(float, dos, (4 * bk + bq) * ldl);
+    LOCAL_BIND(float, ls, (4 * bk + 2 * bq) * ldl);
+    LOCAL_BIND(float, dls, (4 * bk + 2 * bq) * ldl + bq);
+    int lj = THREAD_ID(0);
+    int lanes = GROUP_SIZE(0);
+    int j = GROUP_ID(0) * lanes + lj;
+    int bh = GROUP_ID(1);
     int b = bh / H;
     int h = bh - b * H;
-    bool valid = j < N;
-    local float* kj = kst + lj * ldl;
-    local float* vj = vst + lj * ldl;
-    local float* dkj = dks + lj * ldl;
-    local float* dvj = dvs + lj * ldl;
+    int valid = j < N;
+    LOCAL float* kj = kst + lj * ldl;
+    LOCAL float* vj = vst + lj * ldl;
+    LOCAL float* dkj = dks + lj * ldl;
+    LOCAL float* dvj = dvs + lj * ldl;
     if (valid) {
         int ko = rowAt(kL, b, h, j);
         int vo = rowAt(vL, b, h, j);
@@ -245,20 +262,20 @@ kernel void attentionBackwardDkDv(global float* dk, global float* dv, global con
         }
     }
     for (int m0 = 0; m0 < M; m0 += bq) {
-        int mb = min(bq, M - m0);
-        barrier(CLK_LOCAL_MEM_FENCE);
+        int mb = IMIN(bq, M - m0);
+        BARRIER();
         stageRows(qs, q, qL, b, h, m0, mb, Dh, ldl);
         stageRows(dos, dout, doL, b, h, m0, mb, Dh, ldl);
         for (int e = lj; e < mb; e += lanes) {
-            ls[e] = lse[dims.s2 + bh * M + m0 + e];
+            ls[e] = lse[dims.v[2] + bh * M + m0 + e];
             dls[e] = delta[bh * M + m0 + e];
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
+        BARRIER();
         if (valid) {
             float p[BLOCK_MAX];
             float ds[BLOCK_MAX];
             for (int i = 0; i < mb; i++) {
-                p[i] = exp(scale * dotLocal(qs + i * ldl, kj, Dh) - ls[i]);
+                p[i] = expf(scale * dotLocal(qs + i * ldl, kj, Dh) - ls[i]);
                 ds[i] = p[i] * (dotLocal(dos + i * ldl, vj, Dh) - dls[i]);
             }
             for (int i = 0; i < mb; i++) {
@@ -279,7 +296,7 @@ kernel void attentionBackwardDkDv(global float* dk, global float* dv, global con
 
 #else
 
-// ---- CPU drivers: one work-item owns R rows (dims.s1, chosen by the host) and works with float16
+// ---- OpenCL, CPU drivers only: one work-item owns R rows (dims.v[1], chosen by the host) and works with float16
 // vectors ----
 //
 // Work-groups of one work-item (no barriers, no sharing); local memory is the work-item's own
@@ -372,13 +389,13 @@ inline float hsum16(float16 v) {
 // local (1, 1).
 kernel void attentionForward(global float* out, global float* lse, global const float* q, global const float* k,
                              global const float* v, const Heads oL, const Heads qL, const Heads kL, const Heads vL,
-                             const int4 sizes, const int4 dims, const float scale, local float* kt, local float* vs,
+                             const Ints4 sizes, const Ints4 dims, const float scale, local float* kt, local float* vs,
                              local float* qs, local float* acc, local float* stats) {
-    const int H = sizes.s0;
-    const int M = sizes.s1;
-    const int N = sizes.s2;
-    const int Dh = sizes.s3;
-    const int R = dims.s1;
+    const int H = sizes.v[0];
+    const int M = sizes.v[1];
+    const int N = sizes.v[2];
+    const int Dh = sizes.v[3];
+    const int R = dims.v[1];
     int i0 = get_global_id(0) * R;
     int bh = get_global_id(1);
     if (i0 >= M) {
@@ -426,7 +443,7 @@ kernel void attentionForward(global float* out, global float* lse, global const 
         for (int c = 0; c < Dh; c++) {
             out[oo + c] = l == 0.0f ? 0.0f : acc[r * Dh + c] / l;
         }
-        lse[dims.s2 + bh * M + i0 + r] = mrow[r] + log(l);
+        lse[dims.v[2] + bh * M + i0 + r] = mrow[r] + log(l);
     }
 }
 
@@ -435,14 +452,14 @@ kernel void attentionForward(global float* out, global float* lse, global const 
 kernel void attentionBackwardDq(global float* dq, global const float* lse, global const float* delta,
                                 global const float* q, global const float* k, global const float* v,
                                 global const float* dout, const Heads dqL, const Heads qL, const Heads kL,
-                                const Heads vL, const Heads doL, const int4 sizes, const int4 dims, const float scale,
+                                const Heads vL, const Heads doL, const Ints4 sizes, const Ints4 dims, const float scale,
                                 local float* kt, local float* vt, local float* ks, local float* qs, local float* dos,
                                 local float* acc) {
-    const int H = sizes.s0;
-    const int M = sizes.s1;
-    const int N = sizes.s2;
-    const int Dh = sizes.s3;
-    const int R = dims.s1;
+    const int H = sizes.v[0];
+    const int M = sizes.v[1];
+    const int N = sizes.v[2];
+    const int Dh = sizes.v[3];
+    const int R = dims.v[1];
     int i0 = get_global_id(0) * R;
     int bh = get_global_id(1);
     if (i0 >= M) {
@@ -463,7 +480,7 @@ kernel void attentionBackwardDq(global float* dq, global const float* lse, globa
         stageTransposed(vt, v, vL, b, h, n0, nb, Dh);
         stageDense(ks, k, kL, b, h, n0, nb, Dh);
         for (int r = 0; r < nq; r++) {
-            float li = lse[dims.s2 + bh * M + i0 + r];
+            float li = lse[dims.v[2] + bh * M + i0 + r];
             float di = delta[bh * M + i0 + r];
             float16 s0;
             float16 s1;
@@ -491,15 +508,15 @@ kernel void attentionBackwardDq(global float* dq, global const float* lse, globa
 kernel void attentionBackwardDkDv(global float* dk, global float* dv, global const float* lse,
                                   global const float* delta, global const float* q, global const float* k,
                                   global const float* v, global const float* dout, const Heads dkL, const Heads dvL,
-                                  const Heads qL, const Heads kL, const Heads vL, const Heads doL, const int4 sizes,
-                                  const int4 dims, const float scale, local float* qt, local float* dots,
+                                  const Heads qL, const Heads kL, const Heads vL, const Heads doL, const Ints4 sizes,
+                                  const Ints4 dims, const float scale, local float* qt, local float* dots,
                                   local float* qs, local float* dos, local float* ks, local float* vs,
                                   local float* dks, local float* dvs) {
-    const int H = sizes.s0;
-    const int M = sizes.s1;
-    const int N = sizes.s2;
-    const int Dh = sizes.s3;
-    const int R = dims.s1;
+    const int H = sizes.v[0];
+    const int M = sizes.v[1];
+    const int N = sizes.v[2];
+    const int Dh = sizes.v[3];
+    const int R = dims.v[1];
     int j0 = get_global_id(0) * R;
     int bh = get_global_id(1);
     if (j0 >= N) {
@@ -526,7 +543,7 @@ kernel void attentionBackwardDkDv(global float* dk, global float* dv, global con
         stageDense(dos, dout, doL, b, h, m0, mb, Dh);
         for (int i = 0; i < CB; i++) {
             // padding queries get lse = +inf, hence P = 0 and dS = 0
-            lsev[i] = i < mb ? lse[dims.s2 + bh * M + m0 + i] : INFINITY;
+            lsev[i] = i < mb ? lse[dims.v[2] + bh * M + m0 + i] : INFINITY;
             deltav[i] = i < mb ? delta[bh * M + m0 + i] : 0.0f;
         }
         float16 l0 = vload16(0, lsev);
@@ -563,10 +580,10 @@ kernel void attentionBackwardDkDv(global float* dk, global float* dv, global con
 #endif
 
 // delta[b, h, i] = sum_c dout[b, h, i, c] * out[b, h, i, c]. Launch: global (M, B*H).
-kernel void attentionBackwardDelta(global float* delta, global const float* out, global const float* dout,
+KERNEL void attentionBackwardDelta(GLOBAL float* delta, GLOBAL const float* out, GLOBAL const float* dout,
                                    const Heads oL, const Heads doL, const int H, const int M, const int Dh) {
-    int i = get_global_id(0);
-    int bh = get_global_id(1);
+    int i = GLOBAL_ID(0);
+    int bh = GLOBAL_ID(1);
     if (i >= M) {
         return;
     }
@@ -576,7 +593,7 @@ kernel void attentionBackwardDelta(global float* delta, global const float* out,
     int go = rowAt(doL, b, h, i);
     float s = 0.0f;
     for (int c = 0; c < Dh; c++) {
-        s = fma(dout[go + c], out[oo + c], s);
+        s = fmaf(dout[go + c], out[oo + c], s);
     }
     delta[bh * M + i] = s;
 }

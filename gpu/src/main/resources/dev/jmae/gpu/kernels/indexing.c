@@ -6,22 +6,22 @@
 // index[offset + i] is not an integer in [0, size) (INT_MAX when none), flags[2*slot + 1] the bits
 // of that index value (written by indexCheckValue). The host reads the flags at its next read or
 // synchronize. Integer atomics only flag errors; no float result depends on them.
-inline int validIndex(float v, int size) {
-    return v >= 0.0f && v < (float) size && v == floor(v);
+DEVICE int validIndex(float v, int size) {
+    return v >= 0.0f && v < (float) size && v == floorf(v);
 }
 
-kernel void indexCheck(global int* flags, const int slot, global const float* index, const int offset, const int n,
+KERNEL void indexCheck(GLOBAL int* flags, const int slot, GLOBAL const float* index, const int offset, const int n,
                        const int size) {
-    int i = get_global_id(0);
+    int i = GLOBAL_ID(0);
     if (i < n && !validIndex(index[offset + i], size)) {
-        atomic_min(flags + 2 * slot, i);
+        ATOMIC_MIN(flags + 2 * slot, i);
     }
 }
 
 // One work-item: records the offending value of a check that failed.
-kernel void indexCheckValue(global int* flags, const int slot, global const float* index, const int offset) {
-    if (get_global_id(0) == 0 && flags[2 * slot] != INT_MAX) {
-        flags[2 * slot + 1] = as_int(index[offset + flags[2 * slot]]);
+KERNEL void indexCheckValue(GLOBAL int* flags, const int slot, GLOBAL const float* index, const int offset) {
+    if (GLOBAL_ID(0) == 0 && flags[2 * slot] != INT_MAX) {
+        flags[2 * slot + 1] = FLOAT_AS_INT(index[offset + flags[2 * slot]]);
     }
 }
 
@@ -29,9 +29,9 @@ kernel void indexCheckValue(global int* flags, const int slot, global const floa
 // enumerating (a block of) index's shape row-major with x's strides (stride 0 at dim, x's offset
 // included); base is the block's first position. An invalid index (flagged by indexCheck,
 // reported later by the host) reads nothing and writes 0.
-kernel void gather(global float* out, const int outOffset, global const float* x, global const float* index,
+KERNEL void gather(GLOBAL float* out, const int outOffset, GLOBAL const float* x, GLOBAL const float* index,
                    const int indexOffset, const Strided L, const int xDimStride, const int base, const int size) {
-    int i = get_global_id(0);
+    int i = GLOBAL_ID(0);
     if (i < L.numel) {
         float v = index[indexOffset + base + i];
         out[outOffset + base + i] = validIndex(v, size) ? x[stridedOffset(L, i, 0) + (int) v * xDimStride] : 0.0f;
@@ -43,10 +43,10 @@ kernel void gather(global float* out, const int outOffset, global const float* x
 // the additions happen in row-major order (scatterAdd), exactly like the reference. F.0 is the
 // fiber's offset in index/src (relative), F.1 its offset in out (out's offset included). An
 // invalid index (flagged by indexCheck) writes nothing.
-kernel void scatter(global float* out, global const float* index, const int indexOffset, global const float* src,
+KERNEL void scatter(GLOBAL float* out, GLOBAL const float* index, const int indexOffset, GLOBAL const float* src,
                     const int srcOffset, const Strided F, const int len, const int dimStride, const int outDimStride,
                     const int add, const int size) {
-    int f = get_global_id(0);
+    int f = GLOBAL_ID(0);
     if (f >= F.numel) {
         return;
     }
@@ -66,10 +66,10 @@ kernel void scatter(global float* out, global const float* index, const int inde
 
 // out[b, j, r] = x[b, index[j], r] with x viewed as [outer, size, inner], out as [outer, len, inner];
 // an invalid index (flagged by indexCheck) writes 0.
-kernel void indexSelect(global float* out, const int outOffset, global const float* x, const int xOffset,
-                        global const float* index, const int indexOffset, const int size, const int len,
+KERNEL void indexSelect(GLOBAL float* out, const int outOffset, GLOBAL const float* x, const int xOffset,
+                        GLOBAL const float* index, const int indexOffset, const int size, const int len,
                         const int inner, const int n) {
-    int i = get_global_id(0);
+    int i = GLOBAL_ID(0);
     if (i < n) {
         int r = i % inner;
         int t = i / inner;
@@ -81,9 +81,9 @@ kernel void indexSelect(global float* out, const int outOffset, global const flo
 }
 
 // Ascending order with NaN after every number (NaNs equal among themselves); -0 == +0.
-inline int sortCompare(float a, float b) {
-    bool an = isnan(a);
-    bool bn = isnan(b);
+DEVICE int sortCompare(float a, float b) {
+    int an = IS_NAN(a);
+    int bn = IS_NAN(b);
     if (an || bn) {
         return an == bn ? 0 : (an ? 1 : -1);
     }
@@ -93,14 +93,14 @@ inline int sortCompare(float a, float b) {
 // Stable argsort by rank counting: element j of a row goes to position #{k : x_k before x_j} +
 // #{k < j : x_k equal to x_j}. O(cols^2) per row; rows are short (L <= 1024) in our use.
 // Launch: global (cols, rows).
-kernel void argsort(global float* out, const int outOffset, global const float* x, const int xOffset,
+KERNEL void argsort(GLOBAL float* out, const int outOffset, GLOBAL const float* x, const int xOffset,
                     const int cols, const int rows, const int descending) {
-    int j = get_global_id(0);
-    int row = get_global_id(1);
+    int j = GLOBAL_ID(0);
+    int row = GLOBAL_ID(1);
     if (j >= cols || row >= rows) {
         return;
     }
-    global const float* xr = x + xOffset + row * cols;
+    GLOBAL const float* xr = x + xOffset + row * cols;
     float v = xr[j];
     int rank = 0;
     for (int k = 0; k < cols; k++) {

@@ -1,19 +1,20 @@
-// Neural-network kernels on contiguous operands: softmax and log-softmax (forward, backward) over
-// the last dim, layer norm (forward, backward, and the deterministic dweight/dbias column sums),
-// exact GELU (forward, backward) and the fused AdamW step. Outputs are overwritten.
+// Row kernels on contiguous operands: softmax and log-softmax (forward, backward) over the last
+// dim, layer norm (forward, backward, and the deterministic dweight/dbias column sums) and exact
+// GELU (forward, backward). Outputs are overwritten.
 //
 // Row kernels (softmax, log-softmax, layer norm; forward and backward), launched with one
-// work-group per row: on GPUs the group's lanes (a power of two, get_local_size(0)) stride over
-// the row and combine through treeReduce; on CPU drivers the group is one work-item that walks
-// the row in float16 chunks (per-lane Kahan sums, then a fixed horizontal sum). Either way the
-// order of every sum depends only on the sizes, so results are reproducible.
+// work-group per row: in the shared kernels the group's lanes (a power of two, GROUP_SIZE(0))
+// stride over the row and combine through treeReduce (local memory: scratch [GROUP_SIZE(0)]
+// floats); on OpenCL CPU drivers the group is one work-item that walks the row in float16 chunks
+// (per-lane Kahan sums, then a fixed horizontal sum). Either way the order of every sum depends
+// only on the sizes, so results are reproducible.
 
-#ifdef VARIANT_GPU
+#ifndef VARIANT_CPU
 
 // out = softmax(x) (or log-softmax when logOut != 0) per row. Launch: rows groups of lanes.
-inline void softmaxRow(global float* out, global const float* x, int cols, int logOut, local float* scratch) {
-    int lid = get_local_id(0);
-    int lanes = get_local_size(0);
+DEVICE void softmaxRow(GLOBAL float* out, GLOBAL const float* x, int cols, int logOut, LOCAL float* scratch) {
+    int lid = THREAD_ID(0);
+    int lanes = GROUP_SIZE(0);
     float m = -INFINITY;
     for (int c = lid; c < cols; c += lanes) {
         m = javaMax(m, x[c]);
@@ -22,38 +23,40 @@ inline void softmaxRow(global float* out, global const float* x, int cols, int l
     float sum = 0.0f;
     float comp = 0.0f;
     for (int c = lid; c < cols; c += lanes) {
-        sum = kahanAdd(sum, exp(x[c] - m), &comp);
+        sum = kahanAdd(sum, expf(x[c] - m), &comp);
     }
     sum = treeReduce(scratch, sum, TREE_SUM);
     if (logOut) {
-        float logSum = log(sum);
+        float logSum = logf(sum);
         for (int c = lid; c < cols; c += lanes) {
             out[c] = (x[c] - m) - logSum;
         }
     } else {
         for (int c = lid; c < cols; c += lanes) {
-            out[c] = exp(x[c] - m) / sum;
+            out[c] = expf(x[c] - m) / sum;
         }
     }
 }
 
-kernel void softmaxForward(global float* out, const int outOffset, global const float* x, const int xOffset,
-                           const int cols, local float* scratch) {
-    int row = get_group_id(0);
+KERNEL void softmaxForward(GLOBAL float* out, const int outOffset, GLOBAL const float* x, const int xOffset,
+                           const int cols LOCAL_ARG(float, scratch)) {
+    LOCAL_BIND(float, scratch, 0);
+    int row = GROUP_ID(0);
     softmaxRow(out + outOffset + row * cols, x + xOffset + row * cols, cols, 0, scratch);
 }
 
-kernel void logSoftmaxForward(global float* out, const int outOffset, global const float* x, const int xOffset,
-                              const int cols, local float* scratch) {
-    int row = get_group_id(0);
+KERNEL void logSoftmaxForward(GLOBAL float* out, const int outOffset, GLOBAL const float* x, const int xOffset,
+                              const int cols LOCAL_ARG(float, scratch)) {
+    LOCAL_BIND(float, scratch, 0);
+    int row = GROUP_ID(0);
     softmaxRow(out + outOffset + row * cols, x + xOffset + row * cols, cols, 1, scratch);
 }
 
 // dx = y * (dy - sum(dy * y)) per row (softmax), or dx = dy - exp(y) * sum(dy) (log-softmax).
-inline void softmaxBackwardRow(global float* dx, global const float* y, global const float* dy, int cols, int logIn,
-                               local float* scratch) {
-    int lid = get_local_id(0);
-    int lanes = get_local_size(0);
+DEVICE void softmaxBackwardRow(GLOBAL float* dx, GLOBAL const float* y, GLOBAL const float* dy, int cols, int logIn,
+                               LOCAL float* scratch) {
+    int lid = THREAD_ID(0);
+    int lanes = GROUP_SIZE(0);
     float dot = 0.0f;
     float comp = 0.0f;
     for (int c = lid; c < cols; c += lanes) {
@@ -61,20 +64,22 @@ inline void softmaxBackwardRow(global float* dx, global const float* y, global c
     }
     dot = treeReduce(scratch, dot, TREE_SUM);
     for (int c = lid; c < cols; c += lanes) {
-        dx[c] = logIn ? dy[c] - exp(y[c]) * dot : y[c] * (dy[c] - dot);
+        dx[c] = logIn ? dy[c] - expf(y[c]) * dot : y[c] * (dy[c] - dot);
     }
 }
 
-kernel void softmaxBackward(global float* dx, const int dxOffset, global const float* y, const int yOffset,
-                            global const float* dy, const int dyOffset, const int cols, local float* scratch) {
-    int row = get_group_id(0);
+KERNEL void softmaxBackward(GLOBAL float* dx, const int dxOffset, GLOBAL const float* y, const int yOffset,
+                            GLOBAL const float* dy, const int dyOffset, const int cols LOCAL_ARG(float, scratch)) {
+    LOCAL_BIND(float, scratch, 0);
+    int row = GROUP_ID(0);
     softmaxBackwardRow(dx + dxOffset + row * cols, y + yOffset + row * cols, dy + dyOffset + row * cols, cols, 0,
                        scratch);
 }
 
-kernel void logSoftmaxBackward(global float* dx, const int dxOffset, global const float* y, const int yOffset,
-                               global const float* dy, const int dyOffset, const int cols, local float* scratch) {
-    int row = get_group_id(0);
+KERNEL void logSoftmaxBackward(GLOBAL float* dx, const int dxOffset, GLOBAL const float* y, const int yOffset,
+                               GLOBAL const float* dy, const int dyOffset, const int cols LOCAL_ARG(float, scratch)) {
+    LOCAL_BIND(float, scratch, 0);
+    int row = GROUP_ID(0);
     softmaxBackwardRow(dx + dxOffset + row * cols, y + yOffset + row * cols, dy + dyOffset + row * cols, cols, 1,
                        scratch);
 }
@@ -82,15 +87,16 @@ kernel void logSoftmaxBackward(global float* dx, const int dxOffset, global cons
 // Layer norm over rows of D = cols: mean, biased variance from squared deviations (two passes),
 // rstd = 1/sqrt(var + eps), out = (x - mean) * rstd * weight + bias. Saves mean and rstd per row.
 // offsets: [out, mean, rstd, x, weight, bias]. Launch: rows groups of lanes.
-kernel void layerNormForward(global float* out, global float* mean, global float* rstd, global const float* x,
-                             global const float* weight, global const float* bias, const int8 offsets,
-                             const int cols, const float eps, const int hasWeight, const int hasBias,
-                             local float* scratch) {
-    int row = get_group_id(0);
-    int lid = get_local_id(0);
-    int lanes = get_local_size(0);
-    global const float* xr = x + offsets.s3 + row * cols;
-    global float* orow = out + offsets.s0 + row * cols;
+KERNEL void layerNormForward(GLOBAL float* out, GLOBAL float* mean, GLOBAL float* rstd, GLOBAL const float* x,
+                             GLOBAL const float* weight, GLOBAL const float* bias, const Ints8 offsets,
+                             const int cols, const float eps, const int hasWeight, const int hasBias
+                             LOCAL_ARG(float, scratch)) {
+    LOCAL_BIND(float, scratch, 0);
+    int row = GROUP_ID(0);
+    int lid = THREAD_ID(0);
+    int lanes = GROUP_SIZE(0);
+    GLOBAL const float* xr = x + offsets.v[3] + row * cols;
+    GLOBAL float* orow = out + offsets.v[0] + row * cols;
     float sum = 0.0f;
     float comp = 0.0f;
     for (int c = lid; c < cols; c += lanes) {
@@ -104,18 +110,18 @@ kernel void layerNormForward(global float* out, global float* mean, global float
         sq = kahanAdd(sq, d * d, &comp);
     }
     float var = treeReduce(scratch, sq, TREE_SUM) / (float) cols;
-    float inv = 1.0f / sqrt(var + eps);
+    float inv = 1.0f / sqrtf(var + eps);
     if (lid == 0) {
-        mean[offsets.s1 + row] = mu;
-        rstd[offsets.s2 + row] = inv;
+        mean[offsets.v[1] + row] = mu;
+        rstd[offsets.v[2] + row] = inv;
     }
     for (int c = lid; c < cols; c += lanes) {
         float y = (xr[c] - mu) * inv;
         if (hasWeight) {
-            y *= weight[offsets.s4 + c];
+            y *= weight[offsets.v[4] + c];
         }
         if (hasBias) {
-            y += bias[offsets.s5 + c];
+            y += bias[offsets.v[5] + c];
         }
         orow[c] = y;
     }
@@ -123,32 +129,33 @@ kernel void layerNormForward(global float* out, global float* mean, global float
 
 // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with xhat = (x - mean) * rstd, g = dy * weight.
 // offsets: [dx, mean, rstd, dy, x, weight]. Launch: rows groups of lanes.
-kernel void layerNormBackward(global float* dx, global const float* mean, global const float* rstd,
-                              global const float* dy, global const float* x, global const float* weight,
-                              const int8 offsets, const int cols, const int hasWeight, local float* scratch) {
-    int row = get_group_id(0);
-    int lid = get_local_id(0);
-    int lanes = get_local_size(0);
-    global const float* xr = x + offsets.s4 + row * cols;
-    global const float* gr = dy + offsets.s3 + row * cols;
-    float mu = mean[offsets.s1 + row];
-    float inv = rstd[offsets.s2 + row];
+KERNEL void layerNormBackward(GLOBAL float* dx, GLOBAL const float* mean, GLOBAL const float* rstd,
+                              GLOBAL const float* dy, GLOBAL const float* x, GLOBAL const float* weight,
+                              const Ints8 offsets, const int cols, const int hasWeight LOCAL_ARG(float, scratch)) {
+    LOCAL_BIND(float, scratch, 0);
+    int row = GROUP_ID(0);
+    int lid = THREAD_ID(0);
+    int lanes = GROUP_SIZE(0);
+    GLOBAL const float* xr = x + offsets.v[4] + row * cols;
+    GLOBAL const float* gr = dy + offsets.v[3] + row * cols;
+    float mu = mean[offsets.v[1] + row];
+    float inv = rstd[offsets.v[2] + row];
     float sg = 0.0f;
     float sgx = 0.0f;
     float cg = 0.0f;
     float cgx = 0.0f;
     for (int c = lid; c < cols; c += lanes) {
         float xhat = (xr[c] - mu) * inv;
-        float g = hasWeight ? gr[c] * weight[offsets.s5 + c] : gr[c];
+        float g = hasWeight ? gr[c] * weight[offsets.v[5] + c] : gr[c];
         sg = kahanAdd(sg, g, &cg);
         sgx = kahanAdd(sgx, g * xhat, &cgx);
     }
     float meanG = treeReduce(scratch, sg, TREE_SUM) / (float) cols;
     float meanGX = treeReduce(scratch, sgx, TREE_SUM) / (float) cols;
-    global float* dr = dx + offsets.s0 + row * cols;
+    GLOBAL float* dr = dx + offsets.v[0] + row * cols;
     for (int c = lid; c < cols; c += lanes) {
         float xhat = (xr[c] - mu) * inv;
-        float g = hasWeight ? gr[c] * weight[offsets.s5 + c] : gr[c];
+        float g = hasWeight ? gr[c] * weight[offsets.v[5] + c] : gr[c];
         dr[c] = inv * (g - meanG - xhat * meanGX);
     }
 }
@@ -156,6 +163,8 @@ kernel void layerNormBackward(global float* dx, global const float* mean, global
 #endif
 
 #ifdef VARIANT_CPU
+
+// ---- OpenCL, CPU drivers only: one work-item per row walks it in float16 chunks ----
 
 // Sum of the 16 lanes in a fixed order.
 inline float lanesSum(float16 v) {
@@ -277,22 +286,22 @@ kernel void logSoftmaxBackward(global float* dx, const int dxOffset, global cons
 }
 
 kernel void layerNormForward(global float* out, global float* mean, global float* rstd, global const float* x,
-                             global const float* weight, global const float* bias, const int8 offsets,
+                             global const float* weight, global const float* bias, const Ints8 offsets,
                              const int cols, const float eps, const int hasWeight, const int hasBias,
                              local float* unused) {
     int row = get_global_id(0);
-    global const float* xr = x + offsets.s3 + row * cols;
-    global float* orow = out + offsets.s0 + row * cols;
-    global const float* w = weight + offsets.s4;
-    global const float* bb = bias + offsets.s5;
+    global const float* xr = x + offsets.v[3] + row * cols;
+    global float* orow = out + offsets.v[0] + row * cols;
+    global const float* w = weight + offsets.v[4];
+    global const float* bb = bias + offsets.v[5];
     float sum;
     ROW_SUM(sum, cols, vload16(0, xr + c), xr[c])
     float mu = sum / (float) cols;
     float sq;
     ROW_SUM(sq, cols, (vload16(0, xr + c) - mu) * (vload16(0, xr + c) - mu), (xr[c] - mu) * (xr[c] - mu))
     float inv = 1.0f / sqrt(sq / (float) cols + eps);
-    mean[offsets.s1 + row] = mu;
-    rstd[offsets.s2 + row] = inv;
+    mean[offsets.v[1] + row] = mu;
+    rstd[offsets.v[2] + row] = inv;
     int c = 0;
     for (; c + 16 <= cols; c += 16) {
         float16 y = (vload16(0, xr + c) - mu) * inv;
@@ -318,13 +327,13 @@ kernel void layerNormForward(global float* out, global float* mean, global float
 
 kernel void layerNormBackward(global float* dx, global const float* mean, global const float* rstd,
                               global const float* dy, global const float* x, global const float* weight,
-                              const int8 offsets, const int cols, const int hasWeight, local float* unused) {
+                              const Ints8 offsets, const int cols, const int hasWeight, local float* unused) {
     int row = get_global_id(0);
-    global const float* xr = x + offsets.s4 + row * cols;
-    global const float* gr = dy + offsets.s3 + row * cols;
-    global const float* w = weight + offsets.s5;
-    float mu = mean[offsets.s1 + row];
-    float inv = rstd[offsets.s2 + row];
+    global const float* xr = x + offsets.v[4] + row * cols;
+    global const float* gr = dy + offsets.v[3] + row * cols;
+    global const float* w = weight + offsets.v[5];
+    float mu = mean[offsets.v[1] + row];
+    float inv = rstd[offsets.v[2] + row];
     float sg;
     float sgx;
     if (hasWeight) {
@@ -337,7 +346,7 @@ kernel void layerNormBackward(global float* dx, global const float* mean, global
     }
     float meanG = sg / (float) cols;
     float meanGX = sgx / (float) cols;
-    global float* dr = dx + offsets.s0 + row * cols;
+    global float* dr = dx + offsets.v[0] + row * cols;
     int c = 0;
     for (; c + 16 <= cols; c += 16) {
         float16 xhat = (vload16(0, xr + c) - mu) * inv;
@@ -359,23 +368,23 @@ kernel void layerNormBackward(global float* dx, global const float* mean, global
 // Column sums for dweight (dy * xhat) and dbias (dy), pass 1: work-item (c, chunk) sums rows
 // [chunk * rowsPerChunk, ...) of column c into partialW/partialB[chunk * cols + c].
 // offsets: [mean, rstd, dy, x]. Launch: global (cols, chunks).
-kernel void layerNormBackwardParams(global float* partialW, global float* partialB, global const float* mean,
-                                    global const float* rstd, global const float* dy, global const float* x,
-                                    const int4 offsets, const int rows, const int cols, const int rowsPerChunk) {
-    int c = get_global_id(0);
-    int chunk = get_global_id(1);
+KERNEL void layerNormBackwardParams(GLOBAL float* partialW, GLOBAL float* partialB, GLOBAL const float* mean,
+                                    GLOBAL const float* rstd, GLOBAL const float* dy, GLOBAL const float* x,
+                                    const Ints4 offsets, const int rows, const int cols, const int rowsPerChunk) {
+    int c = GLOBAL_ID(0);
+    int chunk = GLOBAL_ID(1);
     if (c >= cols) {
         return;
     }
     int r0 = chunk * rowsPerChunk;
-    int r1 = min(rows, r0 + rowsPerChunk);
+    int r1 = IMIN(rows, r0 + rowsPerChunk);
     float sw = 0.0f;
     float sb = 0.0f;
     float cw = 0.0f;
     float cb = 0.0f;
     for (int r = r0; r < r1; r++) {
-        float g = dy[offsets.s2 + r * cols + c];
-        float xhat = (x[offsets.s3 + r * cols + c] - mean[offsets.s0 + r]) * rstd[offsets.s1 + r];
+        float g = dy[offsets.v[2] + r * cols + c];
+        float xhat = (x[offsets.v[3] + r * cols + c] - mean[offsets.v[0] + r]) * rstd[offsets.v[1] + r];
         sw = kahanAdd(sw, g * xhat, &cw);
         sb = kahanAdd(sb, g, &cb);
     }
@@ -384,11 +393,11 @@ kernel void layerNormBackwardParams(global float* partialW, global float* partia
 }
 
 // Pass 2: dweight[c] / dbias[c] = sum over chunks in order. Launch: global (cols).
-kernel void layerNormBackwardParamsFinish(global float* dweight, const int dwOffset, global float* dbias,
-                                          const int dbOffset, global const float* partialW,
-                                          global const float* partialB, const int chunks, const int cols,
+KERNEL void layerNormBackwardParamsFinish(GLOBAL float* dweight, const int dwOffset, GLOBAL float* dbias,
+                                          const int dbOffset, GLOBAL const float* partialW,
+                                          GLOBAL const float* partialB, const int chunks, const int cols,
                                           const int wantWeight, const int wantBias) {
-    int c = get_global_id(0);
+    int c = GLOBAL_ID(0);
     if (c >= cols) {
         return;
     }
@@ -408,51 +417,53 @@ kernel void layerNormBackwardParamsFinish(global float* dweight, const int dwOff
     }
 }
 
-// Exact GELU: out = x * Phi(x), Phi the standard normal CDF via our erf / erfc (common.cl).
-// VW elements per work-item (vector math for full chunks). Launch: global ceil(n / VW).
-kernel void geluForward(global float* out, const int outOffset, global const float* x, const int xOffset,
+// Exact GELU: out = x * Phi(x), Phi the standard normal CDF via our erf / erfc (common.h).
+// VW elements per work-item (float16 math for full chunks on CPU drivers). Launch: global
+// ceil(n / VW).
+KERNEL void geluForward(GLOBAL float* out, const int outOffset, GLOBAL const float* x, const int xOffset,
                         const int n) {
-    int i = get_global_id(0) * VW;
+    int i = GLOBAL_ID(0) * VW;
+    if (i >= n) {
+        return;
+    }
+#ifdef VARIANT_CPU
     if (i + VW <= n) {
         VTYPE v = VLOAD(0, x + xOffset + i);
         VSTORE(v * normalCdfV(v), 0, out + outOffset + i);
-    } else {
-        for (; i < n; i++) {
-            float v = x[xOffset + i];
-            out[outOffset + i] = v * normalCdf(v);
-        }
+        return;
     }
+#endif
+    int m = IMIN(VW, n - i);
+    float v[VW];
+    loadChunk(x + xOffset + i, 1, m, v);
+    for (int e = 0; e < VW; e++) {
+        v[e] = v[e] * normalCdf(v[e]);
+    }
+    storeChunk(out + outOffset + i, 1, m, v);
 }
 
 // dx = dy * (Phi(x) + x * phi(x)). VW elements per work-item. Launch: global ceil(n / VW).
-kernel void geluBackward(global float* dx, const int dxOffset, global const float* dy, const int dyOffset,
-                         global const float* x, const int xOffset, const int n) {
-    int i = get_global_id(0) * VW;
+KERNEL void geluBackward(GLOBAL float* dx, const int dxOffset, GLOBAL const float* dy, const int dyOffset,
+                         GLOBAL const float* x, const int xOffset, const int n) {
+    int i = GLOBAL_ID(0) * VW;
+    if (i >= n) {
+        return;
+    }
+#ifdef VARIANT_CPU
     if (i + VW <= n) {
         VTYPE v = VLOAD(0, x + xOffset + i);
         VTYPE g = VLOAD(0, dy + dyOffset + i);
         VSTORE(g * (normalCdfV(v) + v * normalPdfV(v)), 0, dx + dxOffset + i);
-    } else {
-        for (; i < n; i++) {
-            float v = x[xOffset + i];
-            dx[dxOffset + i] = dy[dyOffset + i] * (normalCdf(v) + v * normalPdf(v));
-        }
+        return;
     }
-}
-
-// One AdamW step in place (PyTorch semantics). h = [decay = 1 - lr*wd, beta1, 1 - beta1, beta2,
-// 1 - beta2, stepSize = lr / (1 - beta1^t), sqrt(1 - beta2^t), eps], computed in double on the
-// host. offsets: [param, expAvg, expAvgSq, grad]. One work-item per element.
-kernel void adamwStep(global float* param, global float* expAvg, global float* expAvgSq, global const float* grad,
-                      const int4 offsets, const int n, const float8 h) {
-    int i = get_global_id(0);
-    if (i < n) {
-        float p = param[offsets.s0 + i] * h.s0;
-        float g = grad[offsets.s3 + i];
-        float m = h.s1 * expAvg[offsets.s1 + i] + h.s2 * g;
-        float v = h.s3 * expAvgSq[offsets.s2 + i] + h.s4 * g * g;
-        expAvg[offsets.s1 + i] = m;
-        expAvgSq[offsets.s2 + i] = v;
-        param[offsets.s0 + i] = p - h.s5 * m / (sqrt(v) / h.s6 + h.s7);
+#endif
+    int m = IMIN(VW, n - i);
+    float v[VW];
+    float g[VW];
+    loadChunk(x + xOffset + i, 1, m, v);
+    loadChunk(dy + dyOffset + i, 1, m, g);
+    for (int e = 0; e < VW; e++) {
+        g[e] = g[e] * (normalCdf(v[e]) + v[e] * normalPdf(v[e]));
     }
+    storeChunk(dx + dxOffset + i, 1, m, g);
 }

@@ -7,11 +7,13 @@
 //   reduceRows      one work-item per output, a sequential Kahan loop over the slice;
 //   reduce          (GPUs) one work-group per (output, chunk), lanes striding over the chunk,
 //                   then a tree over the work-group;
-//   reduceVector    (CPU drivers) one work-item per (output, chunk) of a contiguous slice, in
+//   reduceVector    (OpenCL CPU drivers) one work-item per (output, chunk) of a contiguous slice, in
 //                   float16 lanes;
-//   reduceColumns   (CPU drivers) 16 neighbouring outputs per work-item, one vector lane each;
+//   reduceColumns   (OpenCL CPU drivers) 16 neighbouring outputs per work-item, one vector lane each;
 //   reduceFinish    with several chunks the above write partials[output * chunks + chunk], and
 //                   this combines them in chunk order.
+// Local memory: reduce takes scratch [GROUP_SIZE(0)] floats; argmax values and indices
+// [GROUP_SIZE(0)] each (CUDA: dynamic shared memory of 4 and 8 bytes per thread).
 // The host picks the shape from sizes and strides only, so the summation order (and the result)
 // is reproducible run to run.
 //
@@ -19,6 +21,7 @@
 // loops carry no op switch:
 //   INIT         the accumulator's start value
 //   STEP(a, v)   folds element v in (c is the center for Sqdev; comp the Kahan compensation)
+//   STATE        declares what STEP uses besides the accumulator (comp; c and comp for Sqdev)
 //   COMBINE      merges two partial results (the tree, lanes, and reduceFinish)
 //   FINAL_DIV    whether the stored value is divided by `divisor` (Sum: 1 or n; Sqdev: n - correction)
 
@@ -27,23 +30,22 @@
 #define MAX_STEP(acc, v) acc = javaMax(acc, v)
 #define MIN_STEP(acc, v) acc = javaMin(acc, v)
 
-#define REDUCE_KERNELS(NAME, INIT, STEP, COMBINE, FINAL_DIV) \
+#define REDUCE_KERNELS(NAME, INIT, STEP, COMBINE, FINAL_DIV, STATE) \
 /* One work-item per output: out[outer.0] = reduction of x[outer.1 + inner.0] over the slice. */ \
-kernel void reduceRows##NAME(global float* out, global const float* x, global const float* center, \
+KERNEL void reduceRows##NAME(GLOBAL float* out, GLOBAL const float* x, GLOBAL const float* center, \
                              const Strided outer, const Strided inner, const float divisor) { \
-    int idx = get_global_id(0); \
+    int idx = GLOBAL_ID(0); \
     if (idx >= outer.numel) { \
         return; \
     } \
     int o[3]; \
     stridedOffsets(outer, idx, 3, o); \
-    float c = center[o[2]]; \
     float acc = INIT; \
-    float comp = 0.0f; \
+    STATE \
     int n = inner.numel; \
     if (inner.rank <= 1) { \
         int s = inner.rank == 0 ? 0 : inner.stride[0][0]; \
-        global const float* p = x + o[1]; \
+        GLOBAL const float* p = x + o[1]; \
         for (int i = 0; i < n; i++) { \
             STEP(acc, p[i * s]); \
         } \
@@ -55,21 +57,21 @@ kernel void reduceRows##NAME(global float* out, global const float* x, global co
     out[o[0]] = FINAL_DIV ? acc / divisor : acc; \
 } \
 /* One work-group per (output, chunk); with chunks > 1 writes raw partials to dst[group]. */ \
-kernel void reduce##NAME(global float* dst, global const float* x, global const float* center, const Strided outer, \
-                         const Strided inner, const int chunkLen, const int chunks, const float divisor, \
-                         local float* scratch) { \
-    int g = get_group_id(0); \
+KERNEL void reduce##NAME(GLOBAL float* dst, GLOBAL const float* x, GLOBAL const float* center, const Strided outer, \
+                         const Strided inner, const int chunkLen, const int chunks, const float divisor \
+                         LOCAL_ARG(float, scratch)) { \
+    LOCAL_BIND(float, scratch, 0); \
+    int g = GROUP_ID(0); \
     int outIdx = g / chunks; \
     int chunk = g - outIdx * chunks; \
-    int lid = get_local_id(0); \
-    int lanes = get_local_size(0); \
+    int lid = THREAD_ID(0); \
+    int lanes = GROUP_SIZE(0); \
     int o[3]; \
     stridedOffsets(outer, outIdx, 3, o); \
-    float c = center[o[2]]; \
     int begin = chunk * chunkLen; \
-    int end = min(inner.numel, begin + chunkLen); \
+    int end = IMIN(inner.numel, begin + chunkLen); \
     float acc = INIT; \
-    float comp = 0.0f; \
+    STATE \
     if (inner.rank <= 1) { \
         int s = inner.rank == 0 ? 0 : inner.stride[0][0]; \
         for (int i = begin + lid; i < end; i += lanes) { \
@@ -81,12 +83,12 @@ kernel void reduce##NAME(global float* dst, global const float* x, global const 
         } \
     } \
     scratch[lid] = acc; \
-    barrier(CLK_LOCAL_MEM_FENCE); \
+    BARRIER(); \
     for (int span = lanes >> 1; span > 0; span >>= 1) { \
         if (lid < span) { \
             scratch[lid] = COMBINE(scratch[lid], scratch[lid + span]); \
         } \
-        barrier(CLK_LOCAL_MEM_FENCE); \
+        BARRIER(); \
     } \
     if (lid == 0) { \
         if (chunks == 1) { \
@@ -97,9 +99,9 @@ kernel void reduce##NAME(global float* dst, global const float* x, global const 
     } \
 } \
 /* One work-item per output: combines partials[idx * chunks + k] for k = 0, 1, ... in order. */ \
-kernel void reduceFinish##NAME(global float* out, global const float* partials, const Strided outer, \
+KERNEL void reduceFinish##NAME(GLOBAL float* out, GLOBAL const float* partials, const Strided outer, \
                                const int chunks, const float divisor) { \
-    int idx = get_global_id(0); \
+    int idx = GLOBAL_ID(0); \
     if (idx >= outer.numel) { \
         return; \
     } \
@@ -114,14 +116,20 @@ kernel void reduceFinish##NAME(global float* out, global const float* partials, 
 
 #define ADD(a, b) ((a) + (b))
 
-REDUCE_KERNELS(Sum, 0.0f, SUM_STEP, ADD, 1)
-REDUCE_KERNELS(Sqdev, 0.0f, SQDEV_STEP, ADD, 1)
-REDUCE_KERNELS(Max, -INFINITY, MAX_STEP, javaMax, 0)
-REDUCE_KERNELS(Min, INFINITY, MIN_STEP, javaMin, 0)
+// The state a STEP uses besides acc: the Kahan compensation, and Sqdev's center.
+#define SUM_STATE float comp = 0.0f;
+#define SQDEV_STATE float c = center[o[2]]; float comp = 0.0f;
+#define NO_STATE
+
+REDUCE_KERNELS(Sum, 0.0f, SUM_STEP, ADD, 1, SUM_STATE)
+REDUCE_KERNELS(Sqdev, 0.0f, SQDEV_STEP, ADD, 1, SQDEV_STATE)
+REDUCE_KERNELS(Max, -INFINITY, MAX_STEP, javaMax, 0, NO_STATE)
+REDUCE_KERNELS(Min, INFINITY, MIN_STEP, javaMin, 0, NO_STATE)
 
 #ifdef VARIANT_CPU
 
-// ---- CPU drivers: explicit float16 vectors (work-item loops with inner loops do not vectorize) ----
+// ---- OpenCL, CPU drivers only: explicit float16 vectors (PoCL does not vectorize work-item loops
+// with inner loops) ----
 
 #define SUM_STEPV(acc, v) { float16 y_ = (v) - compv; float16 t_ = acc + y_; compv = (t_ - acc) - y_; acc = t_; }
 #define SQDEV_STEPV(acc, v) { float16 d_ = (v) - cv; SUM_STEPV(acc, d_ * d_) }
@@ -212,9 +220,9 @@ REDUCE_VECTOR_KERNELS(Min, INFINITY, MIN_STEP, MIN_STEPV, javaMin, 0)
 
 // argmax: NaN counts as largest, the first index wins ties. (value, index) pairs combine with
 // "better": a NaN beats a number, a larger value beats a smaller one, else the smaller index.
-inline int argBetter(float va, int ia, float vb, int ib) {
-    bool na = isnan(va);
-    bool nb = isnan(vb);
+DEVICE int argBetter(float va, int ia, float vb, int ib) {
+    int na = IS_NAN(va);
+    int nb = IS_NAN(vb);
     if (na || nb) {
         return na && nb ? ia < ib : na;
     }
@@ -222,9 +230,9 @@ inline int argBetter(float va, int ia, float vb, int ib) {
 }
 
 // One work-item per output: out[outer.0] = argmax over i < size of x[outer.1 + i * stride].
-kernel void argmaxRows(global float* out, global const float* x, const Strided outer, const int size,
+KERNEL void argmaxRows(GLOBAL float* out, GLOBAL const float* x, const Strided outer, const int size,
                        const int stride) {
-    int idx = get_global_id(0);
+    int idx = GLOBAL_ID(0);
     if (idx >= outer.numel) {
         return;
     }
@@ -234,7 +242,7 @@ kernel void argmaxRows(global float* out, global const float* x, const Strided o
     float bestValue = x[o[1]];
     for (int i = 1; i < size; i++) {
         float v = x[o[1] + i * stride];
-        if (!isnan(bestValue) && (isnan(v) || v > bestValue)) {
+        if (!IS_NAN(bestValue) && (IS_NAN(v) || v > bestValue)) {
             best = i;
             bestValue = v;
         }
@@ -243,11 +251,13 @@ kernel void argmaxRows(global float* out, global const float* x, const Strided o
 }
 
 // One work-group per output, lanes striding over the dim, then a tree over (value, index).
-kernel void argmax(global float* out, global const float* x, const Strided outer, const int size, const int stride,
-                   local float* values, local int* indices) {
-    int g = get_group_id(0);
-    int lid = get_local_id(0);
-    int lanes = get_local_size(0);
+KERNEL void argmax(GLOBAL float* out, GLOBAL const float* x, const Strided outer, const int size, const int stride
+                   LOCAL_ARG(float, values) LOCAL_ARG(int, indices)) {
+    LOCAL_BIND(float, values, 0);
+    LOCAL_BIND(int, indices, GROUP_SIZE(0));
+    int g = GROUP_ID(0);
+    int lid = THREAD_ID(0);
+    int lanes = GROUP_SIZE(0);
     int o[2];
     stridedOffsets(outer, g, 2, o);
     int best = -1;
@@ -261,7 +271,7 @@ kernel void argmax(global float* out, global const float* x, const Strided outer
     }
     values[lid] = bestValue;
     indices[lid] = best;
-    barrier(CLK_LOCAL_MEM_FENCE);
+    BARRIER();
     for (int span = lanes >> 1; span > 0; span >>= 1) {
         if (lid < span) {
             int ib = indices[lid + span];
@@ -270,7 +280,7 @@ kernel void argmax(global float* out, global const float* x, const Strided outer
                 indices[lid] = ib;
             }
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
+        BARRIER();
     }
     if (lid == 0) {
         out[o[0]] = (float) indices[0];
