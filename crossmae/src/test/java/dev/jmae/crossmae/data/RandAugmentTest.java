@@ -32,7 +32,10 @@ class RandAugmentTest {
         return new Image(c, h, w, p);
     }
 
-    /** A low-contrast random image (values 90..140): every op of the lists changes it at magnitude 9 (equalize needs more than 255 pixels, else Pillow leaves it alone). */
+    /**
+     * A low-contrast random image (values 90..140): every op of the lists changes it at magnitude 9
+     * (equalize needs more than 255 pixels per channel, else Pillow leaves it alone).
+     */
     static Image dim(long seed, int c, int h, int w) {
         Generator g = new Generator(seed);
         byte[] p = new byte[c * h * w];
