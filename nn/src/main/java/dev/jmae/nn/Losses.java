@@ -46,4 +46,22 @@ public final class Losses {
         }
         return loss.mean();
     }
+
+    /**
+     * Cross-entropy against soft targets (timm {@code SoftTargetCrossEntropy}, the fine-tuning
+     * loss with Mixup/CutMix): loss = mean over rows of Σ_c −target[c]·log_softmax(logits)[c].
+     * With targets (1 − ε)·onehot + ε/C it equals {@link #crossEntropy} with label smoothing ε.
+     *
+     * @param logits [N, C]
+     * @param targets [N, C], each row a distribution (e.g. {@code Mixup.Mixed.targets()})
+     * @return a scalar
+     * @throws IllegalArgumentException if the shapes differ or are not 2-d
+     */
+    public static Variable softTargetCrossEntropy(Variable logits, Tensor targets) {
+        if (logits.ndim() != 2 || !java.util.Arrays.equals(logits.shape(), targets.shape())) {
+            throw new IllegalArgumentException("softTargetCrossEntropy: expected logits and targets [N, C] of equal shape, got "
+                    + java.util.Arrays.toString(logits.shape()) + " and " + java.util.Arrays.toString(targets.shape()));
+        }
+        return logits.logSoftmax(-1).mul(Variable.constant(targets)).sum(1, false).neg().mean();
+    }
 }

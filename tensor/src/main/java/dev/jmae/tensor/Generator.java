@@ -107,6 +107,62 @@ public final class Generator {
     }
 
     /**
+     * A Gamma(shape, 1) sample by Marsaglia and Tsang's method ("A simple method for generating
+     * gamma variables", 2000): for shape ≥ 1, d = shape − 1/3, c = 1/√(9d), repeat
+     * x ~ N(0, 1), v = (1 + c·x)³ until v &gt; 0 and u ~ U(0, 1) passes the squeeze
+     * u &lt; 1 − 0.0331·x⁴ or log u &lt; x²/2 + d·(1 − v + log v); return d·v. For shape &lt; 1,
+     * Gamma(shape + 1)·u^(1/shape). Mean shape, variance shape.
+     *
+     * @param shape k &gt; 0
+     * @return the sample, ≥ 0
+     * @throws IllegalArgumentException if shape is not positive and finite
+     */
+    public double nextGamma(double shape) {
+        if (!(shape > 0) || Double.isInfinite(shape)) {
+            throw new IllegalArgumentException("Generator.nextGamma: expected a positive shape, got " + shape);
+        }
+        if (shape < 1) {
+            double u = 1.0 - nextDouble();
+            return nextGamma(shape + 1) * Math.pow(u, 1 / shape);
+        }
+        double d = shape - 1.0 / 3.0;
+        double c = 1 / Math.sqrt(9 * d);
+        while (true) {
+            double x = nextGaussian();
+            double v = 1 + c * x;
+            if (v <= 0) {
+                continue;
+            }
+            v = v * v * v;
+            double u = 1.0 - nextDouble();
+            double x2 = x * x;
+            if (u < 1 - 0.0331 * x2 * x2 || Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) {
+                return d * v;
+            }
+        }
+    }
+
+    /**
+     * A Beta(a, b) sample as X/(X + Y) with X ~ Gamma(a), Y ~ Gamma(b) ({@link #nextGamma});
+     * numpy's {@code np.random.beta} draws the same distribution (with another algorithm for
+     * a, b ≤ 1). Mean a/(a + b), variance ab/((a + b)²(a + b + 1)).
+     *
+     * @param a first shape, &gt; 0
+     * @param b second shape, &gt; 0
+     * @return the sample in [0, 1]
+     * @throws IllegalArgumentException if a shape is not positive and finite
+     */
+    public double nextBeta(double a, double b) {
+        while (true) {
+            double x = nextGamma(a);
+            double y = nextGamma(b);
+            if (x + y > 0) {
+                return x / (x + y);
+            }
+        }
+    }
+
+    /**
      * A new generator whose stream is independent of this one's continuation, seeded from this
      * generator's next output (so forking is itself reproducible).
      *

@@ -19,6 +19,11 @@
  *       is PIL's bicubic resize, pixel-exact.</li>
  *   <li>{@link dev.jmae.crossmae.data.ToTensor}, {@link dev.jmae.crossmae.data.Normalize}: to
  *       float32; {@link dev.jmae.crossmae.data.Transforms}: the pretraining and evaluation pipelines.</li>
+ *   <li>Fine-tuning (timm semantics): {@link dev.jmae.crossmae.data.RandAugment} over the Pillow-exact
+ *       ops of {@link dev.jmae.crossmae.data.ImageOps}, {@link dev.jmae.crossmae.data.ImageEnhance} and
+ *       {@link dev.jmae.crossmae.data.Geometry}; {@link dev.jmae.crossmae.data.RandomErasing} on the
+ *       normalized tensor; {@link dev.jmae.crossmae.data.Mixup} (Mixup/CutMix with label smoothing) on
+ *       batches; {@link dev.jmae.crossmae.data.FinetuneTransforms}: the official train and eval pipelines.</li>
  *   <li>{@link dev.jmae.crossmae.data.DataLoader}, {@link dev.jmae.crossmae.data.Batch}: seeded,
  *       resumable batches, bit-identical for any number of workers.</li>
  *   <li>{@link dev.jmae.crossmae.data.DistributedSampler}: one rank's shard of each epoch's order

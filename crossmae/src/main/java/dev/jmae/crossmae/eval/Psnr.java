@@ -1,7 +1,9 @@
 package dev.jmae.crossmae.eval;
 
+import dev.jmae.crossmae.model.Patches;
 import dev.jmae.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -9,6 +11,13 @@ import java.util.List;
  * (undo the normalization, ×255, clip, truncate to int), the squared error is averaged over the
  * masked pixels and channels of each image, PSNR = 20·log10(255/sqrt(MSE)) (100 when MSE is 0),
  * and the per-image values are averaged. Units: dB.
+ *
+ * <p>Baselines, so that no figure flatters the model (issue 18): for a raw-pixel model,
+ * {@link #visibleMeanBaseline} (each masked pixel predicted as the mean of the image's visible
+ * pixels); for a norm-pix model, whose reconstruction is de-normalized with each target patch's own
+ * mean and variance, {@link #oracleStatisticsBaseline}: predicting 0 in normalized space, i.e. each
+ * masked patch's true mean, which uses the same oracle statistics. {@link #normPixScores} reports
+ * the model's PSNR, that baseline, and the normalized-space MSE of both on the masked patches.
  */
 public final class Psnr {
 
@@ -112,5 +121,133 @@ public final class Psnr {
             }
         }
         return meanPsnr(a, est, m, n);
+    }
+
+    /**
+     * The masked-patch PSNR of the baseline that gets a norm-pix model's oracle statistics: every
+     * masked patch reconstructed as the mean of its own P = p²·C true values in the normalized
+     * input space, which is what {@link Reconstruction} produces for a prediction of 0
+     * (0·√(σ² + 1e-6) + μ = μ), then scored like {@link #maskedPsnr}.
+     *
+     * @param truth [N, C, H, W] normalized originals
+     * @param pixelMask [N, C, H, W], 1 on the pixels of masked patches
+     * @param patchSize p
+     * @param mean normalization mean per channel
+     * @param std normalization std per channel
+     * @return the mean PSNR in dB
+     * @throws IllegalArgumentException if the shapes differ or H, W are not multiples of p
+     */
+    public static double oracleStatisticsBaseline(Tensor truth, Tensor pixelMask, int patchSize, List<Double> mean,
+                                                  List<Double> std) {
+        return maskedPsnr(truth, patchMeans(truth, pixelMask, patchSize), pixelMask, mean, std);
+    }
+
+    /**
+     * The baseline's reconstruction: each patch replaced by the mean of its P values (what a
+     * norm-pix model's reconstruction is for a prediction of 0).
+     *
+     * @param truth [N, C, H, W] normalized originals
+     * @param pixelMask [N, C, H, W] (only its shape is checked)
+     * @param patchSize p
+     * @return [N, C, H, W]
+     */
+    public static Tensor patchMeans(Tensor truth, Tensor pixelMask, int patchSize) {
+        checkShapes(truth, pixelMask, patchSize);
+        int n = truth.size(0);
+        Tensor target = Patches.patchify(truth, patchSize);
+        int l = target.size(1);
+        int p = target.size(2);
+        return Patches.unpatchify(target.mean(-1, true).expand(n, l, p).contiguous(), patchSize, truth.size(1));
+    }
+
+    /**
+     * The mean squared error in the norm-pix target space over the masked patches: with μ, σ² the
+     * mean and unbiased variance of each true patch (spec §10), the reconstruction's patch r and the
+     * true patch x are both mapped by (· − μ)/√(σ² + 1e-6), so the error per value is
+     * (r − x)/√(σ² + 1e-6); averaged over all values of all masked patches (the loss on those
+     * patches, pooled over the batch).
+     *
+     * @param truth [N, C, H, W] normalized originals
+     * @param reconstruction [N, C, H, W] de-normalized reconstruction ({@link Reconstruction#reconstruction()})
+     * @param pixelMask [N, C, H, W], 1 on the pixels of masked patches
+     * @param patchSize p
+     * @return the MSE (dimensionless), NaN when no patch is masked
+     * @throws IllegalArgumentException if the shapes differ or H, W are not multiples of p
+     */
+    public static double normalizedMaskedMse(Tensor truth, Tensor reconstruction, Tensor pixelMask, int patchSize) {
+        checkShapes(truth, pixelMask, patchSize);
+        if (!Arrays.equals(truth.shape(), reconstruction.shape())) {
+            throw new IllegalArgumentException("normalizedMaskedMse: truth " + Arrays.toString(truth.shape())
+                    + " and reconstruction " + Arrays.toString(reconstruction.shape()) + " differ in shape");
+        }
+        float[] x = Patches.patchify(truth, patchSize).contiguous().toArray();
+        float[] r = Patches.patchify(reconstruction, patchSize).contiguous().toArray();
+        float[] m = Patches.patchify(pixelMask, patchSize).contiguous().toArray();
+        int p = patchSize * patchSize * truth.size(1);
+        double se = 0;
+        long count = 0;
+        for (int base = 0; base < x.length; base += p) {
+            if (m[base] == 0) {
+                continue;
+            }
+            double mu = 0;
+            for (int i = base; i < base + p; i++) {
+                mu += x[i];
+            }
+            mu /= p;
+            double ss = 0;
+            for (int i = base; i < base + p; i++) {
+                ss += (x[i] - mu) * (x[i] - mu);
+            }
+            double var = p > 1 ? ss / (p - 1) : 0;
+            double scale = 1 / (var + 1e-6);
+            for (int i = base; i < base + p; i++) {
+                double d = r[i] - x[i];
+                se += d * d * scale;
+            }
+            count += p;
+        }
+        return count == 0 ? Double.NaN : se / count;
+    }
+
+    /**
+     * A norm-pix model's scores on one batch, each next to the oracle-statistics baseline.
+     *
+     * @param psnr the model's masked-patch PSNR in dB ({@link #maskedPsnr} of the pasted view)
+     * @param oraclePsnr the baseline's masked-patch PSNR in dB ({@link #oracleStatisticsBaseline})
+     * @param normalizedMse the model's normalized-space MSE on masked patches
+     * @param oracleNormalizedMse the baseline's (prediction 0): (P − 1)/P · σ²/(σ² + 1e-6) per patch, just under 1
+     * @param images N
+     */
+    public record NormPixScores(double psnr, double oraclePsnr, double normalizedMse, double oracleNormalizedMse,
+                                int images) {
+    }
+
+    /**
+     * Every norm-pix figure of a reconstruction batch, for the evaluator and {@code reconstruct}.
+     *
+     * @param r the reconstruction views (normalized space)
+     * @param patchSize p
+     * @param mean normalization mean per channel
+     * @param std normalization std per channel
+     * @return the scores; average over batches weighted by {@code images}
+     */
+    public static NormPixScores normPixScores(Reconstruction r, int patchSize, List<Double> mean, List<Double> std) {
+        Tensor baseline = patchMeans(r.original(), r.pixelMask(), patchSize);
+        return new NormPixScores(
+                maskedPsnr(r.original(), r.pasted(), r.pixelMask(), mean, std),
+                maskedPsnr(r.original(), baseline, r.pixelMask(), mean, std),
+                normalizedMaskedMse(r.original(), r.reconstruction(), r.pixelMask(), patchSize),
+                normalizedMaskedMse(r.original(), baseline, r.pixelMask(), patchSize),
+                r.original().size(0));
+    }
+
+    private static void checkShapes(Tensor truth, Tensor pixelMask, int patchSize) {
+        if (truth.ndim() != 4 || !Arrays.equals(truth.shape(), pixelMask.shape()) || patchSize < 1
+                || truth.size(2) % patchSize != 0 || truth.size(3) % patchSize != 0) {
+            throw new IllegalArgumentException("Psnr: expected images and pixel mask [N, C, H, W] of equal shape with H, W "
+                    + "multiples of the patch size " + patchSize + ", got " + Arrays.toString(truth.shape()) + " and "
+                    + Arrays.toString(pixelMask.shape()));
+        }
     }
 }
