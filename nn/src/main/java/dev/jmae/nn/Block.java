@@ -64,6 +64,11 @@ public final class Block extends Module implements Layer {
         return h.add(dropPath == null ? m : dropPath.forward(m));
     }
 
+    /** @return the stochastic depth of both branches, or null when the rate is 0 */
+    public DropPath dropPath() {
+        return dropPath;
+    }
+
     /** @return the attention */
     public Attention attn() {
         return attn;

@@ -29,6 +29,21 @@ public final class DropPath extends Module implements Layer {
         this.generator = generator;
     }
 
+    /**
+     * Restarts the randomness from a seed, so a training step's draws can be a function of the
+     * step alone (a resumed run then drops the same paths as an uninterrupted one).
+     *
+     * @param seed the new seed
+     */
+    public void reseed(long seed) {
+        generator.setState(new Generator(seed).state());
+    }
+
+    /** @return the drop probability p */
+    public float p() {
+        return p;
+    }
+
     @Override
     public Variable forward(Variable x) {
         if (!isTraining() || p == 0) {

@@ -113,8 +113,7 @@ final class PretrainCommand implements Callable<Integer> {
             console.printf(Locale.ROOT, "%s %d epochs, %d optimizer steps; this session: %.1f s of training, %.1f img/s;"
                             + " final epoch loss %.4f%s%nrun directory: %s%n", s.stopped() ? "stopped after" : "finished",
                     s.epochsCompleted(), s.steps(), s.seconds(), s.imagesPerSecond(), s.lastLoss(),
-                    s.lastEval() == null ? "" : String.format(Locale.ROOT, "; test masked-patch PSNR %.2f dB vs %.2f dB for"
-                            + " the visible-mean baseline", s.lastEval().psnr(), s.lastEval().baselinePsnr()),
+                    s.lastEval() == null ? "" : "; " + Pretrainer.evalLine(s.lastEval()),
                     trainer.runDirectory().root());
             return 0;
         } finally {

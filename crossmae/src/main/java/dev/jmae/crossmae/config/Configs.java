@@ -47,6 +47,20 @@ public final class Configs {
     }
 
     /**
+     * A config object as the indented JSON that runs print and save.
+     *
+     * @param o the object
+     * @return its text
+     */
+    public static String prettyJson(ObjectNode o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Reads a config source: a path to a JSON file, or the name of a preset shipped with jmae
      * (configs/NAME.json, with or without the extension).
      *

@@ -55,6 +55,7 @@ public final class DataLoader implements AutoCloseable {
     private final ImageDataset dataset;
     private final Transform pipeline;
     private final Normalize normalize;
+    private volatile TensorTransform tensorStage;
     private final int batchSize;
     private final boolean shuffle;
     private final boolean dropLast;
@@ -260,6 +261,19 @@ public final class DataLoader implements AutoCloseable {
         return batchSize;
     }
 
+    /**
+     * Adds a stage after ToTensor and Normalize for every later batch (timm's random erasing in
+     * fine-tuning), run on each image's slot with that image's generator after its 8-bit stages,
+     * so batches stay a function of (seed, epoch, index).
+     *
+     * @param stage the stage, or null for none
+     * @return this
+     */
+    public DataLoader tensorTransform(TensorTransform stage) {
+        this.tensorStage = stage;
+        return this;
+    }
+
     /** Stops the worker threads; iterators of this loader then throw IllegalStateException. Idempotent. */
     @Override
     public void close() {
@@ -297,7 +311,8 @@ public final class DataLoader implements AutoCloseable {
             Loaded loaded = load(order, pos, epoch, batch);
             int index = loaded.index();
             Image raw = loaded.image();
-            Image img = pipeline.apply(raw, sampleGenerator(seed, epoch, order[pos]));
+            Generator g = sampleGenerator(seed, epoch, order[pos]);
+            Image img = pipeline.apply(raw, g);
             if (images == null) {
                 shape = new int[] {count, img.channels(), img.height(), img.width()};
                 sampleLen = img.pixels().length;
@@ -308,6 +323,10 @@ public final class DataLoader implements AutoCloseable {
                         + " with a fixed size (RandomResizedCrop, or Resize and CenterCrop)");
             }
             normalize.toTensorNormalized(img, images, s * sampleLen);
+            TensorTransform stage = tensorStage;
+            if (stage != null) {
+                stage.applyInPlace(images, s * sampleLen, shape[1], shape[2], shape[3], g);
+            }
             labels[s] = dataset.label(index);
             indices[s] = index;
         }

@@ -23,7 +23,9 @@
  *       ops of {@link dev.jmae.crossmae.data.ImageOps}, {@link dev.jmae.crossmae.data.ImageEnhance} and
  *       {@link dev.jmae.crossmae.data.Geometry}; {@link dev.jmae.crossmae.data.RandomErasing} on the
  *       normalized tensor; {@link dev.jmae.crossmae.data.Mixup} (Mixup/CutMix with label smoothing) on
- *       batches; {@link dev.jmae.crossmae.data.FinetuneTransforms}: the official train and eval pipelines.</li>
+ *       batches; {@link dev.jmae.crossmae.data.FinetuneTransforms}: the official train and eval pipelines;
+ *       {@link dev.jmae.crossmae.data.TfRandomResizedCrop}: the linear probe's crop (util/crop.py);
+ *       {@link dev.jmae.crossmae.data.TensorTransform}: a loader stage after Normalize (random erasing).</li>
  *   <li>{@link dev.jmae.crossmae.data.DataLoader}, {@link dev.jmae.crossmae.data.Batch}: seeded,
  *       resumable batches, bit-identical for any number of workers.</li>
  *   <li>{@link dev.jmae.crossmae.data.DistributedSampler}: one rank's shard of each epoch's order

@@ -1,5 +1,6 @@
 package dev.jmae.crossmae.train;
 
+import dev.jmae.crossmae.config.ModelConfig;
 import dev.jmae.crossmae.config.TrainConfig;
 import dev.jmae.crossmae.data.Batch;
 import dev.jmae.crossmae.data.DataLoader;
@@ -18,14 +19,78 @@ import java.util.List;
 
 /**
  * End-of-epoch evaluation: masked-patch PSNR on the test split (docs/model.md §15.2) with a fixed noise seed,
- * decoding every masked patch (γ = p), next to the baseline that fills each masked pixel with the
- * mean of the image's visible pixels; and a reconstruction grid of the first 8 test images
- * (original, masked, reconstruction, reconstruction with the visible patches pasted).
+ * decoding every masked patch (γ = p), next to the baseline that cannot flatter the model
+ * ({@link #batchScores}): for a norm-pix model, whose reconstruction is de-normalized with each
+ * target patch's own mean and variance, the oracle-statistics baseline (prediction 0 in normalized
+ * space, i.e. each masked patch's true mean) and the normalized-space MSE on the masked patches of
+ * both; for a raw-pixel model, the baseline that fills each masked pixel with the mean of the
+ * image's visible pixels. Also a reconstruction grid of the first 8 test images (original, masked,
+ * reconstruction, reconstruction with the visible patches pasted).
  */
 public final class Evaluator {
 
-    /** PSNRs in dB. */
-    public record Result(double psnr, double baselinePsnr, int images) {
+    /** The baseline of a norm-pix model: each masked patch predicted as its true mean (its oracle statistics). */
+    public static final String ORACLE_STATISTICS = "oracle_statistics";
+    /** The baseline of a raw-pixel model: each masked pixel predicted as the mean of the image's visible pixels. */
+    public static final String VISIBLE_MEAN = "visible_mean";
+
+    /**
+     * The test figures.
+     *
+     * @param psnr the model's masked-patch PSNR, dB
+     * @param baselinePsnr the baseline's masked-patch PSNR, dB
+     * @param images test images
+     * @param baseline which baseline: {@link #ORACLE_STATISTICS} (norm-pix models) or {@link #VISIBLE_MEAN}
+     * @param normMse the model's mean squared error in the norm-pix target space on the masked
+     *     patches (the loss on them); NaN for a raw-pixel model
+     * @param baselineNormMse the oracle-statistics baseline's (just under 1); NaN for a raw-pixel model
+     */
+    public record Result(double psnr, double baselinePsnr, int images, String baseline, double normMse, double baselineNormMse) {
+
+        /** @return the baseline in words, for progress lines */
+        public String baselineDescription() {
+            return describe(baseline);
+        }
+    }
+
+    /**
+     * A baseline's name in words.
+     *
+     * @param baseline {@link #ORACLE_STATISTICS} or {@link #VISIBLE_MEAN}
+     * @return e.g. "oracle-statistics baseline (each masked patch predicted as its true mean)"
+     */
+    public static String describe(String baseline) {
+        return baseline.equals(ORACLE_STATISTICS) ? "oracle-statistics baseline (each masked patch predicted as its true mean)"
+                : "visible-mean baseline (each masked pixel predicted as the image's visible mean)";
+    }
+
+    /**
+     * The figures of one batch's reconstruction: {psnr, baseline psnr, normalized MSE, baseline
+     * normalized MSE} (the last two NaN for a raw-pixel model), the baseline being
+     * {@link #baselineOf}'s.
+     *
+     * @param r the reconstruction views
+     * @param model the model's config (norm_pix_loss, patch size)
+     * @param train the normalization statistics
+     * @return the four figures (PSNRs in dB, means over the batch's images)
+     */
+    public static double[] batchScores(Reconstruction r, ModelConfig model, TrainConfig train) {
+        if (model.normPixLoss()) {
+            Psnr.NormPixScores s = Psnr.normPixScores(r, model.patchSize(), train.mean(), train.std());
+            return new double[] {s.psnr(), s.oraclePsnr(), s.normalizedMse(), s.oracleNormalizedMse()};
+        }
+        return new double[] {Psnr.maskedPsnr(r.original(), r.pasted(), r.pixelMask(), train.mean(), train.std()),
+            Psnr.visibleMeanBaseline(r.original(), r.pixelMask(), train.mean(), train.std()), Double.NaN, Double.NaN};
+    }
+
+    /**
+     * The baseline that matches a model's reconstruction.
+     *
+     * @param model the model's config
+     * @return {@link #ORACLE_STATISTICS} with norm_pix_loss, else {@link #VISIBLE_MEAN}
+     */
+    public static String baselineOf(ModelConfig model) {
+        return model.normPixLoss() ? ORACLE_STATISTICS : VISIBLE_MEAN;
     }
 
     /** Seed of the evaluation masking noise: the same patches are masked at every evaluation. */
@@ -59,6 +124,8 @@ public final class Evaluator {
         Generator noise = new Generator(NOISE_SEED);
         double psnrSum = 0;
         double baseSum = 0;
+        double mseSum = 0;
+        double baseMseSum = 0;
         int images = 0;
         try {
             Iterator<Batch> it = test.epoch(0, 0);
@@ -70,8 +137,11 @@ public final class Evaluator {
                     int n = images0.size(0);
                     Tensor nz = Tensor.rand(images0.device(), noise, n, model.config().numPatches());
                     Reconstruction r = Reconstruction.of(model, images0, nz, true);
-                    psnrSum += n * Psnr.maskedPsnr(r.original(), r.pasted(), r.pixelMask(), train.mean(), train.std());
-                    baseSum += n * Psnr.visibleMeanBaseline(r.original(), r.pixelMask(), train.mean(), train.std());
+                    double[] scores = batchScores(r, model.config(), train);
+                    psnrSum += n * scores[0];
+                    baseSum += n * scores[1];
+                    mseSum += n * scores[2];
+                    baseMseSum += n * scores[3];
                     images += n;
                     if (first && grid != null) {
                         int k = Math.min(8, n);
@@ -89,6 +159,7 @@ public final class Evaluator {
                 model.train();
             }
         }
-        return new Result(psnrSum / images, baseSum / images, images);
+        return new Result(psnrSum / images, baseSum / images, images, baselineOf(model.config()), mseSum / images,
+                baseMseSum / images);
     }
 }

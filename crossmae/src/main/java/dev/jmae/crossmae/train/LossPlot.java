@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * Draws {@code loss.png} from the metrics log with XChart: the logged training loss against the
- * (fractional) epoch, and the epoch means.
+ * (fractional) epoch, the epoch means, and the test loss where epoch records have one
+ * ({@code test_loss}, fine-tuning and the linear probe).
  */
 public final class LossPlot {
 
@@ -35,6 +36,8 @@ public final class LossPlot {
         List<Double> sy = new ArrayList<>();
         List<Double> ex = new ArrayList<>();
         List<Double> ey = new ArrayList<>();
+        List<Double> tx = new ArrayList<>();
+        List<Double> ty = new ArrayList<>();
         for (ObjectNode r : records) {
             if ("step".equals(r.path("type").asText())) {
                 sx.add(r.path("epoch_fraction").asDouble());
@@ -42,6 +45,10 @@ public final class LossPlot {
             } else if ("epoch".equals(r.path("type").asText())) {
                 ex.add(r.path("epoch").asDouble() + 1);
                 ey.add(r.path("loss").asDouble());
+                if (r.has("test_loss")) {
+                    tx.add(r.path("epoch").asDouble() + 1);
+                    ty.add(r.path("test_loss").asDouble());
+                }
             }
         }
         if (sx.isEmpty() && ex.isEmpty()) {
@@ -55,6 +62,9 @@ public final class LossPlot {
         }
         if (!ex.isEmpty()) {
             chart.addSeries("epoch mean", ex, ey).setMarker(SeriesMarkers.CIRCLE);
+        }
+        if (!tx.isEmpty()) {
+            chart.addSeries("test loss", tx, ty).setMarker(SeriesMarkers.DIAMOND);
         }
         AtomicFiles.replaceStream(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }

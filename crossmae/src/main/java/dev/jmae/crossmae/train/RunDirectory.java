@@ -7,7 +7,8 @@ import java.nio.file.Path;
 /**
  * The layout of a run directory (design.md): {@code config.json} (the resolved config),
  * {@code metrics.jsonl}, {@code checkpoint-last.safetensors} and numbered copies,
- * {@code reconstructions/} (PNG grids) and {@code loss.png}.
+ * {@code reconstructions/} (PNG grids) and {@code loss.png}; a fine-tuning or linear-probe run
+ * also {@code checkpoint-best.safetensors} and {@code accuracy.png}.
  *
  * @param root the run directory
  */
@@ -46,6 +47,16 @@ public record RunDirectory(Path root) {
      */
     public Path reconstruction(int epoch) {
         return root.resolve("reconstructions").resolve(String.format("epoch-%04d.png", epoch));
+    }
+
+    /** @return the checkpoint of the epoch with the best test top-1 so far (fine-tuning, linear probe) */
+    public Path bestCheckpoint() {
+        return root.resolve("checkpoint-best.safetensors");
+    }
+
+    /** @return the test-accuracy plot (fine-tuning, linear probe) */
+    public Path accuracyPlot() {
+        return root.resolve("accuracy.png");
     }
 
     /** @return the loss plot */

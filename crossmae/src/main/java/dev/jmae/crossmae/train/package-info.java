@@ -1,5 +1,6 @@
 /**
- * Pretraining, laid out like the official main_pretrain.py and engine_pretrain.py.
+ * Pretraining, fine-tuning and the linear probe, laid out like the official main_pretrain.py,
+ * main_finetune.py, main_linprobe.py, engine_pretrain.py and engine_finetune.py.
  *
  * <ul>
  *   <li>{@link dev.jmae.crossmae.train.TrainStep}: one iteration of train_one_epoch for any loss
@@ -14,6 +15,11 @@
  *       {@link dev.jmae.crossmae.train.StepLog}, {@link dev.jmae.crossmae.train.EpochProgress},
  *       {@link dev.jmae.crossmae.train.LossPlot}, {@link dev.jmae.crossmae.train.RunDirectory}:
  *       what a run writes and shows.</li>
+ *   <li>{@link dev.jmae.crossmae.train.Finetuner}: fine-tuning and the linear probe (set-up, the epoch
+ *       loop, checkpoint-last/-best, resume); {@code TrainEpoch}: train_one_epoch for any per-batch
+ *       loss; {@code ClassifierLoss}: mixup, drop path and the criterion; {@link
+ *       dev.jmae.crossmae.train.ClassifierEvaluator}: top-1, top-5, loss; {@link
+ *       dev.jmae.crossmae.train.AccuracyPlot}.</li>
  *   <li>{@link dev.jmae.crossmae.train.StepBenchmark}: step throughput and memory.</li>
  * </ul>
  */

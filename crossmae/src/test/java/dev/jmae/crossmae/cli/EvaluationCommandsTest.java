@@ -55,7 +55,8 @@ class EvaluationCommandsTest {
         // 5 columns and 4 rows of 16-pixel images magnified 7x (112 / 16) with 2-pixel gaps
         assertEquals(2 + 5 * (16 * 7 + 2), img.getWidth());
         assertEquals(2 + 4 * (16 * 7 + 2), img.getHeight());
-        assertTrue(out.contains("masked-patch PSNR") && out.contains("visible-mean baseline"), out);
+        assertTrue(out.contains("masked-patch PSNR") && out.contains("oracle-statistics baseline")
+                && out.contains("normalized MSE") && out.contains("de-normalized with each target patch's true mean"), out);
         runCli("reconstruct", "--checkpoint", ckpt.toString(), "--out", dir.resolve("trained.png").toString(),
                 "--predict", "trained");
 

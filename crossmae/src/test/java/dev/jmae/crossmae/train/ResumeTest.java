@@ -140,6 +140,9 @@ class ResumeTest {
             } else {
                 epochs++;
                 assertTrue(r.get("test_psnr").asDouble() > r.get("test_baseline_psnr").asDouble() - 10, r.toString());
+                // a norm-pix model: its PSNR next to the oracle-statistics baseline and the normalized MSE
+                assertEquals(Evaluator.ORACLE_STATISTICS, r.get("test_baseline").asText(), r.toString());
+                assertTrue(r.get("test_norm_mse").asDouble() > 0 && r.get("test_baseline_norm_mse").asDouble() < 1, r.toString());
             }
         }
         // 96 images / batch 16 / accum 2 = 3 optimizer steps per epoch, one record each (log_every 1)
