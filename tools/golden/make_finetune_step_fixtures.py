@@ -185,18 +185,28 @@ class PatchEmbed(nn.Module):
 
 
 class VisionTransformer(nn.Module):
-    """models_vit.VisionTransformer(global_pool=True) as timm 0.9.7 runs it, drop path off."""
+    """models_vit.VisionTransformer as timm 0.9.7 runs it, drop path off.
 
-    def __init__(self, c):
+    global_pool: the mean of the patch tokens and fc_norm (norm an identity); otherwise the cls
+    token after norm. probe_head: main_linprobe.py's head, Sequential(BatchNorm1d(affine=False,
+    eps=1e-6), Linear).
+    """
+
+    def __init__(self, c, probe_head=False):
         super().__init__()
         d = c["embed_dim"]
+        self.global_pool = c.get("global_pool", True)
         self.patch_embed = PatchEmbed(c["input_size"], c["patch_size"], c["in_chans"], d)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, d))
         self.pos_embed = nn.Parameter(torch.zeros(1, self.patch_embed.num_patches + 1, d))
-        self.blocks = nn.ModuleList([Block(d, c["num_heads"], c["mlp_ratio"], True, c["norm_eps"])
+        self.blocks = nn.ModuleList([Block(d, c["num_heads"], c.get("mlp_ratio", 4.0), True, c.get("norm_eps", 1e-6))
                                      for _ in range(c["depth"])])
-        self.fc_norm = nn.LayerNorm(d, eps=c["norm_eps"])
-        self.head = nn.Linear(d, c["nb_classes"])
+        if self.global_pool:
+            self.fc_norm = nn.LayerNorm(d, eps=c.get("norm_eps", 1e-6))
+        else:
+            self.norm = nn.LayerNorm(d, eps=c.get("norm_eps", 1e-6))
+        linear = nn.Linear(d, c["nb_classes"])
+        self.head = nn.Sequential(nn.BatchNorm1d(d, affine=False, eps=1e-6), linear) if probe_head else linear
 
     def no_weight_decay(self):
         return {'pos_embed', 'cls_token', 'dist_token'}  # timm 0.9.7
@@ -206,7 +216,10 @@ class VisionTransformer(nn.Module):
         x = torch.cat((self.cls_token.expand(x.shape[0], -1, -1), x), dim=1) + self.pos_embed
         for blk in self.blocks:
             x = blk(x)
-        x = self.fc_norm(x[:, 1:, :].mean(dim=1))
+        if self.global_pool:
+            x = self.fc_norm(x[:, 1:, :].mean(dim=1))
+        else:
+            x = self.norm(x)[:, 0]
         return self.head(x)
 
 

@@ -48,6 +48,8 @@ import java.util.Set;
  * @param clipGrad largest total gradient norm; NaN for no clipping (clip_grad)
  * @param optBetas AdamW's betas (opt_betas, timm's name; torch.optim.AdamW's default (0.9, 0.999))
  * @param optEps AdamW's eps (opt_eps)
+ * @param cropScale the RandomResizedCrop area range of training (crop_scale, jmae's key: the official
+ *     scripts fix timm's and util/crop.py's (0.08, 1); images as small as Fashion-MNIST's may want less)
  * @param aa RandAugment policy, "" for none (aa)
  * @param colorJitter colour-jitter factor; NaN for none, ignored while aa is set as in timm (color_jitter)
  * @param smoothing label smoothing ε (smoothing)
@@ -74,7 +76,7 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
                              int numHeads, double mlpRatio, double normEps, int nbClasses, boolean globalPool,
                              double dropPath, int batchSize, int accumIter, int epochs, double warmupEpochs, double blr,
                              double lr, double minLr, double weightDecay, double layerDecay, double clipGrad,
-                             List<Double> optBetas, double optEps, String aa, double colorJitter, double smoothing,
+                             List<Double> optBetas, double optEps, List<Double> cropScale, String aa, double colorJitter, double smoothing,
                              double reprob, String remode, int recount, double mixup, double cutmix, double mixupProb,
                              double mixupSwitchProb, String mixupMode, String finetune, long seed, String dataPath,
                              String dataset, List<Double> mean, List<Double> std, int numWorkers, int prefetchFactor,
@@ -130,7 +132,7 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
     /** Keys both recipes read. */
     static final List<String> COMMON_KEYS = List.of("model", "input_size", "patch_size", "in_chans", "embed_dim", "depth",
             "num_heads", "mlp_ratio", "norm_eps", "nb_classes", "global_pool", "batch_size", "accum_iter", "epochs",
-            "warmup_epochs", "blr", "lr", "min_lr", "weight_decay", "finetune", "seed", "data_path", "dataset", "mean", "std",
+            "warmup_epochs", "blr", "lr", "min_lr", "weight_decay", "crop_scale", "finetune", "seed", "data_path", "dataset", "mean", "std",
             "num_workers", "prefetch_factor", "log_every", "eval_batch_size");
 
     /** Keys only fine-tuning reads (main_finetune.py's flags that main_linprobe.py lacks, and AdamW's). */
@@ -145,6 +147,7 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
      */
     public FinetuneConfig {
         optBetas = List.copyOf(optBetas);
+        cropScale = List.copyOf(cropScale);
         mean = List.copyOf(mean);
         std = List.copyOf(std);
         Vit named = NAMED_MODELS.get(model);
@@ -206,6 +209,9 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
             throw new ConfigException("opt_betas", "expected [beta1, beta2] with both in [0, 1), got " + optBetas);
         }
         nonNegative("opt_eps", optEps);
+        if (cropScale.size() != 2 || !(cropScale.get(0) > 0 && cropScale.get(0) <= cropScale.get(1) && cropScale.get(1) <= 1)) {
+            throw new ConfigException("crop_scale", "expected [min, max] with 0 < min <= max <= 1, got " + cropScale);
+        }
         if (!aa.isEmpty() && !aa.startsWith("rand")) {
             throw new ConfigException("aa", "only RandAugment policies (\"rand-...\", e.g. rand-m9-mstd0.5-inc1) or \"\" for none"
                     + " are implemented, got \"" + aa + "\"");
@@ -326,7 +332,7 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
     public FinetuneConfig withFinetune(String checkpoint) {
         return new FinetuneConfig(recipe, model, inputSize, patchSize, inChans, embedDim, depth, numHeads, mlpRatio, normEps,
                 nbClasses, globalPool, dropPath, batchSize, accumIter, epochs, warmupEpochs, blr, lr, minLr, weightDecay,
-                layerDecay, clipGrad, optBetas, optEps, aa, colorJitter, smoothing, reprob, remode, recount, mixup, cutmix,
+                layerDecay, clipGrad, optBetas, optEps, cropScale, aa, colorJitter, smoothing, reprob, remode, recount, mixup, cutmix,
                 mixupProb, mixupSwitchProb, mixupMode, checkpoint, seed, dataPath, dataset, mean, std, numWorkers,
                 prefetchFactor, logEvery, evalBatchSize);
     }
@@ -358,6 +364,7 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
                 f.number("min_lr", ft ? 1e-6 : 0), f.number("weight_decay", ft ? 0.05 : 0),
                 ft ? f.number("layer_decay", 0.75) : 1, ft ? f.number("clip_grad", Double.NaN) : Double.NaN,
                 ft ? f.numbers("opt_betas", List.of(0.9, 0.999)) : List.of(0.9, 0.999), ft ? f.number("opt_eps", 1e-8) : 1e-8,
+                f.numbers("crop_scale", List.of(0.08, 1.0)),
                 ft ? f.string("aa", "rand-m9-mstd0.5-inc1") : "", ft ? f.number("color_jitter", Double.NaN) : Double.NaN,
                 ft ? f.number("smoothing", 0.1) : 0, ft ? f.number("reprob", 0.25) : 0, ft ? f.string("remode", "pixel") : "pixel",
                 ft ? f.integer("recount", 1) : 1, ft ? f.number("mixup", 0) : 0, ft ? f.number("cutmix", 0) : 0,
@@ -411,6 +418,7 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
         nullable(o, "lr", lr);
         o.put("min_lr", minLr);
         o.put("weight_decay", weightDecay);
+        list(o.putArray("crop_scale"), cropScale);
         if (ft) {
             o.put("layer_decay", layerDecay);
             nullable(o, "clip_grad", clipGrad);

@@ -85,8 +85,29 @@ public final class FinetuneTransforms {
      */
     public static Train train(int inputSize, String autoAugment, double reprob, String remode, int recount, double[] mean,
                               double[] std) {
+        return train(inputSize, 0.08, 1.0, autoAugment, reprob, remode, recount, mean, std);
+    }
+
+    /**
+     * The official training pipeline with another RandomResizedCrop area range (jmae's crop_scale;
+     * the official one is timm's fixed (0.08, 1)).
+     *
+     * @param inputSize output side
+     * @param scaleMin smallest crop area fraction
+     * @param scaleMax largest crop area fraction
+     * @param autoAugment RandAugment config, or null/empty for none
+     * @param reprob random erasing probability (0 disables it)
+     * @param remode erasing mode
+     * @param recount erasing count
+     * @param mean normalization mean per channel
+     * @param std normalization std per channel
+     * @return the pipeline
+     * @throws IllegalArgumentException if a setting is invalid
+     */
+    public static Train train(int inputSize, double scaleMin, double scaleMax, String autoAugment, double reprob, String remode,
+                              int recount, double[] mean, double[] std) {
         List<Transform> t = new ArrayList<>();
-        t.add(new RandomResizedCrop(inputSize, 0.08, 1.0, 3.0 / 4.0, 4.0 / 3.0));
+        t.add(new RandomResizedCrop(inputSize, scaleMin, scaleMax, 3.0 / 4.0, 4.0 / 3.0));
         t.add(new RandomHorizontalFlip(0.5));
         if (autoAugment != null && !autoAugment.isEmpty()) {
             if (!autoAugment.startsWith("rand")) {

@@ -93,6 +93,8 @@ public final class Finetuner {
     private final PrintStream console;
     private final boolean progress;
     private final boolean resuming;
+    private ImageDataset trainSet;
+    private ImageDataset testSet;
     private Pretrainer.Listener listener = new Pretrainer.Listener() { };
     private volatile boolean stopRequested;
 
@@ -118,7 +120,9 @@ public final class Finetuner {
     }
 
     /**
-     * Prepares a new run: creates the directory and writes the resolved config.
+     * Prepares a new run: checks that the checkpoint's encoder (from its header) and the dataset
+     * (channels, classes) fit the config, then creates the directory and writes the resolved
+     * config, so bad input leaves nothing behind.
      *
      * @param config the resolved config
      * @param runDir the run directory; must not already hold a checkpoint
@@ -128,7 +132,9 @@ public final class Finetuner {
      * @param progress whether to show a progress bar
      * @return the trainer
      * @throws IOException if the directory cannot be written
-     * @throws ConfigException if the directory already holds a run
+     * @throws ConfigException if the directory already holds a run, the checkpoint's encoder
+     *     differs in size from the config's, or the dataset's channels or classes differ from
+     *     in_chans or nb_classes
      */
     public static Finetuner create(FinetuneConfig config, Path runDir, Device device, Path home, PrintStream console,
                                    boolean progress) throws IOException {
@@ -137,9 +143,14 @@ public final class Finetuner {
             throw new ConfigException("out", runDir + " already holds a run with a checkpoint; hint: continue it with --resume "
                     + runDir + ", or pick another --out");
         }
+        if (!config.finetune().isEmpty()) {
+            PretrainedEncoder.checkFits(Path.of(config.finetune()), config);
+        }
+        Finetuner f = new Finetuner(config, rd, device, home, console, progress, false);
+        f.resolveData();
         Files.createDirectories(runDir);
         Files.writeString(rd.config(), Configs.prettyJson(config.toJson()) + "\n");
-        return new Finetuner(config, rd, device, home, console, progress, false);
+        return f;
     }
 
     /**
@@ -208,12 +219,9 @@ public final class Finetuner {
     public Summary run() throws IOException {
         FinetuneConfig c = config;
         boolean probe = c.recipe() == Recipe.LINPROBE;
-        if (!resuming && !c.finetune().isEmpty()) {
-            PretrainedEncoder.checkFits(Path.of(c.finetune()), c);
+        if (trainSet == null) {
+            resolveData();
         }
-        ImageDataset trainSet = Datasets.resolve(c.dataPath(), c.dataset(), Split.TRAIN, home);
-        ImageDataset testSet = Datasets.resolve(c.dataPath(), c.dataset(), Split.TEST, home);
-        checkDataset(trainSet);
         Generator init = new Generator(c.seed());
         VisionTransformerClassifier model = new VisionTransformerClassifier(c, init, device);
         PretrainedEncoder.Loaded source = null;
@@ -270,15 +278,22 @@ public final class Finetuner {
         }
     }
 
-    private void checkDataset(ImageDataset trainSet) {
-        if (trainSet.channels() != config.inChans()) {
-            throw new ConfigException("in_chans", "is " + config.inChans() + " but " + trainSet.description() + " has "
-                    + trainSet.channels() + " channel(s)");
+    /** Opens both splits and checks them against in_chans and nb_classes. */
+    private void resolveData() throws IOException {
+        trainSet = Datasets.resolve(config.dataPath(), config.dataset(), Split.TRAIN, home);
+        testSet = Datasets.resolve(config.dataPath(), config.dataset(), Split.TEST, home);
+        checkDataset(trainSet);
+    }
+
+    private void checkDataset(ImageDataset set) {
+        if (set.channels() != config.inChans()) {
+            throw new ConfigException("in_chans", "is " + config.inChans() + " but " + set.description() + " has "
+                    + set.channels() + " channel(s)");
         }
-        if (trainSet.numClasses() != config.nbClasses()) {
+        if (set.numClasses() != config.nbClasses()) {
             throw new ConfigException("nb_classes", "is " + config.nbClasses() + " (the head's outputs), but "
-                    + trainSet.description() + " has " + trainSet.numClasses() + " classes; hint: --set nb_classes="
-                    + trainSet.numClasses());
+                    + set.description() + " has " + set.numClasses() + " classes; hint: --set nb_classes="
+                    + set.numClasses());
         }
     }
 
@@ -295,12 +310,13 @@ public final class Finetuner {
     private DataLoader trainLoader(ImageDataset trainSet, double[] mean, double[] std) {
         FinetuneConfig c = config;
         if (c.recipe() == Recipe.LINPROBE) {
-            Compose weak = new Compose(List.of(TfRandomResizedCrop.linearProbe(c.inputSize()), new RandomHorizontalFlip(0.5)));
+            Compose weak = new Compose(List.of(new TfRandomResizedCrop(c.inputSize(), c.cropScale().get(0), c.cropScale().get(1),
+                    3.0 / 4.0, 4.0 / 3.0), new RandomHorizontalFlip(0.5)));
             return new DataLoader(trainSet, weak, mean, std, c.batchSize(), true, true, c.seed(), c.numWorkers(),
                     c.prefetchBatches(), device);
         }
-        FinetuneTransforms.Train t = FinetuneTransforms.train(c.inputSize(), c.aa(), c.reprob(), c.remode(), c.recount(), mean,
-                std);
+        FinetuneTransforms.Train t = FinetuneTransforms.train(c.inputSize(), c.cropScale().get(0), c.cropScale().get(1), c.aa(),
+                c.reprob(), c.remode(), c.recount(), mean, std);
         DataLoader l = new DataLoader(trainSet, t.images(), mean, std, c.batchSize(), true, true, c.seed(), c.numWorkers(),
                 c.prefetchBatches(), device);
         return t.erasing() == null ? l : l.tensorTransform(t::eraseInPlace);

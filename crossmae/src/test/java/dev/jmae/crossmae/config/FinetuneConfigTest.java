@@ -36,6 +36,7 @@ class FinetuneConfigTest {
                 ft.blr(), ft.layerDecay(), ft.minLr(), ft.warmupEpochs(), ft.smoothing(), ft.reprob(), ft.mixup(), ft.cutmix(),
                 ft.mixupProb(), ft.mixupSwitchProb()));
         assertEquals("rand-m9-mstd0.5-inc1", ft.aa());
+        assertEquals(List.of(0.08, 1.0), ft.cropScale(), "timm's RandomResizedCrop scale, which the official script fixes");
         assertEquals("pixel", ft.remode());
         assertTrue(ft.globalPool() && Double.isNaN(ft.clipGrad()) && Double.isNaN(ft.lr()) && Double.isNaN(ft.colorJitter()));
         assertEquals(List.of(0.9, 0.999), ft.optBetas(), "torch.optim.AdamW's default betas (main_finetune.py passes none)");
@@ -103,5 +104,6 @@ class FinetuneConfigTest {
         assertEquals("input_size", refused("{\"input_size\": 30, \"model\": \"vit\", \"patch_size\": 4}", Recipe.FINETUNE).key());
         assertEquals("mean", refused("{\"in_chans\": 1, \"mean\": [0.1, 0.2, 0.3], \"std\": [0.5]}", Recipe.FINETUNE).key());
         assertEquals("nb_classes", refused("{\"nb_classes\": 0}", Recipe.LINPROBE).key());
+        assertEquals("crop_scale", refused("{\"crop_scale\": [0.5, 0.2]}", Recipe.LINPROBE).key());
     }
 }
