@@ -74,4 +74,31 @@ class EvaluationCommandsTest {
         // chance (25%, position dominates), the encoder's pooled features are well above it
         assertTrue(Double.parseDouble(k.group(1)) > 50, probe);
     }
+
+    @Test
+    void reconstructShowsSeveralModelsOnTheSameImagesAndMasks() throws Exception {
+        Path data = TinyRuns.dataset(dir);
+        Path crossmae = TinyRuns.pretrainCheckpoint(dir, data, "crossmae");
+        Path mae = TinyRuns.pretrainCheckpoint(dir, data, "mae");
+        Path grid = dir.resolve("side.png");
+        String out = runCli("reconstruct", "--checkpoint", crossmae.toString(), "--checkpoint", mae.toString(), "--out",
+                grid.toString(), "--count", "3");
+        BufferedImage img = ImageIO.read(grid.toFile());
+        // rows: original, masked, then one pasted reconstruction per model
+        assertEquals(2 + 4 * (16 * 7 + 2), img.getHeight());
+        assertEquals(2 + 3 * (16 * 7 + 2), img.getWidth());
+        assertTrue(out.contains("row 3, " + crossmae) && out.contains("row 4, " + mae) && out.contains("in --checkpoint order"), out);
+
+        Path other = dir.resolve("other");
+        java.nio.file.Files.createDirectories(other);
+        Path masked = TinyRuns.pretrainCheckpoint(other, data, "crossmae");
+        dev.jmae.crossmae.config.Configs.Config c = TinyRuns.config(data, "\"mask_ratio\": 0.5, \"kept_mask_ratio\": 0.5");
+        dev.jmae.nn.Checkpoint.save(masked, dev.jmae.crossmae.model.MaskedAutoencoder.create(c.model(), new dev.jmae.tensor.Generator(1),
+                Device.CPU), null, java.util.Map.of("config", c.model().toJson().setAll(c.train().toJson()).toString()));
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"reconstruct", "--checkpoint", crossmae.toString(), "--checkpoint", masked.toString(),
+            "--out", grid.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("mask_ratio 0.5") && err.toString().contains("same images and masks"), err.toString());
+    }
 }
