@@ -111,8 +111,22 @@ public final class CudaProvider implements BackendProvider, DeviceInfoProvider {
      * @throws BackendUnavailableException if the device cannot be opened
      */
     static CudaBackend open(Probe p, int index, CudaContext.KernelSources sources) {
+        return open(p, index, sources, JitCache.defaultDirectory());
+    }
+
+    /**
+     * Opens a backend on a probed driver with a given kernel cache folder.
+     *
+     * @param p an available probe
+     * @param index the device
+     * @param sources the kernel sources
+     * @param cacheDirectory the JIT cache folder
+     * @return the backend
+     * @throws BackendUnavailableException if the device cannot be opened
+     */
+    static CudaBackend open(Probe p, int index, CudaContext.KernelSources sources, Path cacheDirectory) {
         try {
-            JitCache jit = p.nvrtc() == null ? null : new JitCache(JitCache.defaultDirectory(), p.nvrtc());
+            JitCache jit = p.nvrtc() == null ? null : new JitCache(cacheDirectory, p.nvrtc());
             int[] archs = p.nvrtc() == null ? null : p.nvrtc().supportedArchs();
             CudaContext ctx = CudaContext.open(p.driver(), index, jit, archs, sources, PinnedStaging.DEFAULT_CHUNK_BYTES);
             return new CudaBackend(new Device("cuda", index), ctx, p.cublasLt(), p.cublasLtMissing());
