@@ -19,6 +19,9 @@ import java.util.List;
  * Prototypes and values come from NVIDIA's documentation ({@link DocumentedAbi}) and are first
  * exercised by the device check.
  */
+// binding native code is this class's purpose: its restricted FFM calls (library lookup, downcalls,
+// reinterpret) are allowed by --enable-native-access in jmae's JVM flags
+@SuppressWarnings("restricted")
 final class CublasLt {
 
     /**

@@ -22,6 +22,9 @@ import java.util.Map;
  * {@code long}. Calls that take a context use the calling thread's current one
  * ({@link #ctxSetCurrent}). Source: CUDA Driver API reference, CUDA 13.0 {@code cuda.h}.
  */
+// binding native code is this class's purpose: its restricted FFM calls (library lookup, downcalls,
+// reinterpret) are allowed by --enable-native-access in jmae's JVM flags
+@SuppressWarnings("restricted")
 final class CudaDriver {
 
     /**

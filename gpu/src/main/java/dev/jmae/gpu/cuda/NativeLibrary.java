@@ -23,6 +23,9 @@ import java.util.Set;
  * system loader's search (LD_LIBRARY_PATH, the ld.so cache, the default folders), a path is opened
  * as given. The library stays loaded for the life of the JVM.
  */
+// binding native code is this class's purpose: its restricted FFM calls (library lookup, downcalls,
+// reinterpret) are allowed by --enable-native-access in jmae's JVM flags
+@SuppressWarnings("restricted")
 final class NativeLibrary {
 
     private final String soname;

@@ -20,6 +20,9 @@ import java.util.List;
  * ({@code --ftz=false --prec-div=true --prec-sqrt=true}; never {@code --use_fast_math}), plus
  * {@code --gpu-architecture} from the device ({@link #architecture}).
  */
+// binding native code is this class's purpose: its restricted FFM calls (library lookup, downcalls,
+// reinterpret) are allowed by --enable-native-access in jmae's JVM flags
+@SuppressWarnings("restricted")
 final class Nvrtc implements JitCache.Compiler {
 
     /**

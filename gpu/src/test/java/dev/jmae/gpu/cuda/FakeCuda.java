@@ -18,6 +18,9 @@ import java.util.List;
  * folder, with handles on their test controls. Tests that use it call {@link #reset()} first
  * (the fakes' state is global).
  */
+// binding native code is this class's purpose: its restricted FFM calls (library lookup, downcalls,
+// reinterpret) are allowed by --enable-native-access in jmae's JVM flags
+@SuppressWarnings("restricted")
 final class FakeCuda {
 
     private static FakeCuda instance;
