@@ -177,7 +177,7 @@ public final class CudaProvider implements BackendProvider, DeviceInfoProvider {
         int major = version / 1000;
         Nvrtc nvrtc = null;
         String nvrtcMissing = null;
-        NativeLibrary.Opened n = NativeLibrary.open(nvrtcCandidates.apply(major));
+        NativeLibrary.Opened n = Nvrtc.open(nvrtcCandidates.apply(major));
         if (n.found()) {
             nvrtc = new Nvrtc(n.library());
         } else {

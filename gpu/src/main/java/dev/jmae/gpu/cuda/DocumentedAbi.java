@@ -14,6 +14,14 @@ import java.util.List;
  * generated C program: prototypes redeclared, constants printed by name, struct sizes and
  * offsets). Names are the C names, so that program can print them.
  *
+ * <p>Checked once outside CI (2026-12-07): every prototype, constant and struct here matched the
+ * headers of NVIDIA's pip wheels {@code nvidia-cuda-nvrtc 13.0.88} ({@code nvrtc.h}) and
+ * {@code nvidia-cublas 13.1.1.3} ({@code cublasLt.h}) in {@code DriverAbiHeaderTest}, and the
+ * wheels' {@code libnvrtc.so.13} (a kernel compiled to CUBIN and PTX, {@code NvrtcTest}) and
+ * {@code libcublasLt.so.13} (every descriptor attribute jmae sets accepted, {@code CublasLtTest})
+ * ran through these bindings on a machine without a GPU. Run them again by pointing
+ * {@code CUDA_HOME}/{@code CUDA_PATH} at the unpacked wheels' {@code nvidia/cu13} folders.
+ *
  * <p>Sources, cited per value below:
  * <ul>
  *   <li>[NVRTC] NVRTC User Guide, "API Reference", https://docs.nvidia.com/cuda/nvrtc/index.html

@@ -45,6 +45,36 @@ final class Nvrtc implements JitCache.Compiler {
         return CudaToolkit.libraryCandidates(names);
     }
 
+    /**
+     * Opens NVRTC from the candidates, then loads its builtins library ({@code
+     * libnvrtc-builtins.so.M.m}) from the same folder: NVRTC opens it by soname at its first
+     * compilation, and an NVRTC found outside the loader's path (a toolkit folder, a pip wheel,
+     * which carries no RPATH) would otherwise fail there with NVRTC_ERROR_BUILTIN_OPERATION_FAILURE.
+     * A library already loaded under that soname is what the loader returns.
+     *
+     * @param candidates sonames or paths ({@link #candidates(int)})
+     * @return the outcome of opening NVRTC
+     */
+    static NativeLibrary.Opened open(List<String> candidates) {
+        NativeLibrary.Opened opened = NativeLibrary.open(candidates);
+        if (opened.found()) {
+            java.nio.file.Path dir = java.nio.file.Path.of(opened.library().loadedFrom()).toAbsolutePath().getParent();
+            if (dir != null && java.nio.file.Files.isDirectory(dir)) {
+                try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+                    List<String> builtins = files.map(f -> f.getFileName().toString())
+                            .filter(n -> n.startsWith("libnvrtc-builtins.so.") && !n.contains(".alt."))
+                            .sorted().map(n -> dir.resolve(n).toString()).toList();
+                    if (!builtins.isEmpty()) {
+                        NativeLibrary.open(List.of(builtins.getLast()));
+                    }
+                } catch (java.io.IOException e) {
+                    // the builtins are then looked up by NVRTC itself, through the loader's path
+                }
+            }
+        }
+        return opened;
+    }
+
     private final NativeLibrary library;
     private final Binding getErrorString;
     private final Binding version;

@@ -122,7 +122,8 @@ record AbiCheck(List<String> headers, List<String> prototypes, Map<String, Long>
      * Compiles the program; returns the compiler's result without failing.
      *
      * @param cc the compiler
-     * @param include the include folder
+     * @param include the folder holding the first header; the other toolkit include folders
+     *     ({@link CudaToolkit#includeDirs()}) follow it, for the headers it includes in turn
      * @param dir a scratch folder
      * @return the compiler's exit status and messages
      */
@@ -130,8 +131,14 @@ record AbiCheck(List<String> headers, List<String> prototypes, Map<String, Long>
         try {
             Path src = dir.resolve("abi_check.c");
             Files.writeString(src, program());
-            return NativeTools.tryRun(List.of(cc.toString(), "-std=gnu11", "-Wall", "-I" + include, "-o",
-                    dir.resolve("abi_check").toString(), src.toString()));
+            List<String> cmd = new ArrayList<>(List.of(cc.toString(), "-std=gnu11", "-Wall", "-I" + include));
+            for (Path d : CudaToolkit.includeDirs()) {
+                if (!d.equals(include) && !d.equals(Path.of("/usr/include"))) {
+                    cmd.add("-I" + d);
+                }
+            }
+            cmd.addAll(List.of("-o", dir.resolve("abi_check").toString(), src.toString()));
+            return NativeTools.tryRun(cmd);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -69,4 +69,33 @@ class NvrtcTest {
                 e.getMessage());
         assertTrue(e.getMessage().contains("fake.cu(1): error: #error directive"), e.getMessage());
     }
+
+    /**
+     * The real NVRTC, where one is installed (the GPU machine; NVRTC needs no driver): a kernel
+     * compiles to an ELF CUBIN for sm_90 and to PTX for compute_90, and an error carries the log.
+     */
+    @Test
+    void realNvrtcCompilesAKernel() {
+        NativeLibrary.Opened lib = Nvrtc.open(Nvrtc.candidates(13));
+        org.junit.jupiter.api.Assumptions.assumeTrue(lib.found(), "no NVRTC here (tried " + lib.triedList()
+                + "); the bindings are first exercised by the device check");
+        Nvrtc nvrtc = new Nvrtc(lib.library());
+        assertTrue(nvrtc.version().matches("nvrtc 1[2-9]\\.\\d+"), nvrtc.version());
+        int[] archs = nvrtc.supportedArchs();
+        assertTrue(java.util.Arrays.stream(archs).anyMatch(a -> a == 90), java.util.Arrays.toString(archs));
+        String src = "extern \"C\" __global__ void axpy(float *y, const float *x, float a, int n) {\n"
+                + "    int i = blockIdx.x * blockDim.x + threadIdx.x;\n    if (i < n) y[i] += a * x[i];\n}\n";
+        List<String> opts = new java.util.ArrayList<>(Nvrtc.baseOptions());
+        opts.add(Nvrtc.architecture(90, archs));
+        byte[] cubin = nvrtc.compile(src, "axpy.cu", opts);
+        assertArrayEquals(new byte[] {0x7f, 'E', 'L', 'F'}, java.util.Arrays.copyOf(cubin, 4), "a CUBIN is an ELF file");
+        opts.set(opts.size() - 1, "--gpu-architecture=compute_90");
+        byte[] ptx = nvrtc.compile(src, "axpy.cu", opts);
+        String text = new String(ptx, 0, ptx.length - 1, StandardCharsets.UTF_8);
+        assertTrue(text.contains(".entry axpy") && text.contains(".target sm_90"), text);
+        CudaException e = assertThrows(CudaException.class, () -> nvrtc.compile("__global__ void k() { undeclared(); }",
+                "bad.cu", Nvrtc.baseOptions()));
+        assertEquals(DocumentedAbi.NVRTC_ERROR_COMPILATION, e.code());
+        assertTrue(e.getMessage().contains("undeclared"), e.getMessage());
+    }
 }
