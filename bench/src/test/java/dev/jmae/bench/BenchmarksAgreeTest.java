@@ -122,4 +122,18 @@ class BenchmarksAgreeTest {
         assertClose(byHand.toArray(), viaAutograd, 1e-6, "w1 gradient");
         assertClose(b.b1.grad().toArray(), b1ViaAutograd, 1e-6, "b1 gradient");
     }
+
+    @Test
+    void peakBenchChainsComputeTheirRecurrenceAndCountTheirFlops() {
+        // x <- x*m + a from x = 1, run on every lane of every chain: the closed form is the fixed
+        // point a/(1-m) plus (1 - a/(1-m))·m^t; every lane of every chain holds it
+        double m = 0.999;
+        double a = 0.001;
+        int trips = 1000;
+        double fixed = a / (1 - m);
+        double expected = fixed + (1 - fixed) * Math.pow(m, trips);
+        double got = PeakBench.chains(trips, (float) m, (float) a) / (PeakBench.CHAINS * PeakBench.S.length());
+        assertEquals(expected, got, 1e-4, "one lane's value after " + trips + " FMAs");
+        assertEquals(2L * PeakBench.TRIPS * PeakBench.CHAINS * PeakBench.S.length(), PeakBench.flopsPerInvocation());
+    }
 }
