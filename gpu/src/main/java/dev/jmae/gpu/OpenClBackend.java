@@ -49,6 +49,7 @@ public final class OpenClBackend implements Backend {
     private final ClRuntime runtime;
     private final Variant variant;
     private final MemoryStats memory;
+    private final ClLauncher launcher;
     private final ClElementwise elementwise;
     private final ClReductions reductions;
     private final ClLinalg linalg;
@@ -66,6 +67,7 @@ public final class OpenClBackend implements Backend {
         this.runtime = runtime;
         this.variant = variant;
         this.memory = memory;
+        this.launcher = new ClLauncher(this, runtime, variant);
         this.elementwise = new ClElementwise(this);
         this.reductions = new ClReductions(this);
         this.linalg = new ClLinalg(this);
@@ -106,23 +108,9 @@ public final class OpenClBackend implements Backend {
         return runtime;
     }
 
-    /** Work-group size of kernels without sharing: 256 on GPUs, 64 on CPU drivers (capped by the device). */
-    int elementwiseGroup() {
-        return capGroup(variant == Variant.GPU ? 256 : 64);
-    }
-
-    /** The largest power of two at most both {@code wanted} and CL_DEVICE_MAX_WORK_GROUP_SIZE. */
-    int capGroup(int wanted) {
-        long max = Math.max(1, runtime.maxWorkGroupSize());
-        return (int) Math.min(wanted, Long.highestOneBit(max));
-    }
-
-    /**
-     * Lanes of the work-group-per-output reductions (a power of two). Fixed per variant because
-     * PoCL compiles a kernel once per work-group size.
-     */
-    int reductionLanes() {
-        return capGroup(variant == Variant.GPU ? 256 : 16);
+    /** @return the launcher the kernel families use (this backend's variant on its runtime) */
+    ClLauncher launcher() {
+        return launcher;
     }
 
     static ClStorage storage(Tensor t) {
