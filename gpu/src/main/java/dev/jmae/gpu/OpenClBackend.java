@@ -28,9 +28,10 @@ import org.jocl.cl_mem;
  * returns; {@link #synchronize()} waits for them, and {@link #read} returns finished data.
  * Calls from several threads are serialized.
  *
- * <p>Memory: {@link #memory()} counts the bytes of live tensor storages (4 per element).
- * Released buffers are kept for reuse by later allocations of the same size class, up to a
- * quarter of the device memory or 1 GiB ({@link #cachedBytes()}, {@link #emptyCache()}).
+ * <p>Memory: {@link #memory()} counts the bytes of live tensor storages (4 per element), and as
+ * reserved bytes what the buffers of storages and the cache hold from the driver. Released buffers
+ * are kept for reuse by later allocations of the same size class, up to a quarter of the device
+ * memory or 1 GiB ({@link #cachedBytes()}, {@link #emptyCache()}).
  *
  * <p>Math: exact GELU and {@code erf} use our own float32 erf/erfc polynomials (within 1 ulp for
  * erf, 4 ulp for the erfc tail; see {@code kernels/common.h}) rather than OpenCL's built-in erf, whose
@@ -60,6 +61,7 @@ public final class OpenClBackend implements Backend {
 
     OpenClBackend(Device device, ClRuntime runtime, Variant variant) {
         this(device, runtime, variant, new MemoryStats());
+        runtime.pool().reservedListener(memory::recordReserved);
     }
 
     private OpenClBackend(Device device, ClRuntime runtime, Variant variant, MemoryStats memory) {
@@ -154,6 +156,7 @@ public final class OpenClBackend implements Backend {
                 pool.clear();
                 mem = runtime.createBuffer(classBytes);
             }
+            pool.created(classBytes);
         }
         cl_mem owned = mem;
         return new ClStorage(device, numel, memory, owned, () -> pool.recycle(owned, classBytes));

@@ -115,6 +115,23 @@ class OpenClBackendTest {
     }
 
     @Test
+    void reservedBytesCountWhatTheBuffersAndTheCacheHold() {
+        OpenClBackend be = OpenClTesting.backend();
+        be.emptyCache();
+        dev.jmae.tensor.MemoryStats stats = be.memory();
+        long before = stats.reservedBytes();
+        assertTrue(before >= stats.liveBytes(), "live storages are reserved memory: " + stats);
+        dev.jmae.tensor.Storage s = be.allocate(777_777);
+        long size = BufferPool.sizeClass(4L * 777_777);
+        assertEquals(before + size, stats.reservedBytes(), "a new buffer of its size class");
+        assertTrue(stats.peakReservedBytes() >= before + size);
+        s.release();
+        assertEquals(before + size, stats.reservedBytes(), "cached, still reserved");
+        be.emptyCache();
+        assertEquals(before, stats.reservedBytes(), "returned to the driver");
+    }
+
+    @Test
     void concurrentCallersGetCorrectResults() throws Exception {
         Device d = OpenClTesting.device();
         float[] x = TestData.normal(new Generator(7), 65 * 33, 0, 1);

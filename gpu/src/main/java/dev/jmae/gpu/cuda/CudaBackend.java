@@ -68,6 +68,7 @@ public final class CudaBackend implements Backend {
     CudaBackend(Device device, CudaContext context, CublasLt cublasLt, String cublasLtMissing) {
         this.device = device;
         this.context = context;
+        context.allocator().reservedListener(memory::recordReserved);
         this.gemm = cublasLt == null ? null : new CublasLtMatmul(cublasLt, context);
         this.gemmUnavailable = cublasLtMissing;
         this.launcher = new CudaLauncher(this, context);

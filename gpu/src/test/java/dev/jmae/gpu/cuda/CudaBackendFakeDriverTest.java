@@ -142,10 +142,15 @@ class CudaBackendFakeDriverTest {
         assertEquals(1, st.cacheHits());
         assertEquals(512, st.reservedBytes());
         assertEquals(before + 512, fake.liveBytes());
+        assertEquals(512, backend.memory().reservedBytes(), "the allocator reports to MemoryStats");
         s2.release();
         assertEquals(512, backend.cachedBytes());
+        assertEquals(512, backend.memory().reservedBytes());
+        assertEquals(512, backend.memory().peakReservedBytes());
         backend.emptyCache();
         assertEquals(0, backend.reservedBytes());
+        assertEquals(0, backend.memory().reservedBytes());
+        assertEquals(512, backend.memory().peakReservedBytes());
         assertEquals(before, fake.liveBytes(), "the block went back to the driver");
     }
 
