@@ -152,12 +152,31 @@ fi
 # ---- OpenCL: Debian's ICD loader and NVIDIA's ICD -------------------------------------------------
 
 ICD=$W/icd
+PY_ANY=$(command -v python3 || echo /usr/bin/python3)
 OPENCL_NOTE=""
 setup_opencl() {
   mkdir -p "$ICD/root" "$ICD/vendors"
   local deb
   for deb in "$ROOT"/.gpu/debs/*.deb; do
-    [ -e "$deb" ] && dpkg -x "$deb" "$ICD/root"
+    [ -e "$deb" ] || continue
+    if command -v dpkg >/dev/null; then
+      dpkg -x "$deb" "$ICD/root"
+    else
+      # no dpkg: a .deb is an ar archive whose data.tar.* holds the files
+      "$PY_ANY" - "$deb" "$ICD/root" <<'PY'
+import io, sys, tarfile
+f = open(sys.argv[1], "rb")
+assert f.read(8) == b"!<arch>\n", "not a .deb"
+while True:
+    h = f.read(60)
+    if len(h) < 60:
+        break
+    name, size = h[:16].decode().strip().rstrip("/"), int(h[48:58].decode().strip())
+    data = f.read(size + (size & 1))[:size]
+    if name.startswith("data.tar"):
+        tarfile.open(fileobj=io.BytesIO(data)).extractall(sys.argv[2])
+PY
+    fi
   done
   local loader
   loader=$(ls "$ICD"/root/usr/lib/x86_64-linux-gnu/libOpenCL.so.1* 2>/dev/null | head -1)

@@ -13,7 +13,11 @@ import dev.jmae.tensor.Tensor;
  *
  * <p>Block sizes: rows per work-group (queries in forward and dq, keys in dk/dv) and rows per
  * staged block start at 64/32 (GPU) or 32/32 (CPU drivers) and are halved until the local-memory
- * footprint fits in three quarters of CL_DEVICE_LOCAL_MEM_SIZE.
+ * footprint fits in three quarters of the launcher's local memory (CL_DEVICE_LOCAL_MEM_SIZE on
+ * OpenCL, the 48 KiB a CUDA block has without opting in).
+ *
+ * <p>Shared by the OpenCL backend ({@code ClAttention}, both variants) and the CUDA backend
+ * ({@code CudaAttention}, the GPU variant's planning), which launch through their {@link KernelLauncher}.
  */
 public abstract class SharedAttention implements AttentionKernels {
 

@@ -14,6 +14,9 @@ import java.util.Locale;
  * covers a {@link StridedPlan} in row chunks of VW elements (16 on CPU drivers, 4 on GPUs); when
  * every operand is dense the {@code ...Contiguous} kernels run instead, and contiguous fill and
  * copy use the driver's fill and copy commands.
+ *
+ * <p>Shared by the OpenCL backend ({@code ClElementwise}, both variants) and the CUDA backend
+ * ({@code CudaElementwise}, the GPU variant's planning), which launch through their {@link KernelLauncher}.
  */
 public abstract class SharedElementwise implements ElementwiseKernels {
 

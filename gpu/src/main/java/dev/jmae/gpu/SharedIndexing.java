@@ -23,6 +23,9 @@ import java.util.List;
  * {@link Indices#check}) for the first failed op, with a note that it was queued earlier: the
  * semantics of a CUDA device-side assertion, with the op, value and size named. The outputs of an
  * op with an invalid index are unspecified.
+ *
+ * <p>Shared by the OpenCL backend ({@code ClIndexing}, both variants) and the CUDA backend
+ * ({@code CudaIndexing}, the GPU variant's planning), which launch through their {@link KernelLauncher}.
  */
 public abstract class SharedIndexing implements IndexingKernels {
 

@@ -17,10 +17,13 @@ import java.util.Arrays;
  * into several launches.
  *
  * <p>GPU variant: one launch of 64x64 tiles (16x16 work-groups, A and B staged in local memory)
- * per batch plan. CPU variant: A and B are packed into zero-padded scratch panels (once when
- * shared by every problem, else per problem, in slices that keep the scratch under
- * {@link #PACK_BUDGET} floats), then each work-item computes {@link #MT} tiles of
- * {@link #MR} x {@link #NR} down one B panel.
+ * per batch plan, in slices of at most {@link #MAX_PROBLEMS} problems. CPU variant: A and B are
+ * packed into zero-padded scratch panels (once when shared by every problem, else per problem, in
+ * slices that keep the scratch under {@link #PACK_BUDGET} floats), then each work-item computes
+ * {@link #MT} tiles of {@link #MR} x {@link #NR} down one B panel.
+ *
+ * <p>Shared by the OpenCL backend ({@code ClLinalg}, both variants) and the CUDA backend
+ * ({@code CudaLinalg}, the GPU variant's planning), which launch through their {@link KernelLauncher}.
  */
 public abstract class SharedLinalg implements LinalgKernels {
 

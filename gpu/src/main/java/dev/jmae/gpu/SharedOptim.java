@@ -7,6 +7,9 @@ import dev.jmae.tensor.Tensor;
 /**
  * Host side of {@code kernels/optim.c} ({@code adamwStep}): one launch per parameter, PyTorch's
  * operation order, the bias corrections computed on the host in double and passed as floats.
+ *
+ * <p>Shared by the OpenCL backend ({@code ClOptim}, both variants) and the CUDA backend
+ * ({@code CudaOptim}, the GPU variant's planning), which launch through their {@link KernelLauncher}.
  */
 public abstract class SharedOptim implements OptimKernels {
 

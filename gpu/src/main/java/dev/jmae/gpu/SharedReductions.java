@@ -19,6 +19,9 @@ import java.util.Arrays;
  * order by a second kernel. Variance is two reductions: the mean, then the sum of squared
  * deviations from it (the same two-pass formula as the reference). Layouts that do not merge into
  * 8 dims are first copied with the reduced dims last.
+ *
+ * <p>Shared by the OpenCL backend ({@code ClReductions}, both variants) and the CUDA backend
+ * ({@code CudaReductions}, the GPU variant's planning), which launch through their {@link KernelLauncher}.
  */
 public abstract class SharedReductions implements ReductionKernels {
 

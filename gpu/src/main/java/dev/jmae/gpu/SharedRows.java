@@ -10,6 +10,9 @@ import dev.jmae.tensor.Tensor;
  * work-group per row (a tree over up to 256 lanes on GPUs, one vectorized work-item on CPU
  * drivers); layer norm's dweight and dbias are column sums done in two fixed-order passes
  * (chunks of rows, then the chunks), never with atomics.
+ *
+ * <p>Shared by the OpenCL backend ({@code ClRows}, both variants) and the CUDA backend
+ * ({@code CudaRows}, the GPU variant's planning), which launch through their {@link KernelLauncher}.
  */
 public abstract class SharedRows implements RowKernels {
 

@@ -62,15 +62,26 @@ public final class CudaBackend implements Backend {
      *
      * @param device {@code cuda:N}
      * @param context the opened device
-     * @param cublasLt cuBLASLt, or null when missing (matrix products then use the SIMT kernel)
+     * @param cublasLt cuBLASLt, or null when missing (matrix products then use the SIMT kernel, as
+     *     they do when its handle or workspace cannot be created)
      * @param cublasLtMissing why cuBLASLt is missing, or null
      */
     CudaBackend(Device device, CudaContext context, CublasLt cublasLt, String cublasLtMissing) {
         this.device = device;
         this.context = context;
         context.allocator().reservedListener(memory::recordReserved);
-        this.gemm = cublasLt == null ? null : new CublasLtMatmul(cublasLt, context);
-        this.gemmUnavailable = cublasLtMissing;
+        CublasLtMatmul lt = null;
+        String ltMissing = cublasLtMissing;
+        if (cublasLt != null) {
+            try {
+                lt = new CublasLtMatmul(cublasLt, context);
+            } catch (RuntimeException | LinkageError e) {
+                // the device stays usable: matrix products take the SIMT kernel, and the reason is kept
+                ltMissing = "cuBLASLt could not be initialized (" + e + "); matrix products use the SIMT kernel";
+            }
+        }
+        this.gemm = lt;
+        this.gemmUnavailable = ltMissing;
         this.launcher = new CudaLauncher(this, context);
         this.elementwise = new CudaElementwise(this);
         this.reductions = new CudaReductions(this);

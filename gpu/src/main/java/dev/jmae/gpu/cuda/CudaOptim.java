@@ -3,9 +3,9 @@ package dev.jmae.gpu.cuda;
 import dev.jmae.gpu.SharedOptim;
 
 /**
- * The {@code cuda} backend's the AdamW step (one launch per parameter; see {@link dev.jmae.tensor.OptimKernels}): the shared kernels and the host planning of
- * {@link SharedOptim}, the same as the OpenCL backend's GPU variant, launched by
- * {@link CudaLauncher}.
+ * The {@code cuda} backend's AdamW step: one launch of the shared {@code adamwStep} kernel per
+ * parameter (see docs/architecture.md on why there is no multi-tensor step yet), with the host
+ * planning of {@link SharedOptim}, launched by {@link CudaLauncher}.
  */
 public final class CudaOptim extends SharedOptim {
 

@@ -277,4 +277,14 @@ class CudaBackendFakeDriverTest {
         backend.setMatmulPrecision(MatmulPrecision.HIGH);
         assertEquals(MatmulPrecision.HIGH, backend.matmulPrecision());
     }
+
+    @Test
+    void aCublasLtThatCannotStartLeavesTheSimtKernel() {
+        // a "cuBLASLt" without cublasLtCreate (the fake driver's library): the handle cannot be created
+        CublasLt broken = new CublasLt(NativeLibrary.open(List.of(fake.driverPath.toString())).library());
+        CudaBackend b = new CudaBackend(new Device("cuda", 0), context, broken, null);
+        assertEquals(null, b.gemm());
+        assertTrue(b.gemmUnavailableReason().startsWith("cuBLASLt could not be initialized (")
+                && b.gemmUnavailableReason().contains("SIMT"), b.gemmUnavailableReason());
+    }
 }
