@@ -103,11 +103,13 @@ else
     record unpack fail $(( $(date +%s) - t0 )) 0 "tar failed"
   fi
 fi
-JAVA=$W/jre/bin/java
+# java with the runtime's libjsig.so preloaded (signal chaining, as bin/jmae does), for Java alone
+JAVA=$W/java
+printf '#!/bin/sh\nLD_PRELOAD="%s${LD_PRELOAD:+:$LD_PRELOAD}" exec "%s" "$@"\n' "$W/jre/lib/libjsig.so" "$W/jre/bin/java" > "$JAVA"
+chmod +x "$JAVA"
 APP=$W/app
 LIB_CP=$(ls "$APP"/lib/*.jar 2>/dev/null | paste -sd: -)
 TEST_CP="$APP/tests/gpu:$APP/tests/crossmae:$LIB_CP:$APP/junit/junit-platform-console-standalone.jar"
-export LD_PRELOAD="$W/jre/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
 JFLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseG1GC
         -Djava.awt.headless=true -Djmae.home="$ROOT" -Djmae.progress.width=120)
 export XDG_CACHE_HOME=$W/cache   # the CUDA JIT cache: shared by every step of this run
