@@ -15,7 +15,7 @@ class OpenClDeviceInfoTest {
 
     @Test
     void everyDeviceIsDescribedWithVersionsAndMemory() {
-        OpenClTesting.device();
+        GpuTesting.openclDevice();
         OpenClProvider provider = (OpenClProvider) Backends.providers().stream()
                 .filter(p -> p.type().equals("opencl")).findFirst().orElseThrow();
         List<DeviceInfo> info = provider.deviceInfo();
@@ -33,6 +33,6 @@ class OpenClDeviceInfoTest {
             assertTrue(List.of("GPU", "CPU", "other").contains(d.properties().get("type")), d.properties().toString());
         }
         // the name matches what the opened backend reports
-        assertEquals(OpenClTesting.backend().deviceName(), info.get(0).name());
+        assertEquals(GpuTesting.openclBackend().deviceName(), info.get(0).name());
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * A caching allocator of device memory, after PyTorch's CUDA caching allocator: a released block
@@ -93,6 +94,7 @@ final class CachingAllocator {
     private long hits;
     private long misses;
     private long retries;
+    private LongConsumer reservedChanges = delta -> { };
 
     /**
      * Creates an allocator over some device memory.
@@ -101,6 +103,17 @@ final class CachingAllocator {
      */
     CachingAllocator(DeviceMemory memory) {
         this.memory = memory;
+    }
+
+    /**
+     * Reports every later change of the reserved bytes to a listener (the backend's
+     * {@code MemoryStats::recordReserved}), after reporting what is reserved now.
+     *
+     * @param listener receives +bytes per driver allocation, -bytes per driver free
+     */
+    synchronized void reservedListener(LongConsumer listener) {
+        listener.accept(reserved);
+        this.reservedChanges = listener;
     }
 
     /**
@@ -157,6 +170,7 @@ final class CachingAllocator {
             deviceAllocations++;
             reserved += size;
             peakReserved = Math.max(peakReserved, reserved);
+            reservedChanges.accept(size);
             return new Block(p, size, stream);
         }
     }
@@ -196,6 +210,7 @@ final class CachingAllocator {
                 deviceFrees++;
                 reserved -= b.bytes();
                 cached -= b.bytes();
+                reservedChanges.accept(-b.bytes());
             }
         }
     }

@@ -10,6 +10,7 @@ import dev.jmae.tensor.MemoryStats;
 import dev.jmae.tensor.OptimKernels;
 import dev.jmae.tensor.ReductionKernels;
 import dev.jmae.tensor.RowKernels;
+import dev.jmae.tensor.Shape;
 import dev.jmae.tensor.Storage;
 import dev.jmae.tensor.Tensor;
 
@@ -30,10 +31,14 @@ import java.lang.ref.Reference;
  * <p>Matrix products use the backend's {@link MatmulPrecision} ({@code highest} by default, as in
  * PyTorch).
  *
- * <p>Status: storage, transfers, the allocator, kernel loading and launching, and the cuBLASLt
- * GEMM path exist; the seven kernel families (CudaElementwise, CudaReductions, CudaLinalg,
- * CudaRows, CudaAttention, CudaIndexing, CudaOptim) come with the shared kernel sources, and until
- * then their accessors throw {@link UnsupportedOperationException}.
+ * <p>Kernel families, by file: movement and elementwise ({@link CudaElementwise}), reductions
+ * ({@link CudaReductions}), matmul through cuBLASLt or the SIMT kernel ({@link CudaLinalg}),
+ * softmax, layer norm and GELU ({@link CudaRows}), attention, on tensor cores at {@code high}
+ * ({@link CudaAttention}), indexing with deferred index checks ({@link CudaIndexing}), AdamW
+ * ({@link CudaOptim}). All but the cuBLASLt GEMM and the flash attention run the shared kernel
+ * sources with the host planning of the OpenCL backend's GPU variant ({@code dev.jmae.gpu.Shared*}).
+ * Until the first run on a GPU (the device check, tools/device-check) this backend has only run
+ * against the host-emulated driver of the tests.
  */
 public final class CudaBackend implements Backend {
 
@@ -43,20 +48,48 @@ public final class CudaBackend implements Backend {
     private final CublasLtMatmul gemm;
     private final String gemmUnavailable;
     private volatile MatmulPrecision matmulPrecision = MatmulPrecision.HIGHEST;
+    private final CudaLauncher launcher;
+    private final CudaElementwise elementwise;
+    private final CudaReductions reductions;
+    private final CudaLinalg linalg;
+    private final CudaRows rows;
+    private final CudaAttention attention;
+    private final CudaIndexing indexing;
+    private final CudaOptim optim;
 
     /**
      * Creates the backend of an opened device.
      *
      * @param device {@code cuda:N}
      * @param context the opened device
-     * @param cublasLt cuBLASLt, or null when missing (matrix products then use the SIMT kernel)
+     * @param cublasLt cuBLASLt, or null when missing (matrix products then use the SIMT kernel, as
+     *     they do when its handle or workspace cannot be created)
      * @param cublasLtMissing why cuBLASLt is missing, or null
      */
     CudaBackend(Device device, CudaContext context, CublasLt cublasLt, String cublasLtMissing) {
         this.device = device;
         this.context = context;
-        this.gemm = cublasLt == null ? null : new CublasLtMatmul(cublasLt, context);
-        this.gemmUnavailable = cublasLtMissing;
+        context.allocator().reservedListener(memory::recordReserved);
+        CublasLtMatmul lt = null;
+        String ltMissing = cublasLtMissing;
+        if (cublasLt != null) {
+            try {
+                lt = new CublasLtMatmul(cublasLt, context);
+            } catch (RuntimeException | LinkageError e) {
+                // the device stays usable: matrix products take the SIMT kernel, and the reason is kept
+                ltMissing = "cuBLASLt could not be initialized (" + e + "); matrix products use the SIMT kernel";
+            }
+        }
+        this.gemm = lt;
+        this.gemmUnavailable = ltMissing;
+        this.launcher = new CudaLauncher(this, context);
+        this.elementwise = new CudaElementwise(this);
+        this.reductions = new CudaReductions(this);
+        this.linalg = new CudaLinalg(this);
+        this.rows = new CudaRows(this);
+        this.attention = new CudaAttention(this);
+        this.indexing = new CudaIndexing(this);
+        this.optim = new CudaOptim(this);
     }
 
     CudaContext context() {
@@ -148,13 +181,16 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Waits for all queued work.
+     * Waits for all queued work, then reports a queued index error (see {@link CudaIndexing}).
      *
      * @throws CudaException if a queued kernel or copy failed (the context is then unusable)
+     * @throws IllegalArgumentException if an indexing op queued since the last read or synchronize
+     *     had an index outside its dimension
      */
     @Override
     public void synchronize() {
         context.synchronize();
+        indexing.flush();
     }
 
     // ---- host transfers ----
@@ -170,12 +206,17 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Copies a tensor to the host. A contiguous tensor is one download; a strided view downloads
-     * the span of storage it covers and gathers on the host (the copy kernel will replace this
-     * when CudaElementwise exists).
+     * Copies a tensor to the host, after reporting a queued index error (see {@link CudaIndexing}). A
+     * tensor that is contiguous in its storage is one download; any other view is first gathered
+     * into contiguous scratch by the {@code copy} kernel (on the device, so only its elements cross
+     * the bus).
+     *
+     * @throws IllegalArgumentException if an indexing op queued since the last read or synchronize
+     *     had an index outside its dimension
      */
     @Override
     public void read(float[] dst, int dstOffset, Tensor src) {
+        indexing.flush();
         int n = src.numel();
         if (n == 0) {
             return;
@@ -186,85 +227,58 @@ public final class CudaBackend implements Backend {
                 context.download(dst, dstOffset, s.pointer(src.offset()), n);
                 return;
             }
-            int[] shape = src.shape();
-            int[] strides = src.strides();
-            long lo = src.offset();
-            long hi = src.offset();
-            for (int d = 0; d < shape.length; d++) {
-                long extent = (long) (shape[d] - 1) * strides[d];
-                lo += Math.min(0, extent);
-                hi += Math.max(0, extent);
-            }
-            float[] span = new float[Math.toIntExact(hi - lo + 1)];
-            context.download(span, 0, s.pointer(lo), span.length);
-            gather(dst, dstOffset, span, (int) (src.offset() - lo), shape, strides);
         } finally {
             Reference.reachabilityFence(s);
         }
-    }
-
-    /** Copies a strided view of {@code span} (element 0 at {@code base}) to {@code dst} in row-major order. */
-    static void gather(float[] dst, int dstOffset, float[] span, int base, int[] shape, int[] strides) {
-        int nd = shape.length;
-        int[] index = new int[nd];
-        int n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        int at = base;
-        for (int i = 0; i < n; i++) {
-            dst[dstOffset + i] = span[at];
-            for (int d = nd - 1; d >= 0; d--) {
-                if (++index[d] < shape[d]) {
-                    at += strides[d];
-                    break;
-                }
-                at -= (shape[d] - 1) * strides[d];
-                index[d] = 0;
-            }
+        CudaStorage tmp = (CudaStorage) allocate(n);
+        try {
+            elementwise.copy(Tensor.wrap(tmp, src.shape(), Shape.contiguousStrides(src.shape()), 0), src);
+            context.download(dst, dstOffset, tmp.pointer(), n);
+        } finally {
+            tmp.release();
         }
     }
 
     // ---- kernel families ----
 
-    private UnsupportedOperationException notYet(String family, String cls) {
-        return new UnsupportedOperationException("the CUDA " + family + " kernels (" + cls + ") are not implemented"
-                + " yet; they come with the shared kernel sources; hint: use opencl:N or cpu for now");
+    /** @return the launcher the kernel families use */
+    CudaLauncher launcher() {
+        return launcher;
     }
 
     @Override
-    public ElementwiseKernels elementwise() {
-        throw notYet("elementwise", "CudaElementwise");
+    public CudaElementwise elementwise() {
+        return elementwise;
     }
 
     @Override
-    public ReductionKernels reductions() {
-        throw notYet("reduction", "CudaReductions");
+    public CudaReductions reductions() {
+        return reductions;
     }
 
     @Override
-    public LinalgKernels linalg() {
-        throw notYet("linalg", "CudaLinalg");
+    public CudaLinalg linalg() {
+        return linalg;
     }
 
     @Override
-    public RowKernels rows() {
-        throw notYet("row", "CudaRows");
+    public CudaRows rows() {
+        return rows;
     }
 
     @Override
-    public AttentionKernels attention() {
-        throw notYet("attention", "CudaAttention");
+    public CudaAttention attention() {
+        return attention;
     }
 
     @Override
-    public IndexingKernels indexing() {
-        throw notYet("indexing", "CudaIndexing");
+    public CudaIndexing indexing() {
+        return indexing;
     }
 
     @Override
-    public OptimKernels optim() {
-        throw notYet("optimizer", "CudaOptim");
+    public CudaOptim optim() {
+        return optim;
     }
 
     @Override

@@ -30,7 +30,7 @@ final class CudaContext implements CachingAllocator.DeviceMemory {
         /**
          * The complete source of a program, prelude included.
          *
-         * @param program the program name, e.g. {@code elementwise}
+         * @param program the program name, e.g. {@code elementwise.c} (a {@link dev.jmae.gpu.KernelSource} file)
          * @return the source
          * @throws UnsupportedOperationException if there is no such program
          */
@@ -230,11 +230,22 @@ final class CudaContext implements CachingAllocator.DeviceMemory {
      * @param value the value
      */
     synchronized void fill(long dst, long count, float value) {
+        fillBits(dst, count, Float.floatToRawIntBits(value));
+    }
+
+    /**
+     * Queues a fill of 32-bit words ({@code cuMemsetD32Async}).
+     *
+     * @param dst device address
+     * @param count words
+     * @param bits the word
+     */
+    synchronized void fillBits(long dst, long count, int bits) {
         if (count == 0) {
             return;
         }
         makeCurrent();
-        driver.memsetD32Async(dst, Float.floatToRawIntBits(value), count, stream);
+        driver.memsetD32Async(dst, bits, count, stream);
     }
 
     /**
@@ -279,7 +290,8 @@ final class CudaContext implements CachingAllocator.DeviceMemory {
             List<String> options = new ArrayList<>(Nvrtc.baseOptions());
             options.add(architectureOption);
             options.addAll(sources.options(program));
-            byte[] image = jit.image(sources.source(program), program + ".cu", options, properties.computeCapability());
+            String name = program.contains(".") ? program : program + ".cu";
+            byte[] image = jit.image(sources.source(program), name, options, properties.computeCapability());
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment seg = arena.allocate(image.length + 1L);
                 MemorySegment.copy(image, 0, seg, ValueLayout.JAVA_BYTE, 0, image.length);

@@ -2,6 +2,7 @@ package dev.jmae.gpu.cuda;
 
 import dev.jmae.gpu.DeviceInfo;
 import dev.jmae.gpu.DeviceInfoProvider;
+import dev.jmae.gpu.KernelSource;
 import dev.jmae.tensor.Backend;
 import dev.jmae.tensor.BackendProvider;
 import dev.jmae.tensor.BackendUnavailableException;
@@ -63,10 +64,16 @@ public final class CudaProvider implements BackendProvider, DeviceInfoProvider {
 
     private static final ConcurrentMap<Integer, CudaBackend> BACKENDS = new ConcurrentHashMap<>();
 
-    /** The kernel sources until the shared sources are wired: every program is missing. */
-    static final CudaContext.KernelSources NO_SOURCES = program -> {
-        throw new UnsupportedOperationException("no CUDA kernel source '" + program + "' yet: the shared kernel"
-                + " sources (KernelSource.assemble(Target.CUDA, file)) are not wired into the CUDA backend");
+    /**
+     * The kernel programs: a {@link KernelSource} file (shared or CUDA-only) assembled for CUDA (the
+     * CUDA prelude, common.h, the source), compiled with {@link CudaLaunchLimits#NVRTC_OPTIONS}.
+     */
+    static final CudaContext.KernelSources SOURCES = program -> {
+        try {
+            return KernelSource.assemble(KernelSource.Target.CUDA, program);
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedOperationException(e.getMessage(), e);
+        }
     };
 
     /** Creates the provider (instantiated by ServiceLoader; probing is deferred to first use). */
@@ -98,7 +105,7 @@ public final class CudaProvider implements BackendProvider, DeviceInfoProvider {
             throw new BackendUnavailableException("device cuda:" + index + " does not exist: cuda has "
                     + p.deviceCount() + " device(s)");
         }
-        return BACKENDS.computeIfAbsent(index, i -> open(p, i, NO_SOURCES));
+        return BACKENDS.computeIfAbsent(index, i -> open(p, i, SOURCES));
     }
 
     /**

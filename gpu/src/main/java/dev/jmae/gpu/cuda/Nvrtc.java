@@ -15,10 +15,12 @@ import java.util.List;
  * driver compiles at load). Prototypes and status values are in {@link DocumentedAbi} (written
  * from NVIDIA's documentation; first exercised by the device check).
  *
- * <p>Options jmae always passes ({@link #baseOptions}): {@code -default-device} (functions without
- * qualifiers are device functions), {@code -std=c++17}, and the IEEE-accurate defaults spelled out
- * ({@code --ftz=false --prec-div=true --prec-sqrt=true}; never {@code --use_fast_math}), plus
- * {@code --gpu-architecture} from the device ({@link #architecture}).
+ * <p>Options jmae always passes ({@link #baseOptions}, which is {@link CudaLaunchLimits#NVRTC_OPTIONS},
+ * the list the compile test gives nvcc too): {@code --std=c++17}, FMA contraction on, and the
+ * IEEE-accurate defaults spelled out ({@code --ftz=false --prec-div=true --prec-sqrt=true}; never
+ * {@code --use_fast_math}), plus {@code --gpu-architecture} from the device ({@link #architecture}).
+ * No {@code -default-device}: every function of the kernel sources is qualified ({@code DEVICE}),
+ * which nvcc, having no such option, checks. The options are part of the JIT cache key.
  */
 // binding native code is this class's purpose: its restricted FFM calls (library lookup, downcalls,
 // reinterpret) are allowed by --enable-native-access in jmae's JVM flags
@@ -231,7 +233,7 @@ final class Nvrtc implements JitCache.Compiler {
      * @return the options
      */
     static List<String> baseOptions() {
-        return List.of("-default-device", "-std=c++17", "--ftz=false", "--prec-div=true", "--prec-sqrt=true");
+        return CudaLaunchLimits.NVRTC_OPTIONS;
     }
 
     /**

@@ -16,8 +16,14 @@
  *       stream, kernels loaded on demand and launched ({@code KernelArgs}, {@code CudaFunction});
  *       {@code CachingAllocator}: PyTorch-style device memory cache; {@code PinnedStaging}:
  *       asynchronous host transfers; {@link dev.jmae.gpu.cuda.CudaStorage}: a tensor's block.</li>
+ *   <li>Kernels. The seven families ({@code CudaElementwise}, ..., {@code CudaOptim}) run the shared
+ *       kernel sources with the host planning of {@code dev.jmae.gpu.Shared*}, launched by
+ *       {@code CudaLauncher} (OpenCL geometry to grid and block, local-memory arguments to dynamic
+ *       shared memory, checked against {@link dev.jmae.gpu.cuda.CudaLaunchLimits});
+ *       {@code CudaLinalg} adds cuBLASLt and {@code CudaAttention} the tensor-core flash kernels.</li>
  *   <li>Compilation. {@code JitCache}: NVRTC output cached on disk under
- *       {@code ~/.cache/jmae/cuda}.</li>
+ *       {@code ~/.cache/jmae/cuda}, keyed by compiler, device, options
+ *       ({@link dev.jmae.gpu.cuda.CudaLaunchLimits#NVRTC_OPTIONS}) and source.</li>
  *   <li>Matrix products. {@code GemmLayout}: a row-major batched product over strided views as
  *       cuBLASLt's column-major strided-batched GEMM; {@code CublasLtMatmul}: runs it with cached
  *       descriptors and heuristics; {@link dev.jmae.gpu.cuda.MatmulPrecision}: {@code highest}

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -35,6 +36,48 @@ final class FakeCuda {
     private final MethodHandle ctxSetCurrentCalls;
     private final MethodHandle lastHostAllocFlags;
     private final MethodHandle lastDynamicShared;
+    private final MethodHandle setParamSizes;
+    private final MethodHandle clearLaunches;
+    private final MethodHandle launchCount;
+    private final MethodHandle launchName;
+    private final MethodHandle launchGeometry;
+    private final MethodHandle launchParam;
+
+    /**
+     * One launch the fake recorded.
+     *
+     * @param kernel the function's name
+     * @param grid blocks in x, y, z
+     * @param block threads in x, y, z
+     * @param sharedBytes dynamic shared memory
+     * @param params the bytes of each parameter whose size was registered ({@link #recordParams})
+     */
+    record Launch(String kernel, int[] grid, int[] block, int sharedBytes, List<byte[]> params) {
+
+        /** @return parameter p as an int (its first 4 bytes, little-endian) */
+        int intParam(int p) {
+            return java.nio.ByteBuffer.wrap(params.get(p)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        }
+
+        /** @return parameter p as a float */
+        float floatParam(int p) {
+            return Float.intBitsToFloat(intParam(p));
+        }
+
+        /** @return parameter p as a pointer (8 bytes) */
+        long pointerParam(int p) {
+            return java.nio.ByteBuffer.wrap(params.get(p)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+
+        /** @return parameter p as a struct of ints */
+        int[] intsParam(int p) {
+            java.nio.IntBuffer b = java.nio.ByteBuffer.wrap(params.get(p)).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .asIntBuffer();
+            int[] out = new int[b.remaining()];
+            b.get(out);
+            return out;
+        }
+    }
 
     private FakeCuda(Path driverPath, Path nvrtcPath) {
         this.driverPath = driverPath;
@@ -60,6 +103,19 @@ final class FakeCuda {
                 FunctionDescriptor.of(ValueLayout.JAVA_INT));
         lastDynamicShared = linker.downcallHandle(controls.find("fake_last_dynamic_shared").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        setParamSizes = linker.downcallHandle(controls.find("fake_set_param_sizes").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        clearLaunches = linker.downcallHandle(controls.find("fake_clear_launches").orElseThrow(),
+                FunctionDescriptor.ofVoid());
+        launchCount = linker.downcallHandle(controls.find("fake_launch_count").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        launchName = linker.downcallHandle(controls.find("fake_launch_name").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        launchGeometry = linker.downcallHandle(controls.find("fake_launch_geometry").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        launchParam = linker.downcallHandle(controls.find("fake_launch_param").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS));
     }
 
     /**
@@ -87,11 +143,65 @@ final class FakeCuda {
         return instance;
     }
 
-    /** Restores the defaults: cuInit succeeds, one device, 1 TiB of memory. */
+    /** Restores the defaults: cuInit succeeds, one device, 1 TiB of memory, no launches recorded. */
     void reset() {
         initResult(0);
         deviceCount(1);
         capacity(1L << 40);
+        clearLaunches();
+    }
+
+    /**
+     * Registers the parameter sizes of a kernel, so that its launches record their arguments.
+     *
+     * @param kernel the function name
+     * @param sizes bytes of each parameter, in order (8 for pointers)
+     */
+    void recordParams(String kernel, int... sizes) {
+        try (Arena arena = Arena.ofConfined()) {
+            setParamSizes.invokeExact(arena.allocateFrom(kernel), sizes.length,
+                    arena.allocateFrom(ValueLayout.JAVA_INT, sizes));
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Forgets the recorded launches. */
+    void clearLaunches() {
+        try {
+            clearLaunches.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** @return the launches of "CUBIN:ANY" modules since the last reset, in order (at most 512) */
+    List<Launch> launches() {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = (int) launchCount.invokeExact();
+            List<Launch> out = new java.util.ArrayList<>();
+            MemorySegment name = arena.allocate(64);
+            MemorySegment geometry = arena.allocate(ValueLayout.JAVA_INT, 7);
+            MemorySegment param = arena.allocate(192);
+            for (int i = 0; i < n; i++) {
+                launchName.invokeExact(i, name, 64);
+                launchGeometry.invokeExact(i, geometry);
+                int[] g = geometry.toArray(ValueLayout.JAVA_INT);
+                List<byte[]> params = new java.util.ArrayList<>();
+                for (int p = 0; ; p++) {
+                    int size = (int) launchParam.invokeExact(i, p, param);
+                    if (size < 0) {
+                        break;
+                    }
+                    params.add(param.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE));
+                }
+                out.add(new Launch(name.getString(0), new int[] {g[0], g[1], g[2]}, new int[] {g[3], g[4], g[5]}, g[6],
+                        params));
+            }
+            return out;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     void initResult(int status) {

@@ -31,8 +31,9 @@ class NvrtcTest {
     @Test
     void baseOptionsAreIeeeAccurate() {
         List<String> o = Nvrtc.baseOptions();
-        assertTrue(o.containsAll(List.of("-default-device", "-std=c++17", "--ftz=false", "--prec-div=true",
-                "--prec-sqrt=true")), o.toString());
+        assertEquals(CudaLaunchLimits.NVRTC_OPTIONS, o, "one list of options for NVRTC and the nvcc compile test");
+        assertTrue(o.containsAll(List.of("--std=c++17", "--ftz=false", "--prec-div=true", "--prec-sqrt=true")),
+                o.toString());
         assertFalse(o.stream().anyMatch(s -> s.contains("fast")), o.toString());
     }
 
