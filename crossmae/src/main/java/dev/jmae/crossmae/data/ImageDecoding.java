@@ -32,6 +32,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *   <li>To gray: PIL's ITU-R 601-2 luma in fixed point, L = (19595 R + 38470 G + 7471 B + 2^15) >> 16.</li>
  * </ul>
  *
+ * <p>An image whose header claims more than {@link #MAX_PIXELS} pixels, or more pixels than its
+ * file's size can hold, is refused before the decoder allocates its raster (a 875 KB PNG can
+ * claim 30000x30000).
+ *
  * <p>A decoder warning that the data ends early (a truncated JPEG decodes to a partly gray
  * picture in Java, with the warning "Truncated File - Missing EOI marker") makes the image
  * broken, like PIL's "image file is truncated" without {@code LOAD_TRUNCATED_IMAGES}.
@@ -39,6 +43,19 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * JPEGs are color-converted by the Java reader, while PIL returns the stored values.
  */
 final class ImageDecoding {
+
+    /**
+     * The most pixels an image may have: PIL's {@code Image.MAX_IMAGE_PIXELS} (89,478,485, a
+     * 0.25 GiB RGBA image), above which PIL warns of a decompression bomb (it refuses at twice
+     * that). Decoding one that large holds the decoded raster plus jmae's planar copy, about
+     * 6 bytes per pixel for RGB (~0.5 GB).
+     */
+    static final long MAX_PIXELS = 89_478_485L;
+    /**
+     * The most pixels one byte of a file can justify: deflate's largest ratio (1032:1) at one bit
+     * per pixel, the densest any supported format (PNG, GIF, BMP, JPEG) packs a real image.
+     */
+    static final long MAX_PIXELS_PER_FILE_BYTE = 1032L * 8;
 
     private ImageDecoding() {
     }
@@ -72,6 +89,9 @@ final class ImageDecoding {
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             try {
                 reader.setInput(iis, true, true);
+                // the header's size, checked before the decoder allocates anything for the pixels
+                checkSize(reader.getWidth(0), reader.getHeight(0), bytes.length,
+                        reader.getOriginatingProvider().getFormatNames()[0]);
                 img = reader.read(0);
             } finally {
                 reader.dispose();
@@ -91,6 +111,29 @@ final class ImageDecoding {
             throw new DecodeException("the decoder returned no image", null);
         }
         return convert(img, channels);
+    }
+
+    /**
+     * Refuses an image whose header claims more pixels than {@link #MAX_PIXELS}, or more than its
+     * file's size can hold ({@link #MAX_PIXELS_PER_FILE_BYTE} per byte).
+     *
+     * @throws DecodeException naming the size and the limit
+     */
+    static void checkSize(int width, int height, int fileBytes, String format) throws DecodeException {
+        long pixels = (long) width * height;
+        if (width <= 0 || height <= 0) {
+            throw new DecodeException(format + " header gives a size of " + width + "x" + height, null);
+        }
+        if (pixels > MAX_PIXELS) {
+            throw new DecodeException(String.format(Locale.ROOT, "%s header gives %dx%d = %,d pixels, more than the"
+                    + " %,d jmae decodes (PIL's decompression-bomb limit); hint: downscale the image", format, width,
+                    height, pixels, MAX_PIXELS), null);
+        }
+        if (pixels > MAX_PIXELS_PER_FILE_BYTE * fileBytes) {
+            throw new DecodeException(String.format(Locale.ROOT, "%s header gives %dx%d = %,d pixels, more than a"
+                    + " %,d-byte file can hold (at most %,d pixels per byte); the file is corrupt or truncated", format,
+                    width, height, pixels, fileBytes, MAX_PIXELS_PER_FILE_BYTE), null);
+        }
     }
 
     /**
