@@ -151,10 +151,15 @@ public final class IdxDataset implements ImageDataset {
             in.checkNonNegative(n, 4, "image count");
             in.checkPositive(h, 8, "row count");
             in.checkPositive(w, 12, "column count");
-            long need = (long) n * h * w;
-            if (need > Integer.MAX_VALUE - 8) {
-                throw new DatasetException(imagesFile + ": " + n + " images of " + h + "x" + w + " (" + need
-                        + " bytes) exceed the 2 GiB a single in-memory array can hold");
+            long need;
+            try {
+                need = Math.multiplyExact(Math.multiplyExact((long) n, h), w);
+            } catch (ArithmeticException e) {
+                need = -1; // beyond 2^63: a plain product would wrap to any value, negative ones included
+            }
+            if (need < 0 || need > Integer.MAX_VALUE - 8) {
+                throw new DatasetException(imagesFile + ": " + n + " images of " + h + "x" + w + " ("
+                        + (need < 0 ? "more than 2^63" : need) + " bytes) exceed the 2 GiB a single in-memory array can hold");
             }
             pixels = in.body((int) need, n + " images of " + h + "x" + w, IMAGES_HEADER_BYTES);
         }

@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -230,10 +231,17 @@ public final class ModelWeights {
         }
         Map<String, Tensor> sd = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
+        // a tensor the pickle references under several keys (tied weights) is read once and shared
+        Map<TorchTensor, Tensor> read = new IdentityHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (e.getKey() instanceof String name && e.getValue() instanceof TorchTensor t) {
                 try {
-                    sd.put(name, t.tensor(device));
+                    Tensor value = read.get(t);
+                    if (value == null) {
+                        value = t.tensor(device);
+                        read.put(t, value);
+                    }
+                    sd.put(name, value);
                 } catch (TorchCheckpointException ex) {
                     throw new TorchCheckpointException(ex.getMessage() + " (state-dict key '" + name + "')", ex);
                 }

@@ -2,7 +2,6 @@ package dev.jmae.tensor.io.torch;
 
 import dev.jmae.tensor.io.DType;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -14,12 +13,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -43,9 +39,10 @@ import java.util.zip.ZipFile;
  * element size, every tensor view inside its storage and no larger than it. Refused with a
  * message that says how to convert: the legacy format (before 1.6, a bare pickle or a tar
  * file) and TorchScript archives. Allocation: the pickle's values are proportional to its size
- * (itself at most the file's); reading tensors allocates their float32 copies, and the views read
- * from one checkpoint may add up to at most twice its stored elements (plus 2^20), so a file
- * cannot make jmae allocate more than a small multiple of its own size.
+ * (itself at most the file's); reading tensors allocates their float32 copies, and the tensors read
+ * from one checkpoint (each read counts, a tensor read twice twice) may add up to at most twice its
+ * stored elements (plus 2^20), so a file cannot make jmae allocate more than a small multiple of
+ * its own size.
  */
 public final class TorchCheckpoint implements AutoCloseable {
 
@@ -65,7 +62,6 @@ public final class TorchCheckpoint implements AutoCloseable {
     private final ByteOrder order;
     private final Map<String, TorchStorage> storages = new HashMap<>();
     private long storedElements;
-    private final Set<List<Object>> readViews = new HashSet<>();
     private long readElements;
     private Object root;
     private boolean closed;
@@ -95,8 +91,9 @@ public final class TorchCheckpoint implements AutoCloseable {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException e) {
-            throw new TorchCheckpointException(file + ": not a readable zip archive (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            // ZipException for a bad structure, EOFException for an archive cut short
+            throw new TorchCheckpointException(file + ": not a readable zip archive (" + e + ")", e);
         }
         try {
             TorchCheckpoint c = openZip(file, zip);
@@ -195,8 +192,10 @@ public final class TorchCheckpoint implements AutoCloseable {
                         + size + " bytes");
             }
             return b;
-        } catch (ZipException ex) {
-            throw new TorchCheckpointException(file + ": entry " + e.getName() + " cannot be read: " + ex.getMessage(), ex);
+        } catch (TorchCheckpointException ex) {
+            throw ex;
+        } catch (IOException ex) {
+            throw new TorchCheckpointException(file + ": entry " + e.getName() + " cannot be read: " + ex, ex);
         }
     }
 
@@ -303,16 +302,13 @@ public final class TorchCheckpoint implements AutoCloseable {
             throw new TorchCheckpointException(what + ": dtype " + s.torchName() + " (" + s.typeName()
                     + ") cannot become float32, jmae's one dtype; it reads float32/16/64, bfloat16, int64/32/16/8, uint8, bool");
         }
-        List<Object> view = List.of(s.key(), t.storageOffset(), Arrays.toString(t.sizes()), Arrays.toString(t.strides()));
-        if (!readViews.contains(view)) {
-            long budget = READ_BUDGET_FACTOR * storedElements + READ_BUDGET_SLACK;
-            if (readElements + t.numel() > budget) {
-                throw new TorchCheckpointException(what + ": its views add up to more than twice the " + storedElements
-                        + " elements the checkpoint stores; refusing to read more (views that repeat storages)");
-            }
-            readElements += t.numel();
-            readViews.add(view);
+        long budget = READ_BUDGET_FACTOR * storedElements + READ_BUDGET_SLACK;
+        if (readElements + t.numel() > budget) {
+            throw new TorchCheckpointException(what + ": the tensors read add up to more than twice the " + storedElements
+                    + " elements the checkpoint stores; refusing to read more (views that repeat storages, or tensors"
+                    + " read again)");
         }
+        readElements += t.numel();
         int numel = t.numel();
         float[] out = new float[numel];
         if (numel == 0) {
@@ -340,8 +336,10 @@ public final class TorchCheckpoint implements AutoCloseable {
                 }
                 gather(ByteBuffer.wrap(readFully(in, (int) spanBytes, what)).order(order), dt, t, out, what);
             }
-        } catch (EOFException | ZipException ex) {
-            throw new TorchCheckpointException(what + ": storage entry " + e.getName() + " cannot be read: " + ex.getMessage(), ex);
+        } catch (TorchCheckpointException ex) {
+            throw ex;
+        } catch (IOException ex) {
+            throw new TorchCheckpointException(what + ": storage entry " + e.getName() + " cannot be read: " + ex, ex);
         }
         return out;
     }

@@ -185,13 +185,14 @@ public final class TorchTensor {
 
     /**
      * Reads the view as a contiguous float32 tensor, converting the dtype as {@link DType}
-     * states. Reading the same view twice counts once against the checkpoint's read budget.
+     * states. Every call reads anew and counts against the checkpoint's read budget (twice its
+     * stored elements), so read each tensor once and keep the result.
      *
      * @param device where to put it
      * @return a new tensor of {@link #shape()}
      * @throws TorchCheckpointException if the dtype cannot become float32, a value cannot be held
-     *     exactly, the archive's bytes are missing, or the views read so far exceed twice the
-     *     checkpoint's stored elements (views that repeat a storage many times)
+     *     exactly, the archive's bytes are missing, or the tensors read so far exceed twice the
+     *     checkpoint's stored elements
      * @throws IOException if the file cannot be read
      * @throws IllegalStateException if the checkpoint was closed
      */
