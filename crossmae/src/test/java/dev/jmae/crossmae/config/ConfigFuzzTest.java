@@ -17,6 +17,10 @@ import java.nio.file.Path;
  */
 class ConfigFuzzTest {
 
+    static {
+        FuzzChecks.warmUp(ConfigFuzzTest.class, "configJson", input -> new ConfigFuzzTest().configJson(input));
+    }
+
     @FuzzTest(maxDuration = "2s")
     @Timeout(10)
     void configJson(byte[] input) throws Throwable {

@@ -15,6 +15,10 @@ import java.util.List;
  */
 class Cifar10FuzzTest {
 
+    static {
+        FuzzChecks.warmUp(Cifar10FuzzTest.class, "cifarBatch", input -> new Cifar10FuzzTest().cifarBatch(input));
+    }
+
     @FuzzTest(maxDuration = "2s")
     @Timeout(10)
     void cifarBatch(byte[] input) throws Throwable {

@@ -16,6 +16,10 @@ import java.util.Arrays;
  */
 class IdxFuzzTest {
 
+    static {
+        FuzzChecks.warmUp(IdxFuzzTest.class, "idxFiles", input -> new IdxFuzzTest().idxFiles(input));
+    }
+
     /**
      * Byte 0: flags (1: gzip the images, 2: gzip the labels, 4: write the images bytes as they are
      * even when flag 1 is set, so corrupt gzip streams are reached); bytes 1-2: the images part's

@@ -16,6 +16,10 @@ import java.util.Arrays;
  */
 class ImageFileFuzzTest {
 
+    static {
+        FuzzChecks.warmUp(ImageFileFuzzTest.class, "imageFile", input -> new ImageFileFuzzTest().imageFile(input));
+    }
+
     /** Byte 0 selects gray (odd) or RGB (even); the rest is the image file. */
     @FuzzTest(maxDuration = "2s")
     @Timeout(10)

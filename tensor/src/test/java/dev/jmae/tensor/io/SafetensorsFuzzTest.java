@@ -16,6 +16,10 @@ import java.nio.file.Path;
  */
 class SafetensorsFuzzTest {
 
+    static {
+        FuzzChecks.warmUp(SafetensorsFuzzTest.class, "safetensorsFile", input -> new SafetensorsFuzzTest().safetensorsFile(input));
+    }
+
     @FuzzTest(maxDuration = "2s")
     @Timeout(10)
     void safetensorsFile(byte[] input) throws Throwable {

@@ -55,6 +55,49 @@ public final class FuzzChecks {
         }
     }
 
+    /** A fuzz target's body. */
+    @FunctionalInterface
+    public interface Target {
+        /**
+         * Runs the target on one input.
+         *
+         * @param input the input
+         * @throws Throwable whatever the target throws
+         */
+        void run(byte[] input) throws Throwable;
+    }
+
+    /**
+     * Runs a target on each committed seed of its inputs folder, ignoring the outcome, so that the
+     * classes the reader needs are loaded and instrumented before the fuzzer times the first
+     * input (under load, instrumenting Jackson alone took over 10 s). Call it from the fuzz test
+     * class's static initializer.
+     *
+     * @param testClass the fuzz test class
+     * @param method the {@code @FuzzTest} method's name
+     * @param target the method's body
+     */
+    public static void warmUp(Class<?> testClass, String method, Target target) {
+        String dir = "/" + testClass.getPackageName().replace('.', '/') + "/" + testClass.getSimpleName() + "Inputs/" + method;
+        try {
+            java.net.URL url = testClass.getResource(dir);
+            if (url == null || !url.getProtocol().equals("file")) {
+                return;
+            }
+            try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
+                for (Path f : files.filter(p -> p.getFileName().toString().startsWith("seed-")).sorted().toList()) {
+                    try {
+                        target.run(Files.readAllBytes(f));
+                    } catch (Throwable t) {
+                        // only loading classes matters here; the replay and the fuzzer judge the outcome
+                    }
+                }
+            }
+        } catch (IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot list " + dir, e);
+        }
+    }
+
     /**
      * A scratch folder for the inputs a target writes to files, one per JVM, removed at exit.
      *

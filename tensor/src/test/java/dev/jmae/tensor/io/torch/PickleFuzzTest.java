@@ -14,6 +14,10 @@ import java.nio.file.Path;
  */
 class PickleFuzzTest {
 
+    static {
+        FuzzChecks.warmUp(PickleFuzzTest.class, "pickle", input -> new PickleFuzzTest().pickle(input));
+    }
+
     @FuzzTest(maxDuration = "2s")
     @Timeout(10)
     void pickle(byte[] input) throws Throwable {

@@ -14,6 +14,10 @@ import java.nio.file.Path;
  */
 class PthArchiveFuzzTest {
 
+    static {
+        FuzzChecks.warmUp(PthArchiveFuzzTest.class, "pthArchive", input -> new PthArchiveFuzzTest().pthArchive(input));
+    }
+
     @FuzzTest(maxDuration = "2s")
     @Timeout(10)
     void pthArchive(byte[] input) throws Throwable {
