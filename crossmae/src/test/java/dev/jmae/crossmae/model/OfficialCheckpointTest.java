@@ -10,7 +10,10 @@ import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.io.ModelWeights;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,8 +30,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OfficialCheckpointTest {
 
-    private static Path fixture(String name) throws Exception {
-        return Path.of(OfficialCheckpointTest.class.getResource("/io/torch/" + name).toURI());
+    @TempDir
+    Path dir;
+
+    /** The fixture comes from the tensor test-jar, so it is copied out of the jar first. */
+    private Path fixture(String name) throws Exception {
+        Path file = dir.resolve(name);
+        try (InputStream in = OfficialCheckpointTest.class.getResourceAsStream("/io/torch/" + name)) {
+            Files.copy(in, file);
+        }
+        return file;
     }
 
     private static MaskedAutoencoder load(ModelWeights.Loaded weights, ModelConfig config) {
