@@ -21,7 +21,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Fused attention forward and backward at the CrossMAE ViT-B decoder's cross-attention: batch 64,
  * 16 heads, Dh 32, M 147 queries (γ 0.75), N 50 keys (49 visible + cls), per backend, into
- * preallocated outputs. FLOPs: forward 4·B·H·M·N·Dh = 0.96 GFLOP, backward about twice that.
+ * preallocated outputs. FLOPs: forward 4·B·H·M·N·Dh = 0.96 GFLOP, backward about twice that. Device
+ * methods: {@code opencl*} on opencl:0; {@code cuda*} (the SIMT kernels, strict fp32) and
+ * {@code cudaHigh*} (the flash kernels, TF32) on cuda:0; each fails with the reason where its device
+ * is missing (exclude them with {@code -e opencl} or {@code -e cuda}). Each backend has its own JMH
+ * state, so a method sets up only its own device.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -77,55 +81,121 @@ public class AttentionBench {
         }
     }
 
-    Buffers ref;
-    Buffers cpu;
-    Buffers gpu;
+    /** Inputs and outputs on the reference backend. */
+    @State(Scope.Benchmark)
+    public static class Ref {
+        Buffers buffers;
 
-    @Setup(Level.Trial)
-    public void setup() {
-        ref = new Buffers(Device.REFERENCE);
-        cpu = new Buffers(Device.CPU);
-        Device cl = BenchSupport.opencl();
-        gpu = cl == null ? null : new Buffers(cl);
+        @Setup(Level.Trial)
+        public void setup() {
+            buffers = new Buffers(Device.REFERENCE);
+        }
+    }
+
+    /** Inputs and outputs on the cpu backend. */
+    @State(Scope.Benchmark)
+    public static class Cpu {
+        Buffers buffers;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            buffers = new Buffers(Device.CPU);
+        }
+    }
+
+    /** Inputs and outputs on opencl:0, or null without an OpenCL device. */
+    @State(Scope.Benchmark)
+    public static class OpenCl {
+        Buffers buffers;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            Device d = BenchSupport.opencl();
+            buffers = d == null ? null : new Buffers(d);
+        }
+
+        Buffers require() {
+            if (buffers == null) {
+                BenchSupport.requireOpencl();
+            }
+            return buffers;
+        }
+    }
+
+    /** Inputs and outputs on cuda:0, or null without a CUDA device. */
+    @State(Scope.Benchmark)
+    public static class Cuda {
+        Buffers buffers;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            Device d = BenchSupport.cuda();
+            buffers = d == null ? null : new Buffers(d);
+        }
+
+        /** The buffers, at strict fp32 (SIMT kernels) or TF32 (the flash kernels). */
+        Buffers require(boolean high) {
+            if (buffers == null) {
+                BenchSupport.requireCuda();
+            }
+            BenchSupport.cudaPrecision(buffers.backend, high);
+            return buffers;
+        }
     }
 
     @Benchmark
-    public Tensor cpuForward() {
-        return cpu.forward();
+    public Tensor cpuForward(Cpu s) {
+        return s.buffers.forward();
     }
 
     @Benchmark
-    public Tensor cpuBackward() {
-        return cpu.backward();
+    public Tensor cpuBackward(Cpu s) {
+        return s.buffers.backward();
     }
 
     @Benchmark
     @Warmup(iterations = 0)
     @Measurement(iterations = 1, time = 1)
-    public Tensor referenceForward() {
-        return ref.forward();
+    public Tensor referenceForward(Ref s) {
+        return s.buffers.forward();
     }
 
     @Benchmark
     @Warmup(iterations = 0)
     @Measurement(iterations = 1, time = 1)
-    public Tensor referenceBackward() {
-        return ref.backward();
+    public Tensor referenceBackward(Ref s) {
+        return s.buffers.backward();
     }
 
     @Benchmark
-    public Tensor openclForward() {
-        if (gpu == null) {
-            BenchSupport.requireOpencl();
-        }
-        return gpu.forward();
+    public Tensor openclForward(OpenCl s) {
+        return s.require().forward();
     }
 
     @Benchmark
-    public Tensor openclBackward() {
-        if (gpu == null) {
-            BenchSupport.requireOpencl();
-        }
-        return gpu.backward();
+    public Tensor openclBackward(OpenCl s) {
+        return s.require().backward();
+    }
+
+    /** The SIMT kernels (strict fp32). */
+    @Benchmark
+    public Tensor cudaForward(Cuda s) {
+        return s.require(false).forward();
+    }
+
+    @Benchmark
+    public Tensor cudaBackward(Cuda s) {
+        return s.require(false).backward();
+    }
+
+    /** The flash kernels on TF32 tensor cores. */
+    @Benchmark
+    public Tensor cudaHighForward(Cuda s) {
+        return s.require(true).forward();
+    }
+
+    @Benchmark
+    public Tensor cudaHighBackward(Cuda s) {
+        return s.require(true).backward();
     }
 }

@@ -36,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Run on a quiet machine, with OpenBLAS's fast kernel selected (it detects Zen 5 as Haswell):
  * {@code OPENBLAS_CORETYPE=SkylakeX java -jar bench/target/benchmarks.jar MatmulBench}; the core
  * name OpenBLAS used is printed at setup. Threads: the cpu backend uses its pool (all processors),
- * OpenBLAS is set to the same count.
+ * OpenBLAS is set to the same count. Devices: {@code opencl} on opencl:0, {@code cuda} (strict fp32)
+ * and {@code cudaHigh} (TF32) on cuda:0, each failing with the reason where the device is missing
+ * (exclude them with {@code -e opencl} or {@code -e cuda}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -62,13 +64,6 @@ public class MatmulBench {
     int aCs;
     int bRs;
     int bCs;
-    FloatPointer pa;
-    FloatPointer pb;
-    FloatPointer pc;
-    Tensor ga;
-    Tensor gb;
-    Tensor gc;
-    Backend gpu;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -87,30 +82,80 @@ public class MatmulBench {
         aCs = ta ? m : 1;
         bRs = tb ? 1 : n;
         bCs = tb ? k : 1;
-        pa = new FloatPointer(a);
-        pb = new FloatPointer(b);
-        pc = new FloatPointer(c);
-        openblas_full.openblas_set_num_threads(Parallel.threads());
-        System.out.println("\nOpenBLAS core: " + openblas_full.openblas_get_corename().getString() + ", threads "
-                + openblas_full.openblas_get_num_threads() + "; jmae cpu threads " + Parallel.threads());
-        Device cl = BenchSupport.opencl();
-        if (cl != null) {
-            gpu = Backends.of(cl);
-            int[] as = ta ? new int[] {k, m} : new int[] {m, k};
-            int[] bs = tb ? new int[] {n, k} : new int[] {k, n};
-            Tensor ta0 = Tensor.of(cl, a, as);
-            Tensor tb0 = Tensor.of(cl, b, bs);
-            ga = ta ? ta0.transpose(0, 1) : ta0;
-            gb = tb ? tb0.transpose(0, 1) : tb0;
-            gc = Tensor.empty(cl, m, n);
+    }
+
+    /** OpenBLAS's operands (its own state, so that the other methods run without its native library). */
+    @State(Scope.Benchmark)
+    public static class OpenBlas {
+        FloatPointer pa;
+        FloatPointer pb;
+        FloatPointer pc;
+
+        @Setup(Level.Trial)
+        public void setup(MatmulBench s) {
+            pa = new FloatPointer(s.a);
+            pb = new FloatPointer(s.b);
+            pc = new FloatPointer(s.c);
+            openblas_full.openblas_set_num_threads(Parallel.threads());
+            System.out.println("\nOpenBLAS core: " + openblas_full.openblas_get_corename().getString() + ", threads "
+                    + openblas_full.openblas_get_num_threads() + "; jmae cpu threads " + Parallel.threads());
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            pa.close();
+            pb.close();
+            pc.close();
         }
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        pa.close();
-        pb.close();
-        pc.close();
+    /** The operands on a device: A, B (as transposed views for TN and NT) and C. */
+    static final class DeviceOperands {
+        final Backend backend;
+        final Tensor a;
+        final Tensor b;
+        final Tensor c;
+
+        DeviceOperands(MatmulBench s, Device d) {
+            backend = Backends.of(d);
+            boolean ta = s.layout.equals("TN");
+            boolean tb = s.layout.equals("NT");
+            Tensor a0 = Tensor.of(d, s.a, ta ? new int[] {s.k, s.m} : new int[] {s.m, s.k});
+            Tensor b0 = Tensor.of(d, s.b, tb ? new int[] {s.n, s.k} : new int[] {s.k, s.n});
+            a = ta ? a0.transpose(0, 1) : a0;
+            b = tb ? b0.transpose(0, 1) : b0;
+            c = Tensor.empty(d, s.m, s.n);
+        }
+
+        Tensor run() {
+            backend.linalg().matmul(c, a, b, null);
+            backend.synchronize();
+            return c;
+        }
+    }
+
+    /** The operands on opencl:0, or null without an OpenCL device. */
+    @State(Scope.Benchmark)
+    public static class OpenCl {
+        DeviceOperands ops;
+
+        @Setup(Level.Trial)
+        public void setup(MatmulBench s) {
+            Device d = BenchSupport.opencl();
+            ops = d == null ? null : new DeviceOperands(s, d);
+        }
+    }
+
+    /** The operands on cuda:0, or null without a CUDA device. */
+    @State(Scope.Benchmark)
+    public static class Cuda {
+        DeviceOperands ops;
+
+        @Setup(Level.Trial)
+        public void setup(MatmulBench s) {
+            Device d = BenchSupport.cuda();
+            ops = d == null ? null : new DeviceOperands(s, d);
+        }
     }
 
     @Benchmark
@@ -128,22 +173,40 @@ public class MatmulBench {
     }
 
     @Benchmark
-    public FloatPointer openblas() {
+    public FloatPointer openblas(OpenBlas o) {
         int transA = layout.equals("TN") ? openblas.CblasTrans : openblas.CblasNoTrans;
         int transB = layout.equals("NT") ? openblas.CblasTrans : openblas.CblasNoTrans;
         int lda = layout.equals("TN") ? m : k;
         int ldb = layout.equals("NT") ? k : n;
-        openblas.cblas_sgemm(openblas.CblasRowMajor, transA, transB, m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, n);
-        return pc;
+        openblas.cblas_sgemm(openblas.CblasRowMajor, transA, transB, m, n, k, 1f, o.pa, lda, o.pb, ldb, 0f, o.pc, n);
+        return o.pc;
     }
 
     @Benchmark
-    public Tensor opencl() {
-        if (gpu == null) {
+    public Tensor opencl(OpenCl s) {
+        if (s.ops == null) {
             BenchSupport.requireOpencl();
         }
-        gpu.linalg().matmul(gc, ga, gb, null);
-        gpu.synchronize();
-        return gc;
+        return s.ops.run();
+    }
+
+    /** cuBLASLt (or the SIMT kernel where it cannot run) in strict fp32, like torch.matmul at "highest". */
+    @Benchmark
+    public Tensor cuda(Cuda s) {
+        if (s.ops == null) {
+            BenchSupport.requireCuda();
+        }
+        BenchSupport.cudaPrecision(s.ops.backend, false);
+        return s.ops.run();
+    }
+
+    /** cuBLASLt on TF32 tensor cores, like torch.matmul at "high". */
+    @Benchmark
+    public Tensor cudaHigh(Cuda s) {
+        if (s.ops == null) {
+            BenchSupport.requireCuda();
+        }
+        BenchSupport.cudaPrecision(s.ops.backend, true);
+        return s.ops.run();
     }
 }

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * benchmark compares must compute the same thing, or its speed ratio means nothing. The jmae GEMM is
  * checked against OpenBLAS (an independent implementation), the row kernels and attention against
  * the reference backend, and, where an OpenCL device is present (CI installs PoCL), the OpenCL
- * methods too. No timing is asserted.
+ * methods too, and the CUDA ones where a CUDA device is. No timing is asserted.
  */
 class BenchmarksAgreeTest {
 
@@ -35,23 +35,45 @@ class BenchmarksAgreeTest {
     }
 
     @Test
-    void matmulCpuAndOpenclMatchOpenblasInEveryLayout() {
+    void matmulCpuAndDevicesMatchOpenblasInEveryLayout() {
         for (String layout : new String[] {"NN", "NT", "TN"}) {
             MatmulBench b = new MatmulBench();
             b.shape = "square";
             b.layout = layout;
             b.setup();
+            MatmulBench.OpenBlas blasState = new MatmulBench.OpenBlas();
+            blasState.setup(b);
             try {
                 float[] ours = b.cpu().clone();
                 float[] blas = new float[ours.length];
-                b.openblas().get(blas);
+                b.openblas(blasState).get(blas);
                 assertClose(ours, blas, 1e-5, "cpu vs OpenBLAS " + layout);
-                if (b.gpu != null) {
-                    assertClose(b.opencl().toArray(), blas, 1e-5, "opencl vs OpenBLAS " + layout);
+                MatmulBench.OpenCl cl = new MatmulBench.OpenCl();
+                cl.setup(b);
+                if (cl.ops != null) {
+                    assertClose(b.opencl(cl).toArray(), blas, 1e-5, "opencl vs OpenBLAS " + layout);
+                }
+                MatmulBench.Cuda cuda = new MatmulBench.Cuda();
+                cuda.setup(b);
+                if (cuda.ops != null) {
+                    assertClose(b.cuda(cuda).toArray(), blas, 1e-5, "cuda vs OpenBLAS " + layout);
+                    assertClose(b.cudaHigh(cuda).toArray(), blas, 1e-2, "cuda TF32 vs OpenBLAS " + layout);
                 }
             } finally {
-                b.tearDown();
+                blasState.tearDown();
             }
+        }
+    }
+
+    @Test
+    void deviceBenchmarksWithoutTheirDeviceFailWithTheReason() {
+        if (BenchSupport.cuda() == null) {
+            AttentionBench.Cuda s = new AttentionBench.Cuda();
+            s.setup();
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> new AttentionBench().cudaForward(s));
+            assertTrue(e.getMessage().startsWith("no cuda device (") && e.getMessage().contains("-e cuda"),
+                    e.getMessage());
         }
     }
 
@@ -95,16 +117,29 @@ class BenchmarksAgreeTest {
     @Test
     void attentionBackendsAgree() {
         AttentionBench b = new AttentionBench();
-        b.setup();
-        float[] out = b.referenceForward().toArray();
-        float[] dq = b.referenceBackward().toArray();
-        float[] dk = b.ref.dk.toArray();
-        assertClose(b.cpuForward().toArray(), out, 1e-5, "attention forward cpu");
-        assertClose(b.cpuBackward().toArray(), dq, 1e-4, "attention dq cpu");
-        assertClose(b.cpu.dk.toArray(), dk, 1e-4, "attention dk cpu");
-        if (b.gpu != null) {
-            assertClose(b.openclForward().toArray(), out, 1e-5, "attention forward opencl");
-            assertClose(b.openclBackward().toArray(), dq, 1e-4, "attention dq opencl");
+        AttentionBench.Ref ref = new AttentionBench.Ref();
+        ref.setup();
+        AttentionBench.Cpu cpu = new AttentionBench.Cpu();
+        cpu.setup();
+        float[] out = b.referenceForward(ref).toArray();
+        float[] dq = b.referenceBackward(ref).toArray();
+        float[] dk = ref.buffers.dk.toArray();
+        assertClose(b.cpuForward(cpu).toArray(), out, 1e-5, "attention forward cpu");
+        assertClose(b.cpuBackward(cpu).toArray(), dq, 1e-4, "attention dq cpu");
+        assertClose(cpu.buffers.dk.toArray(), dk, 1e-4, "attention dk cpu");
+        AttentionBench.OpenCl cl = new AttentionBench.OpenCl();
+        cl.setup();
+        if (cl.buffers != null) {
+            assertClose(b.openclForward(cl).toArray(), out, 1e-5, "attention forward opencl");
+            assertClose(b.openclBackward(cl).toArray(), dq, 1e-4, "attention dq opencl");
+        }
+        AttentionBench.Cuda cuda = new AttentionBench.Cuda();
+        cuda.setup();
+        if (cuda.buffers != null) {
+            assertClose(b.cudaForward(cuda).toArray(), out, 1e-5, "attention forward cuda");
+            assertClose(b.cudaBackward(cuda).toArray(), dq, 1e-4, "attention dq cuda");
+            assertClose(b.cudaHighForward(cuda).toArray(), out, 1e-2, "attention forward cuda TF32");
+            assertClose(b.cudaHighBackward(cuda).toArray(), dq, 1e-2, "attention dq cuda TF32");
         }
     }
 
@@ -121,5 +156,19 @@ class BenchmarksAgreeTest {
         assertNotNull(byHand);
         assertClose(byHand.toArray(), viaAutograd, 1e-6, "w1 gradient");
         assertClose(b.b1.grad().toArray(), b1ViaAutograd, 1e-6, "b1 gradient");
+    }
+
+    @Test
+    void peakBenchChainsComputeTheirRecurrenceAndCountTheirFlops() {
+        // x <- x*m + a from x = 1, run on every lane of every chain: the closed form is the fixed
+        // point a/(1-m) plus (1 - a/(1-m))·m^t; every lane of every chain holds it
+        double m = 0.999;
+        double a = 0.001;
+        int trips = 1000;
+        double fixed = a / (1 - m);
+        double expected = fixed + (1 - fixed) * Math.pow(m, trips);
+        double got = PeakBench.chains(trips, (float) m, (float) a) / (PeakBench.CHAINS * PeakBench.S.length());
+        assertEquals(expected, got, 1e-4, "one lane's value after " + trips + " FMAs");
+        assertEquals(2L * PeakBench.TRIPS * PeakBench.CHAINS * PeakBench.S.length(), PeakBench.flopsPerInvocation());
     }
 }

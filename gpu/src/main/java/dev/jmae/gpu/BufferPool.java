@@ -5,6 +5,7 @@ import org.jocl.cl_mem;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * A cache of released device buffers, reused by later allocations of the same size class (a
@@ -17,15 +18,43 @@ import java.util.Map;
  * 256 bytes below 64 KiB and to an eighth of the power of two above, so at most 12.5% is wasted.
  * At most {@code capacityBytes} are kept; beyond that, released buffers go back to the driver.
  * Thread-safe (buffers come back from the garbage collector's cleaner thread too).
+ *
+ * <p>Reserved memory: every buffer created for a storage ({@link #created}) and every one released
+ * to the driver is reported to a listener, the backend's {@code MemoryStats.recordReserved}, so the
+ * backend's reserved bytes are what its storages and this cache hold.
  */
 final class BufferPool {
 
     private final long capacityBytes;
     private final Map<Long, ArrayDeque<cl_mem>> free = new HashMap<>();
     private long cachedBytes;
+    private static final LongConsumer NONE = delta -> { };
+    private volatile LongConsumer reservedChanges = NONE;
 
     BufferPool(long capacityBytes) {
         this.capacityBytes = capacityBytes;
+    }
+
+    /**
+     * Where changes of the reserved bytes go (the device's backend's
+     * {@code MemoryStats::recordReserved}); the first listener set stays (a device has one pool and
+     * one registered backend; its variant siblings share the backend's counters).
+     *
+     * @param listener receives +bytes for each buffer created, -bytes for each released
+     */
+    synchronized void reservedListener(LongConsumer listener) {
+        if (reservedChanges == NONE) {
+            reservedChanges = listener;
+        }
+    }
+
+    /**
+     * Records a buffer created for a storage (taken from the driver).
+     *
+     * @param classBytes its size class
+     */
+    void created(long classBytes) {
+        reservedChanges.accept(classBytes);
     }
 
     /**
@@ -73,6 +102,7 @@ final class BufferPool {
             }
         }
         ClRuntime.releaseBuffer(mem);
+        reservedChanges.accept(-classBytes);
     }
 
     /** Releases every cached buffer to the driver. */
@@ -83,9 +113,10 @@ final class BufferPool {
             free.clear();
             cachedBytes = 0;
         }
-        for (ArrayDeque<cl_mem> q : drained.values()) {
-            for (cl_mem m : q) {
+        for (Map.Entry<Long, ArrayDeque<cl_mem>> e : drained.entrySet()) {
+            for (cl_mem m : e.getValue()) {
                 ClRuntime.releaseBuffer(m);
+                reservedChanges.accept(-e.getKey());
             }
         }
     }

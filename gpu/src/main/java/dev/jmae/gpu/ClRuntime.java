@@ -31,10 +31,6 @@ import java.util.Map;
  */
 final class ClRuntime {
 
-    /** Marks a kernel argument as local memory of the given size in bytes. */
-    record Local(long bytes) {
-    }
-
     private final cl_device_id device;
     private final cl_context context;
     private final cl_command_queue queue;
@@ -383,7 +379,8 @@ final class ClRuntime {
      * @param global global work size per dimension
      * @param local work-group size per dimension, or null to let the driver choose
      * @param args kernel arguments: {@link ClStorage}, {@code cl_mem}, Integer, Float, int[] (a
-     *     by-value struct of ints or an intN vector), float[] (a floatN vector), or {@link Local}
+     *     by-value struct of ints or an intN vector), float[] (a floatN vector), or
+     *     {@link KernelLauncher.Local}
      * @throws IllegalStateException naming the kernel and sizes if OpenCL reports an error
      */
     synchronized void launch(String file, String kernelName, Variant variant, long[] global, long[] local,
@@ -428,7 +425,7 @@ final class ClRuntime {
             CL.clSetKernelArg(k, index, (long) Sizeof.cl_float * vector.length, Pointer.to(vector));
         } else if (arg instanceof int[] struct) {
             CL.clSetKernelArg(k, index, (long) Sizeof.cl_int * struct.length, Pointer.to(struct));
-        } else if (arg instanceof Local l) {
+        } else if (arg instanceof KernelLauncher.Local l) {
             CL.clSetKernelArg(k, index, Math.max(4, l.bytes()), null);
         } else {
             throw new IllegalArgumentException("unsupported kernel argument " + index + ": " + arg);

@@ -28,9 +28,10 @@ import org.jocl.cl_mem;
  * returns; {@link #synchronize()} waits for them, and {@link #read} returns finished data.
  * Calls from several threads are serialized.
  *
- * <p>Memory: {@link #memory()} counts the bytes of live tensor storages (4 per element).
- * Released buffers are kept for reuse by later allocations of the same size class, up to a
- * quarter of the device memory or 1 GiB ({@link #cachedBytes()}, {@link #emptyCache()}).
+ * <p>Memory: {@link #memory()} counts the bytes of live tensor storages (4 per element), and as
+ * reserved bytes what the buffers of storages and the cache hold from the driver. Released buffers
+ * are kept for reuse by later allocations of the same size class, up to a quarter of the device
+ * memory or 1 GiB ({@link #cachedBytes()}, {@link #emptyCache()}).
  *
  * <p>Math: exact GELU and {@code erf} use our own float32 erf/erfc polynomials (within 1 ulp for
  * erf, 4 ulp for the erfc tail; see {@code kernels/common.h}) rather than OpenCL's built-in erf, whose
@@ -49,6 +50,7 @@ public final class OpenClBackend implements Backend {
     private final ClRuntime runtime;
     private final Variant variant;
     private final MemoryStats memory;
+    private final ClLauncher launcher;
     private final ClElementwise elementwise;
     private final ClReductions reductions;
     private final ClLinalg linalg;
@@ -59,6 +61,7 @@ public final class OpenClBackend implements Backend {
 
     OpenClBackend(Device device, ClRuntime runtime, Variant variant) {
         this(device, runtime, variant, new MemoryStats());
+        runtime.pool().reservedListener(memory::recordReserved);
     }
 
     private OpenClBackend(Device device, ClRuntime runtime, Variant variant, MemoryStats memory) {
@@ -66,6 +69,7 @@ public final class OpenClBackend implements Backend {
         this.runtime = runtime;
         this.variant = variant;
         this.memory = memory;
+        this.launcher = new ClLauncher(this, runtime, variant);
         this.elementwise = new ClElementwise(this);
         this.reductions = new ClReductions(this);
         this.linalg = new ClLinalg(this);
@@ -106,23 +110,9 @@ public final class OpenClBackend implements Backend {
         return runtime;
     }
 
-    /** Work-group size of kernels without sharing: 256 on GPUs, 64 on CPU drivers (capped by the device). */
-    int elementwiseGroup() {
-        return capGroup(variant == Variant.GPU ? 256 : 64);
-    }
-
-    /** The largest power of two at most both {@code wanted} and CL_DEVICE_MAX_WORK_GROUP_SIZE. */
-    int capGroup(int wanted) {
-        long max = Math.max(1, runtime.maxWorkGroupSize());
-        return (int) Math.min(wanted, Long.highestOneBit(max));
-    }
-
-    /**
-     * Lanes of the work-group-per-output reductions (a power of two). Fixed per variant because
-     * PoCL compiles a kernel once per work-group size.
-     */
-    int reductionLanes() {
-        return capGroup(variant == Variant.GPU ? 256 : 16);
+    /** @return the launcher the kernel families use (this backend's variant on its runtime) */
+    ClLauncher launcher() {
+        return launcher;
     }
 
     static ClStorage storage(Tensor t) {
@@ -166,6 +156,7 @@ public final class OpenClBackend implements Backend {
                 pool.clear();
                 mem = runtime.createBuffer(classBytes);
             }
+            pool.created(classBytes);
         }
         cl_mem owned = mem;
         return new ClStorage(device, numel, memory, owned, () -> pool.recycle(owned, classBytes));

@@ -40,7 +40,7 @@ import java.util.concurrent.ConcurrentMap;
  * otherwise it reports the device type unavailable and says how to start the JVM. Setting the
  * system property {@value #CHAINING_PROPERTY} to {@code false} loads the driver anyway.
  */
-public final class OpenClProvider implements BackendProvider {
+public final class OpenClProvider implements BackendProvider, DeviceInfoProvider {
 
     private static final String HINT = "; hint: apt-get install pocl-opencl-icd for a CPU driver";
     /**
@@ -100,6 +100,16 @@ public final class OpenClProvider implements BackendProvider {
                 throw new BackendUnavailableException("device opencl:" + i + " could not be opened: " + e.getMessage(), e);
             }
         });
+    }
+
+    /**
+     * The probed devices as {@code jmae devices} lists them (name, OpenCL version, memory, platform
+     * and driver versions); empty when OpenCL is unavailable.
+     */
+    @Override
+    public List<DeviceInfo> deviceInfo() {
+        Probe p = Holder.PROBE;
+        return ClDeviceInfo.describe(p.platforms(), p.devices());
     }
 
     private static Probe probe() {

@@ -14,7 +14,11 @@
  *       ({@code rows.c}: softmax, log-softmax, layer norm, GELU), {@code ClAttention}
  *       ({@code attention.c}: fused attention forward and backward), {@code ClIndexing}
  *       ({@code indexing.c}: gather, scatter, index select, argsort; index errors reported at the
- *       next read or synchronize) and {@code ClOptim} ({@code optim.c}: AdamW).</li>
+ *       next read or synchronize) and {@code ClOptim} ({@code optim.c}: AdamW). Their launch
+ *       planning lives in the {@code Shared*} classes they extend ({@code SharedElementwise}, ...),
+ *       which launch through a {@link dev.jmae.gpu.KernelLauncher} ({@code ClLauncher} here,
+ *       {@code CudaLauncher} in {@code dev.jmae.gpu.cuda}), so the CUDA backend's families run the
+ *       same planning.</li>
  *   <li>{@link dev.jmae.gpu.ClStorage}: a tensor's device buffer; {@code BufferPool}: the cache of
  *       released buffers; {@code ClRuntime}: context, command queue, program cache and checked
  *       launches; {@code StridedPlan}: strided operands as kernel arguments.</li>

@@ -34,7 +34,7 @@ class ArrayTransferCheckTest {
 
     @Test
     void aJvmThatCopiesCriticalArraysIsRefusedWithTheReason() throws IOException, InterruptedException {
-        OpenClTesting.device();
+        GpuTesting.openclDevice();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // the child inherits this JVM's environment, LD_PRELOAD (signal chaining) included
         Process p = new ProcessBuilder(List.of(java, "-Xcheck:jni", "--add-modules", "jdk.incubator.vector",
@@ -52,6 +52,6 @@ class ArrayTransferCheckTest {
 
     @Test
     void thisJvmPassesTheCheck() {
-        assertEquals(OpenClTesting.device(), OpenClTesting.backend().device());
+        assertEquals(GpuTesting.openclDevice(), GpuTesting.openclBackend().device());
     }
 }

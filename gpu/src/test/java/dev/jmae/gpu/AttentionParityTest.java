@@ -37,7 +37,7 @@ class AttentionParityTest {
     @TestFactory
     List<DynamicTest> attentionMatchesReference() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Variant variant : OpenClTesting.variants()) {
+        for (Variant variant : GpuTesting.variants()) {
             for (int[] c : CASES) {
                 for (boolean packed : new boolean[] {false, true}) {
                     String name = variant + " attention B" + c[0] + " H" + c[1] + " M" + c[2] + " N" + c[3] + " Dh" + c[4]
@@ -93,7 +93,7 @@ class AttentionParityTest {
     }
 
     private static void check(String name, Variant variant, int[] c, boolean packed) {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         int b = c[0];
         int h = c[1];
         int m = c[2];
@@ -107,8 +107,8 @@ class AttentionParityTest {
         float scale = (float) (1 / Math.sqrt(dh));
         Tensor[] ri = inputs(Device.REFERENCE, q, k, v, c, packed);
         Tensor[] di = inputs(d, q, k, v, c, packed);
-        Tensor[] r = run(OpenClTesting.reference(), ri[0], ri[1], ri[2], Tensor.of(Device.REFERENCE, dout, b, h, m, dh), scale);
-        Tensor[] o = run(OpenClTesting.backend(variant), di[0], di[1], di[2], Tensor.of(d, dout, b, h, m, dh), scale);
+        Tensor[] r = run(GpuTesting.reference(), ri[0], ri[1], ri[2], Tensor.of(Device.REFERENCE, dout, b, h, m, dh), scale);
+        Tensor[] o = run(GpuTesting.backend(variant), di[0], di[1], di[2], Tensor.of(d, dout, b, h, m, dh), scale);
         String[] parts = {"output", "lse", "dq", "dk", "dv"};
         for (int p = 0; p < parts.length; p++) {
             double s = Math.max(1, ParityAssert.maxAbs(r[p].toArray()));
@@ -119,7 +119,7 @@ class AttentionParityTest {
     @TestFactory
     List<DynamicTest> gradientsWriteIntoPackedBuffers() {
         return List.of(dynamicTest("attentionBackwardInto a packed [B, T, 3, H, Dh] gradient", () -> {
-            Device d = OpenClTesting.device();
+            Device d = GpuTesting.device();
             int b = 2;
             int t = 33;
             int h = 3;

@@ -79,7 +79,7 @@ class ElementwiseParityTest {
                 Layout layout = LAYOUTS[c++ % LAYOUTS.length];
                 String name = op + " " + Shape.format(shape) + " " + layout;
                 tests.add(dynamicTest(name, () -> {
-                    Device d = OpenClTesting.device();
+                    Device d = GpuTesting.device();
                     float[] x = data(Shape.numel(shape) + op.ordinal(), Shape.numel(shape));
                     Tensor ref = TestData.make(Device.REFERENCE, x, shape, layout);
                     Tensor dev = TestData.make(d, x, shape, layout);
@@ -159,7 +159,7 @@ class ElementwiseParityTest {
                 Layout lb = LAYOUTS[(c * 3) % LAYOUTS.length];
                 String name = op + " " + Shape.format(pair[0]) + " " + la + " with " + Shape.format(pair[1]) + " " + lb;
                 tests.add(dynamicTest(name, () -> {
-                    Device d = OpenClTesting.device();
+                    Device d = GpuTesting.device();
                     float[] a = data(Shape.numel(pair[0]) * 3L + op.ordinal(), Shape.numel(pair[0]));
                     float[] b = data(Shape.numel(pair[1]) * 5L + op.ordinal() + 1, Shape.numel(pair[1]));
                     if (op == BinaryOp.POW) {
@@ -184,7 +184,7 @@ class ElementwiseParityTest {
             for (float s : new float[] {2.5f, -3f, 0f, -0f, Float.NaN, Float.POSITIVE_INFINITY}) {
                 String name = op + " scalar " + s;
                 tests.add(dynamicTest(name, () -> {
-                    Device d = OpenClTesting.device();
+                    Device d = GpuTesting.device();
                     int[] shape = {7, 33};
                     float[] a = data(op.ordinal() * 7L, Shape.numel(shape));
                     Tensor ref = apply(op, TestData.make(Device.REFERENCE, a, shape, Layout.TRANSPOSED), s);
@@ -204,11 +204,11 @@ class ElementwiseParityTest {
     @TestFactory
     List<DynamicTest> everyKernelFamilyMatchesReference() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Variant variant : OpenClTesting.variants()) {
+        for (Variant variant : GpuTesting.variants()) {
             tests.add(dynamicTest(variant + " unary, binary, scalar, where, copy, gelu", () -> {
-                Device d = OpenClTesting.device();
-                dev.jmae.tensor.Backend be = OpenClTesting.backend(variant);
-                dev.jmae.tensor.Backend ref = OpenClTesting.reference();
+                Device d = GpuTesting.device();
+                dev.jmae.tensor.Backend be = GpuTesting.backend(variant);
+                dev.jmae.tensor.Backend ref = GpuTesting.reference();
                 int[] shape = {7, 33};
                 float[] x = data(11, 7 * 33);
                 float[] y = data(12, 7 * 33);
@@ -269,7 +269,7 @@ class ElementwiseParityTest {
 
     @Test
     void whereBroadcastsAllThreeOperands() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         int[] cs = {7, 1, 33};
         float[] cond = data(1, Shape.numel(cs));
         for (int i = 0; i < cond.length; i++) {
@@ -286,7 +286,7 @@ class ElementwiseParityTest {
 
     @Test
     void fillAndCopyHandleStridedViews() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         int[] shape = {5, 7, 9};
         float[] x = data(4, Shape.numel(shape));
         for (Layout target : LAYOUTS) {
@@ -310,7 +310,7 @@ class ElementwiseParityTest {
 
     @Test
     void inPlaceUpdatesOfStridedViewsMatchReference() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         int[] shape = {9, 33};
         float[] x = data(5, Shape.numel(shape));
         float[] y = data(6, 33);
@@ -328,7 +328,7 @@ class ElementwiseParityTest {
 
     @Test
     void transfersRoundTripEveryLayoutAndEdgeShape() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         for (int[] shape : new int[][] {{}, {0}, {3, 0, 2}, {1}, {197}, {4, 5, 6}}) {
             float[] x = data(7, Shape.numel(shape));
             for (Layout layout : LAYOUTS) {
@@ -348,7 +348,7 @@ class ElementwiseParityTest {
      */
     @Test
     void moreThanEightNonMergeableDimsAreSplitIntoLaunches() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         int[] shape = {2, 3, 2, 2, 3, 2, 2, 2, 3, 2};
         float[] x = data(8, Shape.numel(shape));
         float[] y = data(9, Shape.numel(shape));
@@ -375,7 +375,7 @@ class ElementwiseParityTest {
      */
     @Test
     void erfIsWithinTwoUlp() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         int n = 1 << 16;
         float[] x = new float[n + 6];
         for (int i = 0; i < n; i++) {

@@ -46,7 +46,7 @@ class IndexingParityTest {
                 int dd = dim;
                 String name = Shape.format(shape) + " dim " + dim;
                 tests.add(dynamicTest(name, () -> {
-                    Device d = OpenClTesting.device();
+                    Device d = GpuTesting.device();
                     Generator g = new Generator(Shape.numel(shape) * 10L + dd);
                     // index: same rank, smaller in every dim, more positions than size along dim (duplicates)
                     int[] is = shape.clone();
@@ -85,7 +85,7 @@ class IndexingParityTest {
                 int dd = dim;
                 String name = "indexSelect " + Shape.format(shape) + " dim " + dim;
                 tests.add(dynamicTest(name, () -> {
-                    Device d = OpenClTesting.device();
+                    Device d = GpuTesting.device();
                     Generator g = new Generator(dd + 99L);
                     float[] x = TestData.withOutliers(g, Shape.numel(shape));
                     float[] idx = indices(g, 11, shape[dd]);
@@ -105,7 +105,7 @@ class IndexingParityTest {
             for (boolean descending : new boolean[] {false, true}) {
                 String name = "argsort [5, " + cols + "]" + (descending ? " descending" : "");
                 tests.add(dynamicTest(name, () -> {
-                    Device d = OpenClTesting.device();
+                    Device d = GpuTesting.device();
                     Generator g = new Generator(cols);
                     float[] x = new float[5 * cols];
                     for (int i = 0; i < x.length; i++) {
@@ -137,7 +137,7 @@ class IndexingParityTest {
      */
     @Test
     void invalidIndicesThrowTheReferenceMessageAtTheNextReadAndNeverWriteOutOfBounds() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         Tensor x = Tensor.of(d, new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
         Tensor xr = x.to(Device.REFERENCE);
         for (float bad : new float[] {3, -1, 1.5f, Float.NaN, 1e9f}) {
@@ -169,7 +169,7 @@ class IndexingParityTest {
 
     @Test
     void manyQueuedChecksAreReadInOneControlReadAndTheFirstFailureIsReported() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         Tensor x = Tensor.arange(d, 0, 6, 1).reshape(2, 3);
         Tensor good = Tensor.of(d, new float[] {0, 2, 1, 0}, 2, 2);
         d.backend().synchronize();

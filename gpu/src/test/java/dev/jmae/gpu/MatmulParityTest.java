@@ -37,8 +37,8 @@ class MatmulParityTest {
     /** Compares a·b (+ bias) computed by the reference and by the given variant's kernels. */
     static void check(String name, Variant variant, int[] aShape, Layout la, int[] bShape, Layout lb, float[] bias,
                       long seed) {
-        Device d = OpenClTesting.device();
-        Backend be = OpenClTesting.backend(variant);
+        Device d = GpuTesting.device();
+        Backend be = GpuTesting.backend(variant);
         Generator g = new Generator(seed);
         float[] a = TestData.withOutliers(g, Shape.numel(aShape));
         float[] b = TestData.withOutliers(g, Shape.numel(bShape));
@@ -54,9 +54,9 @@ class MatmulParityTest {
             }
             biasD = Tensor.of(d, spread, bias.length, 2).select(1, 0);
         }
-        Tensor ref = OpenClTesting.matmul(OpenClTesting.reference(), ar, br, biasR);
-        Tensor dev = OpenClTesting.matmul(be, TestData.make(d, a, aShape, la), TestData.make(d, b, bShape, lb), biasD);
-        Tensor bound = OpenClTesting.matmul(OpenClTesting.reference(), ar.abs(), br.abs(), null);
+        Tensor ref = GpuTesting.matmul(GpuTesting.reference(), ar, br, biasR);
+        Tensor dev = GpuTesting.matmul(be, TestData.make(d, a, aShape, la), TestData.make(d, b, bShape, lb), biasD);
+        Tensor bound = GpuTesting.matmul(GpuTesting.reference(), ar.abs(), br.abs(), null);
         int k = aShape[aShape.length - 1];
         double atol = Math.max(1, k) * U * ParityAssert.maxAbs(bound.toArray()) + 1e-30;
         ParityAssert.assertClose(name, ref, dev, 2.4e-7, atol);
@@ -66,7 +66,7 @@ class MatmulParityTest {
     List<DynamicTest> matrixProductsMatchReferenceAroundTileEdges() {
         List<DynamicTest> tests = new ArrayList<>();
         int c = 0;
-        for (Variant variant : OpenClTesting.variants()) {
+        for (Variant variant : GpuTesting.variants()) {
             for (int m : MN) {
                 for (int k : KS) {
                     for (int n : MN) {
@@ -97,7 +97,7 @@ class MatmulParityTest {
     List<DynamicTest> batchedProductsBroadcastAndMatchReference() {
         List<DynamicTest> tests = new ArrayList<>();
         int c = 0;
-        for (Variant variant : OpenClTesting.variants()) {
+        for (Variant variant : GpuTesting.variants()) {
             for (int[][] s : BATCHED) {
                 Layout la = LAYOUTS[c++ % LAYOUTS.length];
                 Layout lb = LAYOUTS[(c * 3) % LAYOUTS.length];
@@ -112,11 +112,11 @@ class MatmulParityTest {
 
     @Test
     void emptyInnerDimGivesBiasOrZero() {
-        Device d = OpenClTesting.device();
-        for (Variant variant : OpenClTesting.variants()) {
-            Backend be = OpenClTesting.backend(variant);
+        Device d = GpuTesting.device();
+        for (Variant variant : GpuTesting.variants()) {
+            Backend be = GpuTesting.backend(variant);
             Tensor bias = Tensor.of(d, new float[] {1, 2, 3, 4}, 4);
-            Tensor out = OpenClTesting.matmul(be, Tensor.zeros(d, 3, 0), Tensor.zeros(d, 0, 4), bias);
+            Tensor out = GpuTesting.matmul(be, Tensor.zeros(d, 3, 0), Tensor.zeros(d, 0, 4), bias);
             ParityAssert.assertClose(variant + " K=0", Tensor.of(Device.REFERENCE, new float[] {1, 2, 3, 4}, 4).expand(3, 4),
                     out, 0, 0);
         }
@@ -124,7 +124,7 @@ class MatmulParityTest {
 
     @Test
     void publicApiCoversVectorsAndLinear() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.device();
         Generator g = new Generator(3);
         float[] x = TestData.withOutliers(g, 2 * 197 * 33);
         float[] w = TestData.withOutliers(g, 65 * 33);

@@ -49,25 +49,25 @@ class NnKernelsParityTest {
     List<DynamicTest> softmaxFamilyMatchesReference() {
         List<DynamicTest> tests = new ArrayList<>();
         int c = 0;
-        for (Variant variant : OpenClTesting.variants()) {
+        for (Variant variant : GpuTesting.variants()) {
             for (int cols : COLS) {
                 for (boolean log : new boolean[] {false, true}) {
                     Layout layout = Layout.values()[c++ % Layout.values().length];
                     int[] shape = {3, 5, cols};
                     String name = variant + (log ? " logSoftmax " : " softmax ") + Shape.format(shape) + " " + layout;
                     tests.add(dynamicTest(name, () -> {
-                        Device d = OpenClTesting.device();
-                        Backend be = OpenClTesting.backend(variant);
+                        Device d = GpuTesting.device();
+                        Backend be = GpuTesting.backend(variant);
                         int n = Shape.numel(shape);
                         float[] x = data(cols * 13L, n);
                         float[] dy = data(cols * 17L, n);
-                        Backend ref = OpenClTesting.reference();
-                        Tensor yr = OpenClTesting.softmax(ref, TestData.make(Device.REFERENCE, x, shape, layout), log);
-                        Tensor yd = OpenClTesting.softmax(be, TestData.make(d, x, shape, layout), log);
+                        Backend ref = GpuTesting.reference();
+                        Tensor yr = GpuTesting.softmax(ref, TestData.make(Device.REFERENCE, x, shape, layout), log);
+                        Tensor yd = GpuTesting.softmax(be, TestData.make(d, x, shape, layout), log);
                         ParityAssert.assertClose(name + " forward", yr, yd, 1e-5, 1e-6);
                         // backward from the same y, so only the backward kernel is compared
-                        Tensor dxr = OpenClTesting.softmaxBackward(ref, yr, Tensor.of(Device.REFERENCE, dy, shape), log);
-                        Tensor dxd = OpenClTesting.softmaxBackward(be, yr.to(d), TestData.make(d, dy, shape, layout), log);
+                        Tensor dxr = GpuTesting.softmaxBackward(ref, yr, Tensor.of(Device.REFERENCE, dy, shape), log);
+                        Tensor dxd = GpuTesting.softmaxBackward(be, yr.to(d), TestData.make(d, dy, shape, layout), log);
                         double scale = Math.max(1, ParityAssert.maxAbs(dxr.toArray()));
                         ParityAssert.assertClose(name + " backward", dxr, dxd, 1e-5, 1e-6 * scale);
                     }));
@@ -83,7 +83,7 @@ class NnKernelsParityTest {
         for (int dim : new int[] {0, 1}) {
             String name = "softmax dim " + dim + " [33, 7, 5] (public API)";
             tests.add(dynamicTest(name, () -> {
-                Device d = OpenClTesting.device();
+                Device d = GpuTesting.device();
                 float[] x = data(dim + 5L, 33 * 7 * 5);
                 float[] dy = data(dim + 6L, 33 * 7 * 5);
                 Tensor[] r = new Tensor[4];
@@ -122,20 +122,20 @@ class NnKernelsParityTest {
     List<DynamicTest> layerNormMatchesReference() {
         List<DynamicTest> tests = new ArrayList<>();
         int c = 0;
-        for (Variant variant : OpenClTesting.variants()) {
+        for (Variant variant : GpuTesting.variants()) {
             for (int cols : new int[] {1, 7, 17, 33, 65, 197, 257, 768}) {
                 for (int rows : new int[] {1, 63, 65, 130}) {
                     boolean affine = c++ % 2 == 0;
                     String name = variant + " layerNorm [" + rows + ", " + cols + "]" + (affine ? " affine" : "");
                     tests.add(dynamicTest(name, () -> {
-                        Device d = OpenClTesting.device();
-                        Backend be = OpenClTesting.backend(variant);
+                        Device d = GpuTesting.device();
+                        Backend be = GpuTesting.backend(variant);
                         float[] x = data(rows * 7L + cols, rows * cols);
                         float[] dy = data(rows * 11L + cols, rows * cols);
                         float[] w = TestData.normal(new Generator(cols), cols, 1, 0.5);
                         float[] b = TestData.normal(new Generator(cols + 1), cols, 0, 0.5);
                         int[] shape = {rows, cols};
-                        Tensor[] r = layerNorm(OpenClTesting.reference(), TestData.make(Device.REFERENCE, x, shape, Layout.TRANSPOSED),
+                        Tensor[] r = layerNorm(GpuTesting.reference(), TestData.make(Device.REFERENCE, x, shape, Layout.TRANSPOSED),
                                 affine ? Tensor.of(Device.REFERENCE, w, cols) : null, affine ? Tensor.of(Device.REFERENCE, b, cols) : null,
                                 Tensor.of(Device.REFERENCE, dy, shape), true);
                         Tensor[] o = layerNorm(be, TestData.make(d, x, shape, Layout.TRANSPOSED),
@@ -156,13 +156,13 @@ class NnKernelsParityTest {
     @TestFactory
     List<DynamicTest> layerNormBackwardWithoutParameterGradients() {
         return List.of(dynamicTest("layerNorm backward, dx only", () -> {
-            Device d = OpenClTesting.device();
+            Device d = GpuTesting.device();
             int[] shape = {9, 65};
             float[] x = data(1, 9 * 65);
             float[] dy = data(2, 9 * 65);
-            Tensor[] r = layerNorm(OpenClTesting.reference(), Tensor.of(Device.REFERENCE, x, shape), null, null,
+            Tensor[] r = layerNorm(GpuTesting.reference(), Tensor.of(Device.REFERENCE, x, shape), null, null,
                     Tensor.of(Device.REFERENCE, dy, shape), false);
-            Tensor[] o = layerNorm(OpenClTesting.backend(), Tensor.of(d, x, shape), null, null, Tensor.of(d, dy, shape), false);
+            Tensor[] o = layerNorm(GpuTesting.backend(), Tensor.of(d, x, shape), null, null, Tensor.of(d, dy, shape), false);
             ParityAssert.assertClose("dx", r[3], o[3], 1e-4, 1e-4 * ParityAssert.maxAbs(r[3].toArray()));
         }));
     }
@@ -174,7 +174,7 @@ class NnKernelsParityTest {
             for (Layout layout : List.of(Layout.CONTIGUOUS, Layout.NARROWED)) {
                 String name = "gelu " + Shape.format(shape) + " " + layout;
                 tests.add(dynamicTest(name, () -> {
-                    Device d = OpenClTesting.device();
+                    Device d = GpuTesting.device();
                     int n = Shape.numel(shape);
                     float[] x = data(n, n);
                     if (n > 20000) {
@@ -206,7 +206,7 @@ class NnKernelsParityTest {
             for (int step : new int[] {1, 2, 100}) {
                 String name = "adamw n" + n + " step " + step;
                 tests.add(dynamicTest(name, () -> {
-                    Device d = OpenClTesting.device();
+                    Device d = GpuTesting.device();
                     Generator g = new Generator(n + step);
                     float[] p = TestData.normal(g, n, 0, 1);
                     float[] gr = TestData.withOutliers(g, n);

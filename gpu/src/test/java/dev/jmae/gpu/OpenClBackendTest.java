@@ -32,7 +32,7 @@ class OpenClBackendTest {
 
     @Test
     void providerIsDiscoveredAndBackendsAreCached() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.openclDevice();
         BackendProvider p = Backends.providers().stream().filter(x -> x.type().equals("opencl")).findFirst().orElseThrow();
         assertInstanceOf(OpenClProvider.class, p);
         assertNull(p.unavailableReason());
@@ -50,8 +50,8 @@ class OpenClBackendTest {
      */
     @Test
     void liveBytesRiseOnAllocationAndFallOnRelease() {
-        Device d = OpenClTesting.device();
-        OpenClBackend shared = OpenClTesting.backend();
+        Device d = GpuTesting.openclDevice();
+        OpenClBackend shared = GpuTesting.openclBackend();
         OpenClBackend be = new OpenClBackend(d, shared.runtime(), shared.variant());
         MemoryStats stats = be.memory();
         assertEquals(0, stats.liveBytes());
@@ -96,8 +96,8 @@ class OpenClBackendTest {
 
     @Test
     void releasedBuffersAreReusedBySameSizedAllocations() {
-        Device d = OpenClTesting.device();
-        OpenClBackend shared = OpenClTesting.backend();
+        Device d = GpuTesting.openclDevice();
+        OpenClBackend shared = GpuTesting.openclBackend();
         OpenClBackend be = new OpenClBackend(d, shared.runtime(), shared.variant());
         ClStorage first = (ClStorage) be.allocate(123_457);
         org.jocl.cl_mem mem = first.mem();
@@ -115,8 +115,25 @@ class OpenClBackendTest {
     }
 
     @Test
+    void reservedBytesCountWhatTheBuffersAndTheCacheHold() {
+        OpenClBackend be = GpuTesting.openclBackend();
+        be.emptyCache();
+        dev.jmae.tensor.MemoryStats stats = be.memory();
+        long before = stats.reservedBytes();
+        assertTrue(before >= stats.liveBytes(), "live storages are reserved memory: " + stats);
+        dev.jmae.tensor.Storage s = be.allocate(777_777);
+        long size = BufferPool.sizeClass(4L * 777_777);
+        assertEquals(before + size, stats.reservedBytes(), "a new buffer of its size class");
+        assertTrue(stats.peakReservedBytes() >= before + size);
+        s.release();
+        assertEquals(before + size, stats.reservedBytes(), "cached, still reserved");
+        be.emptyCache();
+        assertEquals(before, stats.reservedBytes(), "returned to the driver");
+    }
+
+    @Test
     void concurrentCallersGetCorrectResults() throws Exception {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.openclDevice();
         float[] x = TestData.normal(new Generator(7), 65 * 33, 0, 1);
         Tensor ref = Tensor.of(Device.REFERENCE, x, 65, 33);
         float[] want = ref.matmul(ref.transpose(0, 1)).softmax(-1).sum(0, false).toArray();
@@ -144,7 +161,7 @@ class OpenClBackendTest {
 
     @Test
     void tensorScopeReleasesDeviceStorage() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.openclDevice();
         Tensor kept;
         Tensor dropped;
         TensorScope scope = TensorScope.open();
@@ -160,7 +177,7 @@ class OpenClBackendTest {
 
     @Test
     void sameInputsGiveBitIdenticalOutputs() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.openclDevice();
         Generator g = new Generator(5);
         Tensor x = Tensor.of(d, TestData.withOutliers(g, 4 * 197 * 96), 4, 197, 96);
         Tensor w = Tensor.of(d, TestData.withOutliers(g, 96 * 96), 96, 96);
@@ -191,7 +208,7 @@ class OpenClBackendTest {
 
     @Test
     void synchronizeWaitsForQueuedWork() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.openclDevice();
         Backend be = Backends.of(d);
         Tensor a = Tensor.ones(d, 256, 256);
         Tensor c = a;
@@ -206,8 +223,8 @@ class OpenClBackendTest {
 
     @Test
     void driverErrorsNameTheKernelAndSizes() {
-        Device d = OpenClTesting.device();
-        OpenClBackend be = OpenClTesting.backend();
+        Device d = GpuTesting.openclDevice();
+        OpenClBackend be = GpuTesting.openclBackend();
         Tensor t = Tensor.zeros(d, 10);
         long tooBig = be.runtime().maxWorkGroupSize() * 2;
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> be.runtime().launch("elementwise.c",
@@ -222,7 +239,7 @@ class OpenClBackendTest {
 
     @Test
     void mixingDevicesIsAnErrorNamingBoth() {
-        Device d = OpenClTesting.device();
+        Device d = GpuTesting.openclDevice();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Tensor.ones(d, 3).add(Tensor.ones(Device.CPU, 3)));
         assertTrue(e.getMessage().contains("opencl:0") && e.getMessage().contains("cpu"), e.getMessage());
@@ -230,8 +247,8 @@ class OpenClBackendTest {
 
     @Test
     void variantsShareBuffersAndCounters() {
-        Device d = OpenClTesting.device();
-        OpenClBackend natural = OpenClTesting.backend();
+        Device d = GpuTesting.openclDevice();
+        OpenClBackend natural = GpuTesting.openclBackend();
         OpenClBackend other = natural.withVariant(natural.variant() == Variant.GPU ? Variant.CPU : Variant.GPU);
         assertSame(natural.memory(), other.memory());
         Tensor a = Tensor.of(d, new float[] {1, 2, 3, 4}, 2, 2);

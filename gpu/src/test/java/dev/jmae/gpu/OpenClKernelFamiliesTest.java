@@ -8,6 +8,6 @@ class OpenClKernelFamiliesTest {
 
     @Test
     void openclImplementsEveryFamilyInSameStemFiles() {
-        KernelsTable.read().assertColumn("opencl", "Cl", OpenClTesting.device().backend());
+        KernelsTable.read().assertColumn("opencl", "Cl", GpuTesting.openclDevice().backend());
     }
 }

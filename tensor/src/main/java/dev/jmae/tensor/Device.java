@@ -68,6 +68,7 @@ public record Device(String type, int index) {
 
     @Override
     public String toString() {
-        return index == 0 && !type.equals("opencl") ? type : type + ":" + index;
+        boolean single = type.equals("cpu") || type.equals("reference");
+        return single && index == 0 ? type : type + ":" + index;
     }
 }

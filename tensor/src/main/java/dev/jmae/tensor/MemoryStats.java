@@ -15,7 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * read is a synchronization point, so a training step should show only its batch in and its loss
  * out. On the heap backends the same calls are plain array copies, counted alike.
  *
- * <p>Counters are thread-safe. Peak is the maximum of live bytes since creation or the last
+ * <p>Reserved memory: a device backend's caching allocator holds device memory beyond the live
+ * storages (released blocks kept for reuse, size-class rounding). It reports every change of what
+ * it holds from its driver through {@link #recordReserved(long)}, so {@link #reservedBytes()} is
+ * PyTorch's {@code torch.cuda.memory_reserved()} and {@link #peakReservedBytes()} its
+ * {@code max_memory_reserved()}. Heap backends reserve nothing beyond their storages and report 0.
+ *
+ * <p>Counters are thread-safe. Peaks are the maxima since creation or the last
  * {@link #resetPeak()}.
  */
 public final class MemoryStats {
@@ -28,6 +34,8 @@ public final class MemoryStats {
     private final AtomicLong deviceToHost = new AtomicLong();
     private final AtomicLong deviceToHostBytes = new AtomicLong();
     private final AtomicLong controlReads = new AtomicLong();
+    private final AtomicLong reserved = new AtomicLong();
+    private final AtomicLong peakReserved = new AtomicLong();
 
     /**
      * Bytes currently allocated and not released.
@@ -56,9 +64,44 @@ public final class MemoryStats {
         return allocations.get();
     }
 
-    /** Sets the peak to the current live bytes. */
+    /** Sets the peaks (live and reserved) to the current values. */
     public void resetPeak() {
         peak.set(live.get());
+        peakReserved.set(reserved.get());
+    }
+
+    /**
+     * Device memory the backend's allocator holds from its driver: in live storages, cached for
+     * reuse, or lost to size-class rounding (0 on heap backends).
+     *
+     * @return reserved bytes
+     */
+    public long reservedBytes() {
+        return reserved.get();
+    }
+
+    /**
+     * The largest value {@link #reservedBytes()} has reached since the last reset.
+     *
+     * @return peak reserved bytes
+     */
+    public long peakReservedBytes() {
+        return peakReserved.get();
+    }
+
+    /**
+     * Records a change of the memory a device allocator holds from its driver (for backend
+     * implementers: called with +bytes after each driver allocation, -bytes after each free;
+     * OpenCL's BufferPool and CUDA's CachingAllocator do).
+     *
+     * @param delta bytes taken from (positive) or returned to (negative) the driver
+     */
+    public void recordReserved(long delta) {
+        long now = reserved.addAndGet(delta);
+        long p;
+        while (now > (p = peakReserved.get()) && !peakReserved.compareAndSet(p, now)) {
+            Thread.onSpinWait();
+        }
     }
 
     /**
@@ -147,6 +190,6 @@ public final class MemoryStats {
 
     @Override
     public String toString() {
-        return "MemoryStats[live=" + liveBytes() + " B, peak=" + peakBytes() + " B]";
+        return "MemoryStats[live=" + liveBytes() + " B, peak=" + peakBytes() + " B, reserved=" + reservedBytes() + " B]";
     }
 }

@@ -25,6 +25,10 @@ package dev.jmae.tensor;
  *       which OpenCL kernel variant to build (tests run the GPU variant on PoCL)</td></tr>
  *   <tr><td>{@value #OPENCL_REQUIRE_SIGNAL_CHAINING}</td><td>true</td><td>false loads an OpenCL
  *       driver even without the JDK's {@code libjsig.so} preloaded (unsafe; see the gpu module)</td></tr>
+ *   <tr><td>{@value #TEST_DEVICE}</td><td>unset</td><td>tests only: the device the device tests run
+ *       on (the gpu parity suites, the golden fixtures, the tiny training runs), e.g. {@code cuda:0};
+ *       unset, they use {@code opencl:0} (and the golden tests cpu and reference too); set by
+ *       tools/device-check</td></tr>
  * </table>
  */
 public final class Settings {
@@ -43,6 +47,8 @@ public final class Settings {
     public static final String OPENCL_VARIANT = "jmae.opencl.variant";
     /** Property name: refuse to load an OpenCL driver without signal chaining. */
     public static final String OPENCL_REQUIRE_SIGNAL_CHAINING = "jmae.opencl.requireSignalChaining";
+    /** Property name: the device the device tests run on (tests only). */
+    public static final String TEST_DEVICE = "jmae.test.device";
 
     private Settings() {
     }
@@ -84,5 +90,11 @@ public final class Settings {
      */
     public static boolean openclRequireSignalChaining() {
         return !"false".equalsIgnoreCase(System.getProperty(OPENCL_REQUIRE_SIGNAL_CHAINING));
+    }
+
+    /** @return the device under test named by {@value #TEST_DEVICE} (e.g. {@code cuda:0}), or null when unset */
+    public static String testDevice() {
+        String v = System.getProperty(TEST_DEVICE);
+        return v == null || v.isBlank() ? null : v.trim();
     }
 }

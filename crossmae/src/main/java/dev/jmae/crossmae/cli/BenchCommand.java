@@ -38,8 +38,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Untimed steps first, for the JIT (default ${DEFAULT-VALUE}; fewer inflates the first config's time).")
     int warmup;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE", description = "cpu, reference or opencl:N.")
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE", description = "cpu, reference, opencl:N or cuda:N.")
     String device;
+
+    @picocli.CommandLine.Mixin
+    MatmulPrecisionOption matmulPrecision = new MatmulPrecisionOption();
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key in every config (repeatable).")
     Map<String, String> overrides = new LinkedHashMap<>();
@@ -47,6 +50,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Device d = Device.parse(device);
+        matmulPrecision.apply(d, System.out);
         Map<String, ModelConfig> runs = new LinkedHashMap<>();
         if (configs == null) {
             runs.put("MAE", resolve("bench_32px_mae", Map.of()));
@@ -57,8 +61,8 @@ final class BenchCommand implements Callable<Integer> {
                 runs.put(c, resolve(c, Map.of()));
             }
         }
-        System.out.printf(Locale.ROOT, "device %s, batch %d, %d warmup + %d timed steps (forward, backward, AdamW)%n", d,
-                batchSize, warmup, steps);
+        System.out.printf(Locale.ROOT, "device %s%s, batch %d, %d warmup + %d timed steps (forward, backward, AdamW)%n", d,
+                MatmulPrecisionOption.describe(d), batchSize, warmup, steps);
         System.out.printf(Locale.ROOT, "%-24s %12s %10s %12s %14s %14s%n", "model", "params", "img/s", "ms/step",
                 "step peak MB", "GFLOP/s fwd*3");
         for (Map.Entry<String, ModelConfig> e : runs.entrySet()) {

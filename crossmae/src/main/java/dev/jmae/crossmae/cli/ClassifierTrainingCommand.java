@@ -50,6 +50,9 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
             description = "cpu (default, Vector API), reference (scalar spec), or opencl:N.")
     String device;
 
+    @picocli.CommandLine.Mixin
+    MatmulPrecisionOption matmulPrecision = new MatmulPrecisionOption();
+
     @Option(names = "--epochs", paramLabel = "N", description = "Override epochs.")
     Integer epochs;
 
@@ -117,6 +120,7 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
         PrintStream console = System.out;
         Device d = Device.parse(device);
         d.backend();
+        matmulPrecision.apply(d, console);
         Path home = Path.of(Settings.home());
         Finetuner trainer;
         if (resume != null) {

@@ -53,6 +53,9 @@ final class ForwardCommand implements Callable<Integer> {
             description = "cpu (default), reference, or a provider's device such as opencl:0.")
     String device;
 
+    @picocli.CommandLine.Mixin
+    MatmulPrecisionOption matmulPrecision = new MatmulPrecisionOption();
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable).")
     Map<String, String> overrides = Map.of();
 
@@ -60,6 +63,7 @@ final class ForwardCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ModelConfig c = Configs.resolve(Configs.override(Configs.source(config), overrides), false).model();
         Device d = Device.parse(device);
+        matmulPrecision.apply(d, System.err);
         MaskedAutoencoder model = withWeights(c, weights, d);
         BatchFile b = BatchFile.read(batch, d);
         MaskedAutoencoder.Output o = model.forward(b.images(), b.noise());

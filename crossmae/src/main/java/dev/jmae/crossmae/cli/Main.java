@@ -17,7 +17,8 @@ import java.io.PrintWriter;
 @Command(name = "jmae", mixinStandardHelpOptions = true, version = "jmae 0.1.0",
         description = "CrossMAE and MAE pretraining, evaluation and tools in pure Java.",
         subcommands = {PretrainCommand.class, FinetuneCommand.class, LinprobeCommand.class, ReconstructCommand.class,
-            ProbeCommand.class, InfoCommand.class, ForwardCommand.class, StepsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            ProbeCommand.class, InfoCommand.class, ForwardCommand.class, StepsCommand.class, BenchCommand.class,
+            DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     private Main() {

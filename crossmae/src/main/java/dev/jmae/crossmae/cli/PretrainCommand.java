@@ -44,6 +44,9 @@ final class PretrainCommand implements Callable<Integer> {
             description = "cpu (default, Vector API), reference (scalar spec), or opencl:N.")
     String device;
 
+    @picocli.CommandLine.Mixin
+    MatmulPrecisionOption matmulPrecision = new MatmulPrecisionOption();
+
     @Option(names = "--epochs", paramLabel = "N", description = "Override epochs.")
     Integer epochs;
 
@@ -73,6 +76,7 @@ final class PretrainCommand implements Callable<Integer> {
         PrintStream console = System.out;
         Device d = Device.parse(device);
         d.backend();
+        matmulPrecision.apply(d, console);
         Path home = Path.of(Settings.home());
         Pretrainer trainer;
         if (resume != null) {

@@ -68,6 +68,9 @@ final class StepsCommand implements Callable<Integer> {
             description = "cpu (default), reference, or a provider's device such as opencl:0.")
     String device;
 
+    @picocli.CommandLine.Mixin
+    MatmulPrecisionOption matmulPrecision = new MatmulPrecisionOption();
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable).")
     Map<String, String> overrides = Map.of();
 
@@ -80,6 +83,7 @@ final class StepsCommand implements Callable<Integer> {
         Configs.Config c = Configs.resolve(Configs.override(Configs.source(config), overrides), true);
         TrainConfig tc = c.train();
         Device d = Device.parse(device);
+        matmulPrecision.apply(d, System.err);
         MaskedAutoencoder model = ForwardCommand.withWeights(c.model(), weights, d);
         BatchFile b = BatchFile.read(batch, d);
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, lr, weightDecay), tc.optBetas().get(0), tc.optBetas().get(1),

@@ -24,7 +24,9 @@ import java.util.zip.ZipException;
  * <p>Validation is complete: magic numbers (which also fix the number of dimensions), positive
  * sizes, equal image and label counts, and data lengths exactly as declared (no missing and no
  * extra bytes). A violation throws {@link DatasetException} naming the file and the byte offset
- * in the uncompressed stream. Equivalent of torchvision's {@code datasets.FashionMNIST} /
+ * in the uncompressed stream. Memory grows with the data read, not with the counts a header
+ * declares, so a small file that claims two billion images fails as truncated without allocating
+ * gigabytes first. Equivalent of torchvision's {@code datasets.FashionMNIST} /
  * {@code MNIST} reading {@code raw/}.
  */
 public final class IdxDataset implements ImageDataset {
@@ -33,6 +35,8 @@ public final class IdxDataset implements ImageDataset {
     static final int LABELS_MAGIC = 0x00000801;
     private static final int IMAGES_HEADER_BYTES = 16;
     private static final int LABELS_HEADER_BYTES = 8;
+    /** First size of a read buffer; it doubles as data arrives, up to what the header declares. */
+    private static final int INITIAL_READ_BYTES = 1 << 16;
 
     private final byte[] images;
     private final byte[] labels;
@@ -147,10 +151,15 @@ public final class IdxDataset implements ImageDataset {
             in.checkNonNegative(n, 4, "image count");
             in.checkPositive(h, 8, "row count");
             in.checkPositive(w, 12, "column count");
-            long need = (long) n * h * w;
-            if (need > Integer.MAX_VALUE - 8) {
-                throw new DatasetException(imagesFile + ": " + n + " images of " + h + "x" + w + " (" + need
-                        + " bytes) exceed the 2 GiB a single in-memory array can hold");
+            long need;
+            try {
+                need = Math.multiplyExact(Math.multiplyExact((long) n, h), w);
+            } catch (ArithmeticException e) {
+                need = -1; // beyond 2^63: a plain product would wrap to any value, negative ones included
+            }
+            if (need < 0 || need > Integer.MAX_VALUE - 8) {
+                throw new DatasetException(imagesFile + ": " + n + " images of " + h + "x" + w + " ("
+                        + (need < 0 ? "more than 2^63" : need) + " bytes) exceed the 2 GiB a single in-memory array can hold");
             }
             pixels = in.body((int) need, n + " images of " + h + "x" + w, IMAGES_HEADER_BYTES);
         }
@@ -317,12 +326,20 @@ public final class IdxDataset implements ImageDataset {
             return data;
         }
 
+        /**
+         * Reads up to n bytes. The buffer grows with the data that actually arrives (doubling from
+         * 64 KiB), so a header that claims gigabytes costs only what the file holds before the
+         * truncation is reported.
+         */
         private byte[] read(int n) throws IOException {
-            byte[] buf = new byte[n];
+            byte[] buf = new byte[Math.min(n, INITIAL_READ_BYTES)];
             int got = 0;
             try {
                 while (got < n) {
-                    int r = in.read(buf, got, n - got);
+                    if (got == buf.length) {
+                        buf = Arrays.copyOf(buf, (int) Math.min(n, 2L * buf.length));
+                    }
+                    int r = in.read(buf, got, buf.length - got);
                     if (r < 0) {
                         break;
                     }
@@ -336,7 +353,7 @@ public final class IdxDataset implements ImageDataset {
                 throw new DatasetException(file + ": corrupt " + (gzip ? "gzip " : "") + "data at byte " + offset
                         + " of the uncompressed data: " + e.getMessage(), e);
             }
-            return got == n ? buf : Arrays.copyOf(buf, got);
+            return got == buf.length ? buf : Arrays.copyOf(buf, got);
         }
 
         @Override

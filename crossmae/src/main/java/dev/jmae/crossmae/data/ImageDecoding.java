@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -32,6 +33,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *   <li>To gray: PIL's ITU-R 601-2 luma in fixed point, L = (19595 R + 38470 G + 7471 B + 2^15) >> 16.</li>
  * </ul>
  *
+ * <p>An image whose header claims more than {@link #MAX_PIXELS} pixels, or more pixels than its
+ * file's size can hold, is refused before the decoder allocates its raster (a 875 KB PNG can
+ * claim 30000x30000).
+ *
  * <p>A decoder warning that the data ends early (a truncated JPEG decodes to a partly gray
  * picture in Java, with the warning "Truncated File - Missing EOI marker") makes the image
  * broken, like PIL's "image file is truncated" without {@code LOAD_TRUNCATED_IMAGES}.
@@ -39,6 +44,26 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * JPEGs are color-converted by the Java reader, while PIL returns the stored values.
  */
 final class ImageDecoding {
+
+    /**
+     * The most pixels an image may have: PIL's {@code Image.MAX_IMAGE_PIXELS} (89,478,485, a
+     * 0.25 GiB RGBA image), above which PIL warns of a decompression bomb (it refuses at twice
+     * that). Decoding one that large holds the decoded raster plus jmae's planar copy, about
+     * 6 bytes per pixel for RGB (~0.5 GB).
+     */
+    static final long MAX_PIXELS = 89_478_485L;
+    /**
+     * The most pixels one byte of a file can justify: deflate's largest ratio (1032:1) at one bit
+     * per pixel, the densest PNG packs an image.
+     */
+    static final long MAX_PIXELS_PER_FILE_BYTE = 1032L * 8;
+    /**
+     * The most bytes of decoded raster one byte of a file can justify: above the largest ratios
+     * of deflate (PNG, 1032), JPEG (a 64-pixel block in two bits, 768 bytes of RGB per byte) and
+     * GIF's LZW (about 2730). Only BMP's run-length "skip" codes compress further, and no real
+     * image relies on them.
+     */
+    static final long MAX_RASTER_BYTES_PER_FILE_BYTE = 4096;
 
     private ImageDecoding() {
     }
@@ -72,6 +97,12 @@ final class ImageDecoding {
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             try {
                 reader.setInput(iis, true, true);
+                // the header's size, checked before the decoder allocates anything for the pixels
+                String format = reader.getOriginatingProvider().getFormatNames()[0];
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                checkSize(width, height, 1, bytes.length, format);
+                checkSize(width, height, bitsPerPixel(reader), bytes.length, format);
                 img = reader.read(0);
             } finally {
                 reader.dispose();
@@ -91,6 +122,48 @@ final class ImageDecoding {
             throw new DecodeException("the decoder returned no image", null);
         }
         return convert(img, channels);
+    }
+
+    /** Bits per pixel of the raster the reader would decode into (1 when it cannot say). */
+    private static int bitsPerPixel(ImageReader reader) throws IOException {
+        ImageTypeSpecifier type = reader.getRawImageType(0);
+        if (type == null) {
+            Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+            type = types != null && types.hasNext() ? types.next() : null;
+        }
+        return type == null ? 1 : Math.max(1, type.getColorModel().getPixelSize());
+    }
+
+    /**
+     * Refuses an image whose header claims more than {@link #MAX_PIXELS} pixels, or more than its
+     * file's size can hold (called first with 1 bit per pixel, from the size alone, then with the
+     * raster's depth, which some readers learn only by reading past the header) ({@link #MAX_PIXELS_PER_FILE_BYTE} pixels and
+     * {@link #MAX_RASTER_BYTES_PER_FILE_BYTE} raster bytes per file byte). What decoding then
+     * allocates is at most the raster plus 4 bytes per pixel for the planar copies, so at most
+     * about 35,000 bytes per file byte.
+     *
+     * @throws DecodeException naming the size and the limit
+     */
+    static void checkSize(int width, int height, int bitsPerPixel, int fileBytes, String format) throws DecodeException {
+        long pixels = (long) width * height;
+        if (width <= 0 || height <= 0) {
+            throw new DecodeException(format + " header gives a size of " + width + "x" + height, null);
+        }
+        if (pixels > MAX_PIXELS) {
+            throw new DecodeException(String.format(Locale.ROOT, "%s header gives %dx%d = %,d pixels, more than the"
+                    + " %,d jmae decodes (PIL's decompression-bomb limit); hint: downscale the image", format, width,
+                    height, pixels, MAX_PIXELS), null);
+        }
+        if (pixels > MAX_PIXELS_PER_FILE_BYTE * fileBytes) {
+            throw new DecodeException(String.format(Locale.ROOT, "%s header gives %dx%d = %,d pixels, more than a %,d-byte"
+                    + " file can hold; the file is corrupt or truncated", format, width, height, pixels, fileBytes), null);
+        }
+        long rasterBytes = (pixels * bitsPerPixel + 7) / 8;
+        if (rasterBytes > MAX_RASTER_BYTES_PER_FILE_BYTE * fileBytes) {
+            throw new DecodeException(String.format(Locale.ROOT, "%s header gives %dx%d = %,d pixels of %d bits, more"
+                    + " than a %,d-byte file can hold; the file is corrupt or truncated", format, width, height, pixels,
+                    bitsPerPixel, fileBytes), null);
+        }
     }
 
     /**

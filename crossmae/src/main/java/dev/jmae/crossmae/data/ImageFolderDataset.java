@@ -175,13 +175,19 @@ public final class ImageFolderDataset implements ImageDataset {
      * @param index 0..N-1
      * @return the image, [C, H, W]
      * @throws DatasetException if the file cannot be decoded: unknown format, corrupt or
-     *     truncated data (names the file and the decoder's reason)
+     *     truncated data, or a header claiming more pixels than jmae decodes or the file can hold
+     *     (names the file and the reason; nothing large is allocated first)
      * @throws IOException if the file cannot be read
      * @throws IndexOutOfBoundsException if index is out of range
      */
     @Override
     public Image image(int index) throws IOException {
         Path file = file(index);
+        long size = Files.size(file);
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new DatasetException(file + ": cannot decode image: the file is " + size + " bytes, more than the"
+                    + " 2 GB jmae reads into memory");
+        }
         byte[] bytes = Files.readAllBytes(file);
         try {
             return ImageDecoding.decode(bytes, channels);

@@ -1,5 +1,6 @@
 package dev.jmae.crossmae.cli;
 
+import dev.jmae.crossmae.testing.TestDevices;
 import dev.jmae.nn.testing.GoldenFile;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Tensor;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 /**
  * {@code jmae forward --grads} against the independent PyTorch implementation of
  * tools/golden/models.py, for every fixture variant (γ 0.25 and 0.75, self-attention, last feature
- * map only, grayscale, MAE with and without norm-pix loss), on the cpu and reference backends:
+ * map only, grayscale, MAE with and without norm-pix loss), on the cpu and reference backends (or on
+ * the device named by {@code -Djmae.test.device}, e.g. cuda:0 in the device check):
  * loss within 1e-5 relative, pred within 1e-4 relative (plus 1e-4 of the tensor's scale), the mask
  * exactly, and every parameter gradient within 1e-3 of that tensor's largest value, with an absolute
  * floor of 1e-7: a gradient that vanishes analytically is float32 noise on both sides (with use_fm
@@ -52,7 +54,7 @@ class ForwardGoldenTest {
     List<DynamicTest> forwardMatchesPyTorch() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String v : VARIANTS) {
-            for (String device : List.of("cpu", "reference")) {
+            for (String device : TestDevices.or(List.of("cpu", "reference"))) {
                 tests.add(dynamicTest(v + " on " + device, () -> check(v, device)));
             }
         }
@@ -60,6 +62,7 @@ class ForwardGoldenTest {
     }
 
     private void check(String variant, String device) throws Exception {
+        TestDevices.require(Device.parse(device));
         Path weights = resource(variant + ".weights.safetensors");
         GoldenFile w = GoldenFile.load(weights, Device.CPU);
         Path config = dir.resolve(variant + ".json");

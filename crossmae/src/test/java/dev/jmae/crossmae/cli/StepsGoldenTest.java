@@ -1,6 +1,6 @@
 package dev.jmae.crossmae.cli;
 
-import dev.jmae.crossmae.testing.OpenCl;
+import dev.jmae.crossmae.testing.TestDevices;
 import dev.jmae.nn.testing.GoldenFile;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Tensor;
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  * {@code jmae steps} against PyTorch (tools/golden/make_steps_fixtures.py: the models of
  * tools/golden/models.py, torch.optim.AdamW with main_pretrain.py's groups and betas): 5 steps at
  * lr 1e-3, weight decay 0.05, on the CrossMAE (γ 0.25, IBA) and MAE fixture batches, on the cpu,
- * reference and opencl:0 backends.
+ * reference and opencl:0 backends (or on the device named by {@code -Djmae.test.device}).
  *
  * <p>Tolerances. The losses before each step and after the last within 1e-5 relative (measured:
  * at most 2e-7, one or two float32 ulps). Every weight within 0.05·lr of PyTorch's (measured: at
@@ -45,7 +45,7 @@ class StepsGoldenTest {
     List<DynamicTest> stepsMatchPyTorch() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String v : List.of("crossmae_kmr025", "mae")) {
-            for (String device : List.of("cpu", "reference", "opencl:0")) {
+            for (String device : TestDevices.or(List.of("cpu", "reference", "opencl:0"))) {
                 tests.add(dynamicTest(v + " on " + device, () -> check(v, device)));
             }
         }
@@ -64,9 +64,7 @@ class StepsGoldenTest {
     }
 
     private void check(String variant, String device) throws Exception {
-        if (device.startsWith("opencl")) {
-            OpenCl.device();
-        }
+        TestDevices.require(Device.parse(device));
         GoldenFile expected = GoldenFile.load(ForwardGoldenTest.resource(variant + ".steps.safetensors"), Device.CPU);
         Map<String, String> meta = expected.metadata();
         Path config = dir.resolve(variant + ".json");

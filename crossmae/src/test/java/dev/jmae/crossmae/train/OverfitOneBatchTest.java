@@ -41,6 +41,31 @@ class OverfitOneBatchTest {
 
     /** The step at which the loss first falls to 10% of the first step's loss, or -1 within MAX_STEPS. */
     private int stepsToTenPercent(String extra) throws IOException {
+        double[] losses = losses(dir, extra, Device.CPU, MAX_STEPS, 0.1);
+        for (int s = 1; s < losses.length; s++) {
+            if (losses[s] <= 0.1 * losses[0]) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The CrossMAE tiny preset's losses over training steps on one fixed batch (the setup of this test).
+     *
+     * @param dir a scratch folder for the dataset
+     * @param device where the model and batch live
+     * @param steps how many steps
+     * @return the loss of each step
+     * @throws IOException if the dataset cannot be written
+     */
+    static double[] losses(Path dir, Device device, int steps) throws IOException {
+        return losses(dir, "", device, steps, 0);
+    }
+
+    /** The losses of up to {@code steps} steps, stopping early once one is at most stopFraction of the first. */
+    private static double[] losses(Path dir, String extra, Device device, int steps, double stopFraction)
+            throws IOException {
         Configs.Config config = TinyRuns.config(TinyRuns.dataset(dir), extra);
         TrainConfig tc = config.train();
         double[] mean = tc.mean().stream().mapToDouble(Double::doubleValue).toArray();
@@ -55,20 +80,20 @@ class OverfitOneBatchTest {
         }
         int l = config.model().numPatches();
         Tensor noise = TensorScope.detach(Tensor.rand(PretrainEpoch.noiseGenerator(tc.seed(), 0, 0), tc.batchSize(), l));
-        MaskedAutoencoder model = MaskedAutoencoder.create(config.model(), new Generator(tc.seed()), Device.CPU);
+        Tensor x = TensorScope.detach(images.to(device));
+        Tensor z = TensorScope.detach(noise.to(device));
+        MaskedAutoencoder model = MaskedAutoencoder.create(config.model(), new Generator(tc.seed()), device);
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, 3e-3, 0.0), 0.9, 0.95, 1e-8);
         TrainStep step = new TrainStep(opt, null, 1, 0);
         step.beginEpoch();
-        double first = Double.NaN;
-        for (int s = 0; s < MAX_STEPS; s++) {
-            double loss = step.run(0, s, MAX_STEPS, () -> model.forward(images, noise).loss()).loss();
-            if (s == 0) {
-                first = loss;
-            } else if (loss <= 0.1 * first) {
-                return s;
+        double[] out = new double[steps];
+        for (int s = 0; s < steps; s++) {
+            out[s] = step.run(0, s, steps, () -> model.forward(x, z).loss()).loss();
+            if (s > 0 && out[s] <= stopFraction * out[0]) {
+                return java.util.Arrays.copyOf(out, s + 1);
             }
         }
-        return -1;
+        return out;
     }
 
     @Test

@@ -53,7 +53,9 @@ public final class CudaLaunchLimits {
     /**
      * NVRTC options for every kernel program, besides {@code --gpu-architecture=sm_XY}: C++17, and
      * IEEE float arithmetic like the OpenCL build (no flush to zero, correctly rounded division and
-     * square root), with FMA contraction on (NVRTC's default; OpenCL C contracts too).
+     * square root), with FMA contraction on (NVRTC's default; OpenCL C contracts too). The one list:
+     * {@code Nvrtc.baseOptions()} returns it, the JIT cache keys on it, and the compile test passes
+     * it to nvcc (which accepts the same spellings).
      */
     public static final List<String> NVRTC_OPTIONS = List.of("--std=c++17", "--fmad=true", "--prec-div=true",
             "--prec-sqrt=true", "--ftz=false");

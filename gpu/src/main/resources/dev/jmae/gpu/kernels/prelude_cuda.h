@@ -1,6 +1,6 @@
 // The jmae kernel dialect, CUDA C++ side, as NVRTC compiles it (no host headers: everything used
 // here is built into NVRTC). Prepended (before common.h and one family source, or a CUDA-only
-// source) by the CUDA backend; compiled with CudaKernels.NVRTC_OPTIONS for the device's sm_XY.
+// source) by the CUDA backend; compiled with CudaLaunchLimits.NVRTC_OPTIONS for the device's sm_XY.
 //
 // prelude_opencl.h defines exactly the same names (PreludeMacrosTest), so a shared kernel that uses
 // only these, plain C (int, float, structs, fixed-size arrays, loops, the ternary) and common.h

@@ -112,7 +112,10 @@ class SafetensorsTest {
     @Test
     void unknownAndUnsupportedDtypesAreRejected() throws IOException {
         assertRejected(rawFile("{\"w\":{\"dtype\":\"F31\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "unknown dtype 'F31'");
-        assertRejected(rawFile("{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4), "jmae reads F32 only");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2),
+                "dtype F8_E4M3, which jmae does not read");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"U64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8),
+                "dtype U64, which jmae does not read");
     }
 
     @Test
@@ -129,6 +132,108 @@ class SafetensorsTest {
         assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4), "invalid shape");
         assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8), "invalid data_offsets");
         assertRejected(rawFile("{\"__metadata__\":{\"a\":1}}", 0), "is not a string");
+    }
+
+    // ---- findings of the bad-input probe (issue 20, item 5): each case was accepted before its fix
+
+    @Test
+    void aKeyGivenTwiceIsRejected() throws IOException {
+        // same range twice: the tiling check alone would pass it, and the last entry would win
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"w\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "names a key twice: Duplicate field 'w'");
+        assertRejected(rawFile("{\"__metadata__\":{\"config\":\"a\",\"config\":\"b\"}}", 0), "Duplicate field 'config'");
+    }
+
+    @Test
+    void offsetsOf2To64OrMoreDoNotWrapAround() throws IOException {
+        // 2^64 and 2^64 + 4 read as longs wrap to 0 and 4, a valid range of this file
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],"
+                + "\"data_offsets\":[18446744073709551616,18446744073709551620]}}", 4), "expected 0 <= begin <= end < 2^63");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],"
+                + "\"data_offsets\":[9223372036854775808,9223372036854775812]}}", 4), "invalid data_offsets");
+    }
+
+    @Test
+    void bytesAfterTheHeaderObjectAreRejectedButSpacePaddingIsNot() throws IOException {
+        String w = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        assertRejected(rawFile(w + "{\"v\":1}", 4), "header has bytes after its JSON object, from byte " + w.length());
+        assertRejected(rawFile(w + "xyz", 4), "header has bytes after its JSON object");
+        assertRejected(rawFile(w + "\u0000\u0000", 4), "header has bytes after its JSON object");
+        Safetensors.open(rawFile(w + "   \n", 4)).close();
+    }
+
+    @Test
+    void anElementCountThatOverflowsIsRejected() throws IOException {
+        // 65536^4 = 2^64 wraps to 0 elements in a long, which matched data_offsets [0, 0]
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[65536,65536,65536,65536],\"data_offsets\":[0,0]}}", 0),
+                "has more than 2^31-1 elements");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,0],\"data_offsets\":[0,0]}}", 0),
+                "has more than 2^31-1 elements");
+    }
+
+    @Test
+    void theDataSectionMustBeTiledExactly() throws IOException {
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 12),
+                "the data section has 8 bytes after the last tensor 'w' ends at byte 4");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
+                "bytes [0, 4) of the data section belong to no tensor (before 'w')");
+        assertRejected(rawFile("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12), "between 'a' and 'b'");
+    }
+
+    @Test
+    void everyReadDtypeMatchesPyTorchsFloatConversion() throws Exception {
+        // tools/golden/make_checkpoint_fixtures.py: '<dtype>' and '<dtype>.expected' = PyTorch's .float() of it
+        Path file = Path.of(getClass().getResource("/io/torch/dtypes.safetensors").toURI());
+        try (SafetensorsFile f = Safetensors.open(file)) {
+            int checked = 0;
+            for (String name : f.names()) {
+                if (name.endsWith(".expected")) {
+                    continue;
+                }
+                float[] want = f.tensor(name + ".expected", Device.REFERENCE).toArray();
+                float[] got = f.tensor(name, Device.REFERENCE).toArray();
+                assertEquals(want.length, got.length, name);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+                            name + "[" + i + "]: want " + want[i] + ", got " + got[i]);
+                }
+                checked++;
+            }
+            assertEquals(9, checked);
+            assertEquals(DType.BF16, f.dtype("bf16"));
+        }
+    }
+
+    @Test
+    void valuesFloat32CannotHoldAreRefusedWhenRead() throws IOException {
+        ByteBuffer big = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(7).putLong((1L << 24) + 1);
+        Path ints = rawFileWithData("{\"i\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}", big.array());
+        try (SafetensorsFile f = Safetensors.open(ints)) {
+            SafetensorsException e = assertThrows(SafetensorsException.class, () -> f.tensor("i", Device.REFERENCE));
+            assertTrue(e.getMessage().contains("tensor 'i' (I64) element 1: integer 16777217 is beyond 2^24"), e.getMessage());
+        }
+        ByteBuffer huge = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(1e300);
+        Path doubles = rawFileWithData("{\"d\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[0,8]}}", huge.array());
+        try (SafetensorsFile f = Safetensors.open(doubles)) {
+            SafetensorsException e = assertThrows(SafetensorsException.class, () -> f.tensor("d", Device.REFERENCE));
+            assertTrue(e.getMessage().contains("float64 value 1.0E300 is beyond float32's range"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aPyTorchZipGivenAsSafetensorsSaysWhatItIs() throws Exception {
+        Path pth = Path.of(getClass().getResource("/io/torch/official_tiny.pth").toURI());
+        assertRejected(pth, "this is a zip archive, as PyTorch's torch.save writes");
+    }
+
+    private Path rawFileWithData(String header, byte[] data) throws IOException {
+        byte[] json = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate(8 + json.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(json.length).put(json).put(data);
+        Path file = Files.createTempFile(dir, "data", ".safetensors");
+        Files.write(file, buf.array());
+        return file;
     }
 
     @Test
