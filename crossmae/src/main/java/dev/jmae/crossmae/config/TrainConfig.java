@@ -142,12 +142,28 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     }
 
     /**
-     * The effective batch: images per optimizer step.
+     * The effective batch of one process: images per optimizer step.
      *
      * @return batch_size · accum_iter
      */
     public int effectiveBatch() {
-        return batchSize * accumIter;
+        return effectiveBatch(1);
+    }
+
+    /**
+     * The effective batch of a data-parallel run: images per optimizer step over all ranks
+     * (main_pretrain.py's {@code eff_batch_size = batch_size * accum_iter * world_size}; batch_size
+     * is per rank).
+     *
+     * @param worldSize the number of ranks, at least 1
+     * @return batch_size · accum_iter · worldSize
+     * @throws IllegalArgumentException if worldSize is below 1
+     */
+    public int effectiveBatch(int worldSize) {
+        if (worldSize < 1) {
+            throw new IllegalArgumentException("TrainConfig.effectiveBatch: world size must be at least 1, got " + worldSize);
+        }
+        return batchSize * accumIter * worldSize;
     }
 
     /**
@@ -162,17 +178,31 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     }
 
     /**
-     * The peak learning rate per optimizer step, derived in this one place (docs/model.md §13):
-     * lr = (kept_mask_ratio / mask_ratio) · blr · effective batch / 256, unless lr is set.
+     * The peak learning rate per optimizer step of one process: {@link #peakLr(ModelConfig, int)}
+     * with world size 1.
      *
      * @param model the model keys (for γ/p; 1 for MAE)
      * @return the lr
      */
     public double peakLr(ModelConfig model) {
+        return peakLr(model, 1);
+    }
+
+    /**
+     * The peak learning rate per optimizer step, derived in this one place (docs/model.md §13):
+     * lr = (kept_mask_ratio / mask_ratio) · blr · effective batch / 256, unless lr is set; the
+     * effective batch counts every rank's images ({@link #effectiveBatch(int)}).
+     *
+     * @param model the model keys (for γ/p; 1 for MAE)
+     * @param worldSize the number of data-parallel ranks, at least 1
+     * @return the lr
+     */
+    public double peakLr(ModelConfig model, int worldSize) {
+        int eff = effectiveBatch(worldSize);
         if (!Double.isNaN(lr)) {
             return lr;
         }
-        return model.keptMaskRatio() / model.maskRatio() * blr * effectiveBatch() / 256.0;
+        return model.keptMaskRatio() / model.maskRatio() * blr * eff / 256.0;
     }
 
     /**
