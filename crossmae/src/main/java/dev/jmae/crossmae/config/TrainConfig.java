@@ -13,7 +13,7 @@ import java.util.Set;
  * (AdamW (0.9, 0.95), eps 1e-8, wd 0.05, blr 1.5e-4, warmup 40 of 800 epochs) with the data
  * pipeline of docs/model.md §2. Every key with its default and range: docs/config.md.
  *
- * @param batchSize images per micro-batch (batch_size)
+ * @param batchSize images per micro-batch, per rank in a data-parallel run (batch_size)
  * @param accumIter micro-batches per optimizer step (accum_iter)
  * @param epochs training length in epochs (epochs)
  * @param warmupEpochs linear warmup length (warmup_epochs)
@@ -36,8 +36,8 @@ import java.util.Set;
  *     DataLoader's name and default 2; a loader without threads ignores it)
  * @param logEvery optimizer steps between metrics lines (log_every)
  * @param evalEvery epochs between evaluations; 0 evaluates only at the end (eval_every)
- * @param evalBatchSize images per evaluation batch (eval_batch_size; default max(batch_size, 64));
- *     the test PSNR is a mean of per-batch PSNRs, so it depends on this
+ * @param evalBatchSize images per evaluation batch, per rank (eval_batch_size; default
+ *     max(batch_size, 64)); the test PSNR is a mean over images, so only memory and speed depend on it
  * @param saveEvery epochs between checkpoints; the last epoch is always saved (save_every)
  * @param keepEvery epochs between numbered checkpoint copies; 0 keeps none (keep_every)
  */
