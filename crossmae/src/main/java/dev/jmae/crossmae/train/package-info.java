@@ -14,7 +14,11 @@
  *       {@link dev.jmae.crossmae.train.StepLog}, {@link dev.jmae.crossmae.train.EpochProgress},
  *       {@link dev.jmae.crossmae.train.LossPlot}, {@link dev.jmae.crossmae.train.RunDirectory}:
  *       what a run writes and shows.</li>
- *   <li>{@link dev.jmae.crossmae.train.StepBenchmark}: step throughput and memory.</li>
+ *   <li>{@link dev.jmae.crossmae.train.Ranks}: the run's place in a data-parallel job (rank 0
+ *       writes, exact reductions of logged numbers, a rank's rows of global-batch randomness).</li>
+ *   <li>{@link dev.jmae.crossmae.train.StepBenchmark}: step throughput and memory;
+ *       {@link dev.jmae.crossmae.train.DistributedStepBenchmark}: data-parallel steps and their
+ *       all-reduce overlap.</li>
  * </ul>
  */
 package dev.jmae.crossmae.train;
