@@ -365,6 +365,11 @@ public final class Pretrainer {
         console.println("run directory: " + run.root());
     }
 
+    private String resumeCommand() {
+        return (ranks.distributed() ? "mpirun -np " + ranks.worldSize() + " bin/jmae pretrain --distributed" : "bin/jmae pretrain")
+                + " --resume " + run.root();
+    }
+
     /**
      * The epoch loop of main_pretrain.py: train an epoch, then its record, evaluation, checkpoint
      * and loss plot; a stop request ends the run at the next optimizer step with a checkpoint.
@@ -396,8 +401,7 @@ public final class Pretrainer {
                     checkpoints.save(model, trainStep.optimizer(), epoch, e.stoppedAt(), step, false);
                 }
                 console.printf(Locale.ROOT, "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
-                        + "resume with: bin/jmae pretrain --resume %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(),
-                        run.root());
+                        + "resume with: %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(), resumeCommand());
                 return new Summary(epoch, step, epochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
             }
             lastEpochLoss = epochLoss;
@@ -432,8 +436,7 @@ public final class Pretrainer {
             }
             listener.onEpoch(r);
             if (!last && ranks.any(stopRequested)) {
-                console.printf(Locale.ROOT, "stopped after epoch %d; resume with: bin/jmae pretrain --resume %s%n", epoch + 1,
-                        run.root());
+                console.printf(Locale.ROOT, "stopped after epoch %d; resume with: %s%n", epoch + 1, resumeCommand());
                 if ((epoch + 1) % tc.saveEvery() != 0 && ranks.isMain()) {
                     checkpoints.save(model, trainStep.optimizer(), epoch + 1, 0, step, false);
                 }
