@@ -84,7 +84,9 @@ public final class Evaluator {
         model.eval();
         int numPatches = model.config().numPatches();
         // row i: the noise of test image i, whatever batch or rank it falls in
-        float[] noise = Tensor.rand(new Generator(NOISE_SEED), test.dataset().size(), numPatches).toArray();
+        Tensor drawn = Tensor.rand(new Generator(NOISE_SEED), test.dataset().size(), numPatches);
+        float[] noise = drawn.toArray();
+        drawn.release();
         double psnrSum = 0;
         double baseSum = 0;
         int images = 0;
