@@ -2,7 +2,7 @@
 # Data-parallel overlap benchmark (docs/distributed.md, docs/benchmarks.md "Distributed training"):
 # for each model, pretraining steps of one process on 2 compute threads against 2 ranks of one
 # thread each (mpirun, DistributedDataParallel) at the same global batch, on this machine, the
-# ranks once with Open MPI's default busy polling and once yielding when idle. The ranks print, per
+# ranks once with Open MPI's default busy polling and once yielding when idle (bin/jmae's default). The ranks print, per
 # timed step, the gradient all-reduce time and how much of it backward hid.
 #
 # Usage: tools/bench-distributed.sh            (32-px CrossMAE at global batch 64, ViT-S/16 at 8)
@@ -32,9 +32,10 @@ for m in $models; do
   echo "=== $config, global batch $global: 1 process x 2 threads"
   JMAE_JAVA_OPTS="-XX:ActiveProcessorCount=2 -Xms${heap_mb}m -Xmx${heap_mb}m" \
     bin/jmae bench --config "$config" --batch-size "$global" --warmup "$warmup" --steps "$steps"
-  # Open MPI's default: a rank waiting in a collective polls (spins); yield_when_idle makes the
-  # polling loop call sched_yield, which leaves the core to compute threads when there are more
-  # threads than cores (here: each rank's compute thread and its communication thread)
+  # Open MPI's default (0): a rank waiting in a collective polls (spins); 1 (bin/jmae's default
+  # under mpirun) makes the polling loop call sched_yield, which leaves the core to the compute
+  # threads when there are more threads than cores (here: each rank's compute thread and its
+  # communication thread)
   for yield in 0 1; do
     echo
     echo "=== $config, global batch $global: 2 ranks x 1 thread (batch $(( global / 2 )) per rank), mpi_yield_when_idle $yield"
