@@ -3,7 +3,11 @@ package dev.jmae.crossmae.cli;
 import dev.jmae.crossmae.config.Configs;
 import dev.jmae.crossmae.config.ModelConfig;
 import dev.jmae.crossmae.model.ModelInfo;
+import dev.jmae.crossmae.train.DistributedStepBenchmark;
 import dev.jmae.crossmae.train.StepBenchmark;
+import dev.jmae.distributed.MpiProcessGroup;
+import dev.jmae.distributed.ProcessGroup;
+import dev.jmae.nn.parallel.StepStats;
 import dev.jmae.tensor.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,6 +22,12 @@ import java.util.concurrent.Callable;
  * {@code jmae bench}: pretraining-step throughput and step memory of MAE against CrossMAE (the
  * paper's cost comparison) on synthetic images. The default compares the 32-pixel ViT-Tiny-like
  * configuration at batch 64 for MAE, CrossMAE γ 0.75 and CrossMAE γ 0.25.
+ *
+ * <p>{@code --distributed} (every rank started by mpirun): the same steps data-parallel, the
+ * model in DistributedDataParallel, batch per rank; rank 0 prints, per timed step, the step time
+ * and DDP's statistics of the gradient all-reduce: its time, the part hidden behind backward, the
+ * exposed rest, how long backward waited for it, and the copies into and out of the buckets
+ * (tools/bench-distributed.sh compares this with one process on as many threads).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time pretraining steps (forward, backward, AdamW) and measure step memory, MAE vs CrossMAE.")
@@ -47,6 +57,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key in every config (repeatable).")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Option(names = "--distributed",
+            description = "Data-parallel steps on every rank mpirun started (--batch-size per rank); prints the gradient"
+                    + " all-reduce time per step and how much of it backward hid.")
+    boolean distributed;
+
+    @Option(names = "--mpi-library", paramLabel = "PATH", defaultValue = "libmpi.so.40",
+            description = "With --distributed: the Open MPI library to bind (default ${DEFAULT-VALUE}).")
+    String mpiLibrary;
+
     @Override
     public Integer call() {
         Device d = Device.parse(device);
@@ -61,6 +80,15 @@ final class BenchCommand implements Callable<Integer> {
                 runs.put(c, resolve(c, Map.of()));
             }
         }
+        if (distributed) {
+            ProcessGroup group = MpiProcessGroup.init(MpiProcessGroup.Options.defaults().withLibrary(mpiLibrary));
+            for (Map.Entry<String, ModelConfig> e : runs.entrySet()) {
+                report(e.getKey(), DistributedStepBenchmark.run(e.getValue(), batchSize, warmup, steps, d, group), d,
+                        group.rank() == 0);
+            }
+            group.close();
+            return 0;
+        }
         System.out.printf(Locale.ROOT, "device %s%s, batch %d, %d warmup + %d timed steps (forward, backward, AdamW)%n", d,
                 MatmulPrecisionOption.describe(d), batchSize, warmup, steps);
         System.out.printf(Locale.ROOT, "%-24s %12s %10s %12s %14s %14s%n", "model", "params", "img/s", "ms/step",
@@ -73,6 +101,38 @@ final class BenchCommand implements Callable<Integer> {
                     r.peakStepBytes() / 1e6, flops);
         }
         return 0;
+    }
+
+    private void report(String name, DistributedStepBenchmark r, Device d, boolean print) {
+        if (!print) {
+            return;
+        }
+        StepStats first = r.steps().get(0).ddp();
+        System.out.printf(Locale.ROOT, "%s: %s, %d ranks x batch %d (global %d), %d warmup + %d timed steps (forward,"
+                        + " backward with the gradient all-reduce, AdamW); %d buckets, %.1f MB of gradients per step%n", name, d,
+                r.worldSize(), r.localBatch(), r.worldSize() * r.localBatch(), warmup, steps, first.buckets(),
+                first.bytes() / 1e6);
+        System.out.printf(Locale.ROOT, "%6s %10s %14s %11s %8s %12s %9s %11s %20s%n", "step", "ms/step", "all-reduce ms",
+                "hidden ms", "hidden", "exposed ms", "wait ms", "copies ms", "launched in backward");
+        int i = 0;
+        for (DistributedStepBenchmark.Step s : r.steps()) {
+            StepStats t = s.ddp();
+            System.out.printf(Locale.ROOT, "%6d %10.1f %14.1f %11.1f %7.0f%% %12.1f %9.1f %11.1f %20s%n", ++i,
+                    s.nanos() / 1e6, t.allReduceNanos() / 1e6, t.hiddenNanos() / 1e6, 100 * t.hiddenFraction(),
+                    t.exposedNanos() / 1e6, t.waitNanos() / 1e6, t.copyNanos() / 1e6,
+                    t.bucketsLaunchedDuringBackward() + " of " + t.buckets());
+        }
+        System.out.printf(Locale.ROOT, "%6s %10.1f %14.1f %11.1f %7.0f%% %12.1f %9.1f %11.1f%n", "median", r.medianStepMs(),
+                median(r, t -> t.allReduceNanos() / 1e6), median(r, t -> t.hiddenNanos() / 1e6),
+                100 * median(r, StepStats::hiddenFraction), median(r, t -> t.exposedNanos() / 1e6),
+                median(r, t -> t.waitNanos() / 1e6), median(r, t -> t.copyNanos() / 1e6));
+        System.out.printf(Locale.ROOT, "%s: %.1f img/s over all ranks, %.1f ms/step (median); the same %.1f MB all-reduced"
+                        + " alone after a barrier: %.1f ms%n", name, r.imagesPerSecond(), r.medianStepMs(), first.bytes() / 1e6,
+                r.isolatedAllReduceNanos() / 1e6);
+    }
+
+    private static double median(DistributedStepBenchmark r, java.util.function.ToDoubleFunction<StepStats> f) {
+        return DistributedStepBenchmark.median(r.steps().stream().mapToDouble(s -> f.applyAsDouble(s.ddp())).toArray());
     }
 
     private ModelConfig resolve(String source, Map<String, String> extra) {

@@ -1,6 +1,7 @@
 package dev.jmae.crossmae.cli;
 
 import dev.jmae.crossmae.config.ConfigException;
+import dev.jmae.distributed.DistributedException;
 import dev.jmae.nn.CheckpointException;
 import dev.jmae.tensor.BackendUnavailableException;
 import picocli.CommandLine;
@@ -11,8 +12,9 @@ import java.io.PrintWriter;
 
 /**
  * The {@code jmae} command line: one subcommand per verb. Only this class turns exceptions into
- * exit codes: 0 success, 1 a failed run (I/O, non-finite loss), 2 bad usage or input (config,
- * checkpoint keys, shapes), 3 an unavailable device.
+ * exit codes: 0 success, 1 a failed run (I/O, non-finite loss, a failed collective or a rank that
+ * disagrees), 2 bad usage or input (config, checkpoint keys, shapes), 3 an unavailable device or
+ * MPI library.
  */
 @Command(name = "jmae", mixinStandardHelpOptions = true, version = "jmae 0.1.0",
         description = "CrossMAE and MAE pretraining, evaluation and tools in pure Java.",
@@ -60,7 +62,8 @@ public final class Main {
             } else if (ex instanceof BackendUnavailableException) {
                 code = 3;
             } else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException
-                    || ex instanceof dev.jmae.crossmae.train.NonFiniteLossException || ex instanceof IllegalStateException) {
+                    || ex instanceof dev.jmae.crossmae.train.NonFiniteLossException || ex instanceof IllegalStateException
+                    || ex instanceof DistributedException) {
                 code = 1;
             } else {
                 throw ex;

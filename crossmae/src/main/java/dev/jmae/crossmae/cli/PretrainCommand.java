@@ -2,7 +2,14 @@ package dev.jmae.crossmae.cli;
 
 import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.crossmae.config.Configs;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jmae.crossmae.train.Pretrainer;
+import dev.jmae.crossmae.train.Ranks;
+import dev.jmae.distributed.ConfigAgreement;
+import dev.jmae.distributed.MpiProcessGroup;
+import dev.jmae.distributed.ProcessGroup;
+import dev.jmae.distributed.ProcessGroups;
+import dev.jmae.distributed.SingleProcessGroup;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Settings;
 import picocli.CommandLine.Command;
@@ -10,7 +17,9 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
@@ -24,6 +33,13 @@ import java.util.concurrent.TimeUnit;
  * {@code jmae pretrain}: CrossMAE / MAE pretraining into a run directory. With no arguments it
  * trains the CPU-sized Fashion-MNIST preset on the installed dataset or the committed subset.
  * Ctrl-C finishes the current optimizer step, writes a checkpoint and says how to resume.
+ *
+ * <p>{@code --distributed} (every rank started by {@code mpirun} or {@code srun --mpi=pmix}):
+ * the MPI process group is created first, then every rank resolves the config and the ranks
+ * check they agree on it (and on the run directory) before anything is written; batch_size is
+ * per rank. A rank that fails exits non-zero without finalizing MPI, and the launcher ends the
+ * others; a signal ends the job at once (no coordinated checkpoint: resume from the last one).
+ * Success closes the group on every rank ({@code MPI_Finalize}).
  */
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Pretrain CrossMAE or MAE; writes config, metrics, checkpoints, reconstructions and loss.png to a run directory.")
@@ -71,6 +87,22 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw a progress bar (metrics are still printed per epoch).")
     boolean noProgress;
 
+    @Option(names = "--distributed",
+            description = "Data-parallel training on every rank that mpirun or srun --mpi=pmix started (Open MPI);"
+                    + " batch_size is per rank, so the effective batch is batch_size x accum_iter x ranks. Rank 0 prints and"
+                    + " writes. See docs/distributed.md.")
+    boolean distributed;
+
+    @Option(names = "--dist-timeout", paramLabel = "SECONDS", defaultValue = "1800",
+            description = "With --distributed: how long one collective may wait for the other ranks before the run fails"
+                    + " (default ${DEFAULT-VALUE} s, PyTorch's); must exceed rank 0's longest solo work (checkpoint writing).")
+    long distTimeoutSeconds;
+
+    @Option(names = "--mpi-library", paramLabel = "PATH", defaultValue = "libmpi.so.40",
+            description = "With --distributed: the Open MPI library to bind (default ${DEFAULT-VALUE}, found on the loader"
+                    + " path).")
+    String mpiLibrary;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintStream console = System.out;
@@ -78,14 +110,25 @@ final class PretrainCommand implements Callable<Integer> {
         d.backend();
         matmulPrecision.apply(d, console);
         Path home = Path.of(Settings.home());
+        if (!distributed) {
+            refuseUndistributedRanks();
+        } else if (distTimeoutSeconds <= 0) {
+            throw new ConfigException("dist-timeout", "must be a positive number of seconds, got " + distTimeoutSeconds);
+        }
+        if (resume != null && (config != null || data != null || epochs != null || batchSize != null || accumIter != null
+                || seed != null || !overrides.isEmpty() || out != null)) {
+            throw new ConfigException("resume", "only --device and --no-progress combine with --resume (besides"
+                    + " --distributed and its options): the run's config.json in " + resume + " defines everything else");
+        }
+        ProcessGroup group = distributed
+                ? MpiProcessGroup.init(MpiProcessGroup.Options.defaults().withLibrary(mpiLibrary)
+                        .withTimeout(Duration.ofSeconds(distTimeoutSeconds)))
+                : new SingleProcessGroup();
+        Ranks ranks = new Ranks(group);
         Pretrainer trainer;
         if (resume != null) {
-            if (config != null || data != null || epochs != null || batchSize != null || accumIter != null || seed != null
-                    || !overrides.isEmpty() || out != null) {
-                throw new ConfigException("resume", "only --device and --no-progress combine with --resume: the run's"
-                        + " config.json in " + resume + " defines everything else");
-            }
-            trainer = Pretrainer.resume(resume, d, home, console, !noProgress);
+            trainer = Pretrainer.resume(resume, d, home, console, !noProgress, ranks);
+            agree(ranks, trainer, "resume", resume);
         } else {
             String source = config == null ? DEFAULT_CONFIG : config;
             Map<String, String> all = new LinkedHashMap<>(overrides);
@@ -99,7 +142,20 @@ final class PretrainCommand implements Callable<Integer> {
             Configs.Config c = Configs.resolve(Configs.override(Configs.source(source), jsonValues(all)), true);
             Path dir = out != null ? out : Path.of("runs", Path.of(source).getFileName().toString().replace(".json", "") + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
-            trainer = Pretrainer.create(c, dir, d, home, console, !noProgress);
+            if (out == null && ranks.distributed()) {
+                // the ranks' clocks may straddle a second: rank 0's name for everyone
+                dir = Path.of(new String(group.broadcastBytes(dir.toString().getBytes(StandardCharsets.UTF_8), 0),
+                        StandardCharsets.UTF_8));
+            }
+            ConfigAgreement.requireSame(group, agreement(c, "out", dir));
+            trainer = Pretrainer.create(c, dir, d, home, console, !noProgress, ranks);
+        }
+        if (ranks.distributed()) {
+            // no graceful stop: the launcher signals every rank and kills them shortly after
+            Pretrainer.Summary s = trainer.run();
+            printSummary(console, trainer, s, ranks);
+            group.close();
+            return 0;
         }
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -113,12 +169,7 @@ final class PretrainCommand implements Callable<Integer> {
         }, "jmae-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            Pretrainer.Summary s = trainer.run();
-            console.printf(Locale.ROOT, "%s %d epochs, %d optimizer steps; this session: %.1f s of training, %.1f img/s;"
-                            + " final epoch loss %.4f%s%nrun directory: %s%n", s.stopped() ? "stopped after" : "finished",
-                    s.epochsCompleted(), s.steps(), s.seconds(), s.imagesPerSecond(), s.lastLoss(),
-                    s.lastEval() == null ? "" : "; " + Pretrainer.evalLine(s.lastEval()),
-                    trainer.runDirectory().root());
+            printSummary(console, trainer, trainer.run(), ranks);
             return 0;
         } finally {
             done.countDown();
@@ -127,6 +178,46 @@ final class PretrainCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is exiting because of the interrupt; the hook is running and will return now
             }
+        }
+    }
+
+    private static void printSummary(PrintStream console, Pretrainer trainer, Pretrainer.Summary s, Ranks ranks) {
+        if (!ranks.isMain()) {
+            return;
+        }
+        console.printf(Locale.ROOT, "%s %d epochs, %d optimizer steps; this session: %.1f s of training, %.1f img/s;"
+                        + " final epoch loss %.4f%s%nrun directory: %s%n", s.stopped() ? "stopped after" : "finished",
+                s.epochsCompleted(), s.steps(), s.seconds(), s.imagesPerSecond(), s.lastLoss(),
+                s.lastEval() == null ? "" : "; " + Pretrainer.evalLine(s.lastEval()),
+                trainer.runDirectory().root());
+    }
+
+    /**
+     * What the ranks must agree on: the resolved config (batch_size per rank) and the run
+     * directory; the device is left out (each rank may use its own GPU).
+     */
+    private static String agreement(Configs.Config c, String dirKey, Path dir) {
+        ObjectNode o = c.model().toJson();
+        o.setAll(c.train().toJson());
+        o.put(dirKey, dir.toString());
+        return o.toString();
+    }
+
+    private static void agree(Ranks ranks, Pretrainer trainer, String dirKey, Path dir) {
+        ConfigAgreement.requireSame(ranks.group(), agreement(trainer.config(), dirKey, dir));
+    }
+
+    /**
+     * A process that an MPI launcher started as one of several ranks must be told --distributed:
+     * otherwise every rank would train the whole run alone and write the same run directory.
+     */
+    private static void refuseUndistributedRanks() {
+        Map<String, String> env = System.getenv();
+        String size = env.getOrDefault("OMPI_COMM_WORLD_SIZE", env.get("PMI_SIZE"));
+        if (size != null && !size.equals("1") && ProcessGroups.launchedByMpi()) {
+            throw new ConfigException("distributed", "this process is one of " + size + " ranks that an MPI launcher started,"
+                    + " but --distributed is not set, so every rank would train the whole run alone and write the same run"
+                    + " directory; hint: add --distributed, or start one process without mpirun");
         }
     }
 

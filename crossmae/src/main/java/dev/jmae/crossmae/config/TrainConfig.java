@@ -13,7 +13,7 @@ import java.util.Set;
  * (AdamW (0.9, 0.95), eps 1e-8, wd 0.05, blr 1.5e-4, warmup 40 of 800 epochs) with the data
  * pipeline of docs/model.md §2. Every key with its default and range: docs/config.md.
  *
- * @param batchSize images per micro-batch (batch_size)
+ * @param batchSize images per micro-batch, per rank in a data-parallel run (batch_size)
  * @param accumIter micro-batches per optimizer step (accum_iter)
  * @param epochs training length in epochs (epochs)
  * @param warmupEpochs linear warmup length (warmup_epochs)
@@ -36,8 +36,8 @@ import java.util.Set;
  *     DataLoader's name and default 2; a loader without threads ignores it)
  * @param logEvery optimizer steps between metrics lines (log_every)
  * @param evalEvery epochs between evaluations; 0 evaluates only at the end (eval_every)
- * @param evalBatchSize images per evaluation batch (eval_batch_size; default max(batch_size, 64));
- *     the test PSNR is a mean of per-batch PSNRs, so it depends on this
+ * @param evalBatchSize images per evaluation batch, per rank (eval_batch_size; default
+ *     max(batch_size, 64)); the test PSNR is a mean over images, so only memory and speed depend on it
  * @param saveEvery epochs between checkpoints; the last epoch is always saved (save_every)
  * @param keepEvery epochs between numbered checkpoint copies; 0 keeps none (keep_every)
  */
@@ -142,12 +142,28 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     }
 
     /**
-     * The effective batch: images per optimizer step.
+     * The effective batch of one process: images per optimizer step.
      *
      * @return batch_size · accum_iter
      */
     public int effectiveBatch() {
-        return batchSize * accumIter;
+        return effectiveBatch(1);
+    }
+
+    /**
+     * The effective batch of a data-parallel run: images per optimizer step over all ranks
+     * (main_pretrain.py's {@code eff_batch_size = batch_size * accum_iter * world_size}; batch_size
+     * is per rank).
+     *
+     * @param worldSize the number of ranks, at least 1
+     * @return batch_size · accum_iter · worldSize
+     * @throws IllegalArgumentException if worldSize is below 1
+     */
+    public int effectiveBatch(int worldSize) {
+        if (worldSize < 1) {
+            throw new IllegalArgumentException("TrainConfig.effectiveBatch: world size must be at least 1, got " + worldSize);
+        }
+        return batchSize * accumIter * worldSize;
     }
 
     /**
@@ -162,17 +178,31 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     }
 
     /**
-     * The peak learning rate per optimizer step, derived in this one place (docs/model.md §13):
-     * lr = (kept_mask_ratio / mask_ratio) · blr · effective batch / 256, unless lr is set.
+     * The peak learning rate per optimizer step of one process: {@link #peakLr(ModelConfig, int)}
+     * with world size 1.
      *
      * @param model the model keys (for γ/p; 1 for MAE)
      * @return the lr
      */
     public double peakLr(ModelConfig model) {
+        return peakLr(model, 1);
+    }
+
+    /**
+     * The peak learning rate per optimizer step, derived in this one place (docs/model.md §13):
+     * lr = (kept_mask_ratio / mask_ratio) · blr · effective batch / 256, unless lr is set; the
+     * effective batch counts every rank's images ({@link #effectiveBatch(int)}).
+     *
+     * @param model the model keys (for γ/p; 1 for MAE)
+     * @param worldSize the number of data-parallel ranks, at least 1
+     * @return the lr
+     */
+    public double peakLr(ModelConfig model, int worldSize) {
+        int eff = effectiveBatch(worldSize);
         if (!Double.isNaN(lr)) {
             return lr;
         }
-        return model.keptMaskRatio() / model.maskRatio() * blr * effectiveBatch() / 256.0;
+        return model.keptMaskRatio() / model.maskRatio() * blr * eff / 256.0;
     }
 
     /**

@@ -32,9 +32,15 @@ import java.util.function.Consumer;
  * bit-identical for any numWorkers, and {@code epoch(e, k)} yields exactly batches k.. of an
  * uninterrupted epoch e, which is how training resumes mid-epoch.
  *
+ * <p>Samplers: with {@link #sampler(Sampler)} set, epoch e visits {@code sampler.indices(e)}
+ * instead of {@link #order(int)} (PyTorch's {@code DataLoader(sampler=...)}), in batches of B of
+ * that list; a sample is still augmented from (seed, e, its dataset index), so a
+ * {@link DistributedSampler} over {@code loader::order} gives each rank exactly the augmented
+ * samples a single-process loader puts in the same positions.
+ *
  * <p>Broken images: when {@link ImageDataset#image} throws {@link DatasetException}, the loader
  * reports it once per index through the warning sink and uses the next index of the epoch order
- * instead (wrapping around), keeping the original position's augmentation generator; the
+ * (the sampler's list, when one is set) instead (wrapping around), keeping the original position's augmentation generator; the
  * batch's {@code indices} show the substitute. Other {@link IOException}s and exceptions from
  * transforms end the epoch: {@code next()} rethrows them ({@link IOException}s wrapped in
  * {@link UncheckedIOException}, message naming the index and file).
@@ -66,6 +72,7 @@ public final class DataLoader implements AutoCloseable {
     private final Consumer<String> warnings;
     private final ExecutorService pool;
     private final Set<Integer> broken = ConcurrentHashMap.newKeySet();
+    private volatile Sampler sampler;
     private volatile boolean closed;
 
     /**
@@ -159,12 +166,34 @@ public final class DataLoader implements AutoCloseable {
     }
 
     /**
-     * Batches in one epoch: N / B with drop_last, else ceil(N / B).
+     * Makes every later epoch visit the sampler's indices instead of the loader's own order
+     * (PyTorch's {@code DataLoader(sampler=...)}); {@link #order(int)} keeps returning the
+     * loader's own order, which a {@link DistributedSampler} shards.
+     *
+     * @param sampler the indices of each epoch; null restores the loader's own order
+     * @return this
+     * @throws IllegalArgumentException if the sampler's epoch makes no batch (fewer than B
+     *     samples with drop_last)
+     */
+    public DataLoader sampler(Sampler sampler) {
+        if (sampler != null && (sampler.numSamples() < 1 || dropLast && sampler.numSamples() < batchSize)) {
+            throw new IllegalArgumentException("DataLoader: the sampler's " + sampler.numSamples() + " samples per epoch"
+                    + " make no batch of " + batchSize + (dropLast ? " with drop_last" : "") + " (" + sampler
+                    + "); hint: lower batch_size");
+        }
+        this.sampler = sampler;
+        return this;
+    }
+
+    /**
+     * Batches in one epoch: N / B with drop_last, else ceil(N / B), where N is the dataset size,
+     * or the sampler's samples per epoch when one is set.
      *
      * @return the count
      */
     public int batchesPerEpoch() {
-        int n = dataset.size();
+        Sampler s = sampler;
+        int n = s != null ? s.numSamples() : dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
@@ -196,12 +225,28 @@ public final class DataLoader implements AutoCloseable {
             throw new IllegalArgumentException("DataLoader.epoch: startBatch must be in 0.." + batchesPerEpoch()
                     + ", got " + startBatch);
         }
-        return new EpochIterator(epoch, startBatch, order(epoch));
+        Sampler s = sampler;
+        return new EpochIterator(epoch, startBatch, s != null ? sampledOrder(s, epoch) : order(epoch));
+    }
+
+    private int[] sampledOrder(Sampler s, int epoch) {
+        int[] indices = s.indices(epoch);
+        if (indices.length != s.numSamples()) {
+            throw new IllegalStateException("DataLoader: the sampler gave " + indices.length + " indices for epoch " + epoch
+                    + " but promised " + s.numSamples() + " (" + s + ")");
+        }
+        for (int index : indices) {
+            if (index < 0 || index >= dataset.size()) {
+                throw new IllegalStateException("DataLoader: the sampler gave index " + index + " for epoch " + epoch
+                        + ", outside the dataset's [0, " + dataset.size() + ")");
+            }
+        }
+        return indices;
     }
 
     /**
-     * The order in which an epoch visits the dataset: a permutation of 0..N-1 drawn from
-     * (seed, epoch) by Fisher-Yates, or the identity when shuffle is off.
+     * The loader's own order of an epoch (what it visits without a sampler): a permutation of
+     * 0..N-1 drawn from (seed, epoch) by Fisher-Yates, or the identity when shuffle is off.
      *
      * @param epoch the epoch number
      * @return dataset indices, N of them

@@ -19,7 +19,7 @@ import java.util.function.IntFunction;
  * epoch, dataset index), it is augmented identically: a data-parallel run sees the same global
  * batches as one process, up to the padding of the epoch's last batch.
  */
-public final class DistributedSampler {
+public final class DistributedSampler implements Sampler {
 
     private final int datasetSize;
     private final int numReplicas;
@@ -72,6 +72,7 @@ public final class DistributedSampler {
      *
      * @return numSamples
      */
+    @Override
     public int numSamples() {
         return numSamples;
     }
@@ -134,6 +135,7 @@ public final class DistributedSampler {
      * @return numSamples dataset indices
      * @throws IllegalStateException if the epoch order is not N indices in [0, N)
      */
+    @Override
     public int[] indices(int epoch) {
         int[] order = epochOrder.apply(epoch);
         if (order.length != datasetSize) {

@@ -28,7 +28,8 @@
  *       {@link dev.jmae.crossmae.data.TensorTransform}: a loader stage after Normalize (random erasing).</li>
  *   <li>{@link dev.jmae.crossmae.data.DataLoader}, {@link dev.jmae.crossmae.data.Batch}: seeded,
  *       resumable batches, bit-identical for any number of workers.</li>
- *   <li>{@link dev.jmae.crossmae.data.DistributedSampler}: one rank's shard of each epoch's order
+ *   <li>{@link dev.jmae.crossmae.data.Sampler}: which indices a loader visits per epoch;
+ *       {@link dev.jmae.crossmae.data.DistributedSampler}: one rank's shard of each epoch's order
  *       (torch's DistributedSampler), for data-parallel training.</li>
  * </ul>
  */

@@ -26,6 +26,14 @@ import java.util.List;
  * both; for a raw-pixel model, the baseline that fills each masked pixel with the mean of the
  * image's visible pixels. Also a reconstruction grid of the first 8 test images (original, masked,
  * reconstruction, reconstruction with the visible patches pasted).
+ *
+ * <p>The masking noise of test image i is row i of one [N, L] draw from a fixed seed, so it does
+ * not depend on how the images are batched. The scores are means over images, reduced exactly:
+ * data parallel, each rank evaluates its share of the test set ({@link
+ * dev.jmae.crossmae.data.DistributedSampler} over the sequential order), counts only its real
+ * samples (not the padding that evens out the shares), and one reduction of the sums and the image
+ * count gives every rank the single-process result. The grid is written by the main rank from
+ * the first 8 images of its share (test images 0, R, 2R, ...).
  */
 public final class Evaluator {
 
@@ -98,30 +106,52 @@ public final class Evaluator {
 
     private final DataLoader test;
     private final TrainConfig train;
+    private final Ranks ranks;
+    private final int realSamples;
 
     /**
-     * Creates the evaluator.
+     * Creates the evaluator of a single process.
      *
      * @param test a loader over the test split (no shuffling, no augmentation, no drop_last)
      * @param train the training config (normalization statistics)
      */
     public Evaluator(DataLoader test, TrainConfig train) {
-        this.test = test;
-        this.train = train;
+        this(test, train, Ranks.single(), Integer.MAX_VALUE);
     }
 
     /**
-     * Evaluates the model.
+     * Creates the evaluator of one rank.
+     *
+     * @param test a loader over this rank's share of the test split (a DistributedSampler over
+     *     the sequential order; no augmentation, no drop_last)
+     * @param train the training config (normalization statistics)
+     * @param ranks the ranks the result is reduced over
+     * @param realSamples how many of the loader's images are real samples rather than padding
+     *     (DistributedSampler.numRealSamples; they come first)
+     */
+    Evaluator(DataLoader test, TrainConfig train, Ranks ranks, int realSamples) {
+        this.test = test;
+        this.train = train;
+        this.ranks = ranks;
+        this.realSamples = realSamples;
+    }
+
+    /**
+     * Evaluates the model. Collective when data parallel: every rank must call it.
      *
      * @param model the model (switched to eval mode and back)
-     * @param grid where to write the reconstruction grid, or null
-     * @return the PSNRs
+     * @param grid where the main rank writes the reconstruction grid, or null
+     * @return the PSNRs over the whole test split (the same on every rank)
      * @throws IOException if the grid cannot be written or the data cannot be read
      */
     public Result evaluate(MaskedAutoencoder model, Path grid) throws IOException {
         boolean wasTraining = model.isTraining();
         model.eval();
-        Generator noise = new Generator(NOISE_SEED);
+        int numPatches = model.config().numPatches();
+        // row i: the noise of test image i, whatever batch or rank it falls in
+        Tensor drawn = Tensor.rand(new Generator(NOISE_SEED), test.dataset().size(), numPatches);
+        float[] noise = drawn.toArray();
+        drawn.release();
         double psnrSum = 0;
         double baseSum = 0;
         double mseSum = 0;
@@ -133,9 +163,16 @@ public final class Evaluator {
             while (it.hasNext()) {
                 Batch b = it.next();
                 try (TensorScope scope = TensorScope.open()) {
-                    Tensor images0 = b.images();
-                    int n = images0.size(0);
-                    Tensor nz = Tensor.rand(images0.device(), noise, n, model.config().numPatches());
+                    int n = Math.min(b.images().size(0), realSamples - images);
+                    if (n <= 0) {
+                        continue; // padding only: the images another rank evaluates
+                    }
+                    Tensor images0 = n == b.images().size(0) ? b.images() : b.images().narrow(0, 0, n);
+                    float[] rows = new float[n * numPatches];
+                    for (int i = 0; i < n; i++) {
+                        System.arraycopy(noise, b.indices()[i] * numPatches, rows, i * numPatches, numPatches);
+                    }
+                    Tensor nz = Tensor.of(images0.device(), rows, n, numPatches);
                     Reconstruction r = Reconstruction.of(model, images0, nz, true);
                     double[] scores = batchScores(r, model.config(), train);
                     psnrSum += n * scores[0];
@@ -143,7 +180,7 @@ public final class Evaluator {
                     mseSum += n * scores[2];
                     baseMseSum += n * scores[3];
                     images += n;
-                    if (first && grid != null) {
+                    if (first && grid != null && ranks.isMain()) {
                         int k = Math.min(8, n);
                         int scale = Math.max(1, 112 / images0.size(2));
                         ImageGrid.write(grid, List.of(r.original().narrow(0, 0, k), r.masked().narrow(0, 0, k),
@@ -159,7 +196,8 @@ public final class Evaluator {
                 model.train();
             }
         }
-        return new Result(psnrSum / images, baseSum / images, images, baselineOf(model.config()), mseSum / images,
-                baseMseSum / images);
+        double[] total = ranks.sum(psnrSum, baseSum, mseSum, baseMseSum, images);
+        return new Result(total[0] / total[4], total[1] / total[4], (int) total[4], baselineOf(model.config()),
+                total[2] / total[4], total[3] / total[4]);
     }
 }

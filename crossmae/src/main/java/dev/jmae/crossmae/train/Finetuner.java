@@ -263,7 +263,7 @@ public final class Finetuner {
             WarmupCosineSchedule schedule = new WarmupCosineSchedule(peakLr, c.minLr(), c.warmupEpochs(), c.epochs());
             TrainStep trainStep = new TrainStep(opt, schedule, c.accumIter(), Double.isNaN(c.clipGrad()) ? 0 : c.clipGrad())
                     .resumeAt(step);
-            TrainEpoch epochs = new TrainEpoch(trainStep, loader, c.epochs(), new StepLog(log, c.logEvery(), device, listener),
+            TrainEpoch epochs = new TrainEpoch(trainStep, loader, c.epochs(), new StepLog(log, c.logEvery(), device, listener, Ranks.single()),
                     progress, () -> stopRequested);
             String sourceName = source != null ? source.file().toString() : resuming ? "resumed" : "scratch";
             return loop(model, trainStep, epochs, loss, new ClassifierEvaluator(testLoader), log, startEpoch, startBatch,

@@ -16,6 +16,12 @@ import java.util.function.BooleanSupplier;
  * batch with masking noise drawn from (seed, epoch, batch) and written to the device once; step
  * records, the progress bar, and a stop at the first optimizer step after a stop request. The
  * labels are never read.
+ *
+ * <p>Data parallel: the loader yields this rank's share of each global batch (rows r, r + R, ...
+ * of it, {@link dev.jmae.crossmae.data.DistributedSampler}); the noise is drawn for the whole
+ * global batch and the rank takes the same rows, so every image is masked as in a single-process
+ * run with the global batch. A stop request on any rank stops every rank at the same optimizer
+ * step (one small all-reduce per step decides).
  */
 final class PretrainEpoch {
 
@@ -44,6 +50,7 @@ final class PretrainEpoch {
     private final StepLog stepLog;
     private final boolean progress;
     private final BooleanSupplier stopRequested;
+    private final Ranks ranks;
 
     /**
      * Creates the epoch runner.
@@ -55,10 +62,11 @@ final class PretrainEpoch {
      * @param epochs epochs of the run (for the progress bar)
      * @param stepLog the step records
      * @param progress whether to draw a progress bar
-     * @param stopRequested polled after every micro-batch
+     * @param stopRequested polled after every optimizer step (and agreed on by the ranks)
+     * @param ranks the ranks of the run (one for a single process)
      */
     PretrainEpoch(MaskedAutoencoder model, TrainStep step, DataLoader loader, long seed, int epochs, StepLog stepLog,
-                  boolean progress, BooleanSupplier stopRequested) {
+                  boolean progress, BooleanSupplier stopRequested, Ranks ranks) {
         this.model = model;
         this.step = step;
         this.loader = loader;
@@ -67,12 +75,26 @@ final class PretrainEpoch {
         this.stepLog = stepLog;
         this.progress = progress;
         this.stopRequested = stopRequested;
+        this.ranks = ranks;
     }
 
     /** The masking noise generator of one micro-batch, a function of (seed, epoch, batch) only. */
     static Generator noiseGenerator(long seed, int epoch, int batch) {
         long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL + 0x6A09E667F3BCC909L;
         return new Generator(z);
+    }
+
+    /**
+     * The masking noise of this rank's share of micro-batch {@code batch}: uniform [n, L] from
+     * {@link #noiseGenerator}, drawn for the global batch of n·R images and cut to this rank's
+     * rows, then written to the device once.
+     */
+    private Tensor maskingNoise(int epoch, int batch, int n, int numPatches, Device device) {
+        Generator g = noiseGenerator(seed, epoch, batch);
+        if (!ranks.distributed()) {
+            return Tensor.rand(device, g, n, numPatches);
+        }
+        return ranks.localRows(Tensor.rand(g, n * ranks.worldSize(), numPatches)).to(device);
     }
 
     /**
@@ -96,11 +118,11 @@ final class PretrainEpoch {
             for (int i = startBatch; it.hasNext(); i++) {
                 Batch batch = it.next();
                 int n = batch.images().size(0);
-                Generator noise = noiseGenerator(seed, epoch, i);
+                int batchIndex = i;
                 TrainStep.Result r;
                 try {
                     r = step.run(epoch, i, batches,
-                            () -> model.forward(batch.images(), Tensor.rand(device, noise, n, numPatches)).loss());
+                            () -> model.forward(batch.images(), maskingNoise(epoch, batchIndex, n, numPatches, device)).loss());
                 } finally {
                     batch.images().release();
                     batch.labels().release();
@@ -113,7 +135,7 @@ final class PretrainEpoch {
                 SmoothedValue loss = step.loss();
                 bar.update(i + 1, loss.total() / loss.count(),
                         loss.count() * (double) n / ((System.nanoTime() - epochStart) / 1e9), r.lr());
-                if (stopRequested.getAsBoolean() && r.stepped()) {
+                if (r.stepped() && ranks.any(stopRequested.getAsBoolean())) {
                     return new Result(meanLoss(), (int) loss.count(), images, (System.nanoTime() - epochStart) / 1e9, i + 1);
                 }
             }

@@ -7,6 +7,7 @@ import dev.jmae.crossmae.config.ModelConfig;
 import dev.jmae.crossmae.config.TrainConfig;
 import dev.jmae.crossmae.data.DataLoader;
 import dev.jmae.crossmae.data.Datasets;
+import dev.jmae.crossmae.data.DistributedSampler;
 import dev.jmae.crossmae.data.ImageDataset;
 import dev.jmae.crossmae.data.Split;
 import dev.jmae.crossmae.data.Transforms;
@@ -16,9 +17,12 @@ import dev.jmae.nn.Checkpoint;
 import dev.jmae.nn.optim.AdamW;
 import dev.jmae.nn.optim.ParamGroups;
 import dev.jmae.nn.optim.WarmupCosineSchedule;
+import dev.jmae.nn.parallel.DistributedDataParallel;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.TensorScope;
+import dev.jmae.tensor.io.Safetensors;
+import dev.jmae.tensor.io.SafetensorsFile;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,6 +51,16 @@ import java.util.Map;
  *
  * <p>The run directory ({@link RunDirectory}) gets the resolved config, metrics.jsonl,
  * checkpoints, reconstruction grids and loss.png.
+ *
+ * <p>Data parallel ({@link Ranks} over an MPI process group; docs/distributed.md): batch_size is
+ * per rank, so the effective batch that enters the lr rule is batch_size · accum_iter · R
+ * (main_pretrain.py). The model, built and (when resuming) loaded on every rank, is wrapped in
+ * {@link DistributedDataParallel}; each rank's loader visits its {@link DistributedSampler}
+ * share of the single-process order; gradients are all-reduced once per optimizer step; the
+ * logged losses and the evaluation are reduced over the ranks. Rank 0 alone prints and writes
+ * (config, metrics, checkpoints, pictures, plot), and issues no collective on its own. A run
+ * resumes on any number of ranks R' that divides its global batch (batch_size · R): the per-rank
+ * batch becomes global / R', so the global batches, masks, lr and position are unchanged.
  */
 public final class Pretrainer {
 
@@ -91,18 +105,22 @@ public final class Pretrainer {
     private final PrintStream console;
     private final boolean progress;
     private final boolean resuming;
+    private final Ranks ranks;
+    private final String resumeNote;
     private Listener listener = new Listener() { };
     private volatile boolean stopRequested;
 
     private Pretrainer(Configs.Config config, RunDirectory run, Device device, Path home, PrintStream console,
-                       boolean progress, boolean resuming) {
+                       boolean progress, boolean resuming, Ranks ranks, String resumeNote) {
         this.config = config;
         this.run = run;
         this.device = device;
         this.home = home;
-        this.console = console;
-        this.progress = progress;
+        this.console = ranks.isMain() ? console : new PrintStream(java.io.OutputStream.nullOutputStream());
+        this.progress = progress && ranks.isMain();
         this.resuming = resuming;
+        this.ranks = ranks;
+        this.resumeNote = resumeNote;
     }
 
     /**
@@ -120,14 +138,36 @@ public final class Pretrainer {
      */
     public static Pretrainer create(Configs.Config config, Path runDir, Device device, Path home, PrintStream console,
                                     boolean progress) throws IOException {
+        return create(config, runDir, device, home, console, progress, Ranks.single());
+    }
+
+    /**
+     * Prepares a new run on one rank of a data-parallel job: every rank checks the directory,
+     * rank 0 alone creates it and writes the resolved config.
+     *
+     * @param config the resolved config (the same on every rank; batch_size per rank)
+     * @param runDir the run directory (the same on every rank)
+     * @param device where this rank trains
+     * @param home the jmae checkout
+     * @param console where rank 0 prints (other ranks print nothing)
+     * @param progress whether rank 0 shows a progress bar
+     * @param ranks the ranks of the run
+     * @return the trainer
+     * @throws IOException if the directory cannot be written
+     * @throws ConfigException if the directory already holds a run
+     */
+    public static Pretrainer create(Configs.Config config, Path runDir, Device device, Path home, PrintStream console,
+                                    boolean progress, Ranks ranks) throws IOException {
         RunDirectory rd = new RunDirectory(runDir);
         if (Files.exists(rd.lastCheckpoint())) {
             throw new ConfigException("out", runDir + " already holds a run with a checkpoint; hint: continue it with --resume "
                     + runDir + ", or pick another --out");
         }
-        rd.create();
-        Files.writeString(rd.config(), config.toPrettyJson() + "\n");
-        return new Pretrainer(config, rd, device, home, console, progress, false);
+        if (ranks.isMain()) {
+            rd.create();
+            Files.writeString(rd.config(), config.toPrettyJson() + "\n");
+        }
+        return new Pretrainer(config, rd, device, home, console, progress, false, ranks, "");
     }
 
     /**
@@ -141,13 +181,59 @@ public final class Pretrainer {
      * @return the trainer
      * @throws ConfigException if the directory holds no resumable run
      */
-    public static Pretrainer resume(Path runDir, Device device, Path home, PrintStream console, boolean progress) {
+    public static Pretrainer resume(Path runDir, Device device, Path home, PrintStream console, boolean progress)
+            throws IOException {
+        return resume(runDir, device, home, console, progress, Ranks.single());
+    }
+
+    /**
+     * Prepares to continue a run on one rank of a data-parallel job; every rank reads the run's
+     * config.json and checkpoint (the directory must be visible to every rank, as in PyTorch).
+     * The run's global batch (batch_size · ranks, from the checkpoint) is kept: on R' ranks the
+     * per-rank batch_size becomes global / R'.
+     *
+     * @param runDir the run directory
+     * @param device where this rank trains
+     * @param home the jmae checkout
+     * @param console where rank 0 prints
+     * @param progress whether rank 0 shows a progress bar
+     * @param ranks the ranks of the run
+     * @return the trainer
+     * @throws ConfigException if the directory holds no resumable run, or R' does not divide
+     *     the run's global batch
+     * @throws IOException if the checkpoint cannot be read
+     */
+    public static Pretrainer resume(Path runDir, Device device, Path home, PrintStream console, boolean progress,
+                                    Ranks ranks) throws IOException {
         RunDirectory rd = new RunDirectory(runDir);
         if (!Files.exists(rd.config()) || !Files.exists(rd.lastCheckpoint())) {
-            throw new ConfigException("resume", runDir + " has no config.json and checkpoint-last.safetensors to resume from");
+            throw new ConfigException("resume", runDir + " has no config.json and checkpoint-last.safetensors to resume from"
+                    + (ranks.distributed() ? " (as seen from rank " + ranks.rank() + "; hint: the run directory must be on a"
+                    + " file system every rank sees, at the same path)" : ""));
         }
         Configs.Config c = Configs.resolve(Configs.source(rd.config().toString()), true);
-        return new Pretrainer(c, rd, device, home, console, progress, true);
+        Map<String, String> meta;
+        try (SafetensorsFile f = Safetensors.open(rd.lastCheckpoint())) {
+            meta = f.metadata();
+        }
+        int savedWorld = Integer.parseInt(meta.getOrDefault(RunCheckpoints.WORLD_SIZE, "1"));
+        int global = meta.containsKey(RunCheckpoints.GLOBAL_BATCH_SIZE)
+                ? Integer.parseInt(meta.get(RunCheckpoints.GLOBAL_BATCH_SIZE)) : c.train().batchSize();
+        int world = ranks.worldSize();
+        String note = "";
+        if (global % world != 0) {
+            throw new ConfigException("resume", "the run in " + runDir + " trains on global batches of " + global
+                    + " images (batch_size " + global / savedWorld + " on " + savedWorld + " rank(s)), which " + world
+                    + " ranks cannot share equally; hint: resume on a number of ranks that divides " + global
+                    + ", e.g. mpirun -np " + savedWorld + " bin/jmae pretrain --distributed --resume " + runDir);
+        }
+        if (global / world != c.train().batchSize()) {
+            c = Configs.resolve(Configs.override(c.json().deepCopy(), Map.of("batch_size", Integer.toString(global / world))),
+                    true);
+            note = String.format(Locale.ROOT, "resuming a run of %d rank(s) on %d: batch_size %d per rank keeps its global"
+                    + " batch of %d (same batches, masks and lr)", savedWorld, world, global / world, global);
+        }
+        return new Pretrainer(c, rd, device, home, console, progress, true, ranks, note);
     }
 
     /**
@@ -187,7 +273,7 @@ public final class Pretrainer {
         ModelConfig mc = config.model();
         TrainConfig tc = config.train();
         MaskedAutoencoder model = MaskedAutoencoder.create(mc, new Generator(tc.seed()), device);
-        double peakLr = tc.peakLr(mc);
+        double peakLr = tc.peakLr(mc, ranks.worldSize());
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, peakLr, tc.weightDecay()), tc.optBetas().get(0),
                 tc.optBetas().get(1), tc.optEps());
         WarmupCosineSchedule schedule = new WarmupCosineSchedule(peakLr, tc.minLr(), tc.warmupEpochs(), tc.epochs());
@@ -200,6 +286,17 @@ public final class Pretrainer {
             startBatch = Integer.parseInt(meta.get("batch"));
             step = Long.parseLong(meta.get("step"));
         }
+        try (DistributedDataParallel<MaskedAutoencoder> ddp = ranks.distributed()
+                ? new DistributedDataParallel<>(model, ranks.group()) : null) {
+            return run(model, opt, schedule, ddp, startEpoch, startBatch, step, peakLr);
+        }
+    }
+
+    private Summary run(MaskedAutoencoder model, AdamW opt, WarmupCosineSchedule schedule,
+                        DistributedDataParallel<MaskedAutoencoder> ddp, int startEpoch, int startBatch, long step, double peakLr)
+            throws IOException {
+        ModelConfig mc = config.model();
+        TrainConfig tc = config.train();
         ImageDataset trainSet = Datasets.resolve(tc.dataPath(), tc.dataset(), Split.TRAIN, home);
         ImageDataset testSet = Datasets.resolve(tc.dataPath(), tc.dataset(), Split.TEST, home);
         if (trainSet.channels() != mc.inChans()) {
@@ -214,17 +311,29 @@ public final class Pretrainer {
                 mean, std, tc.batchSize(), true, true, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device);
              DataLoader testLoader = new DataLoader(testSet, Transforms.eval(mc.imgSize()), mean, std, tc.evalBatchSize(),
                      false, false, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device);
-             MetricsLog log = new MetricsLog(run.metrics())) {
+             MetricsLog log = ranks.isMain() ? new MetricsLog(run.metrics()) : null) {
+            int testReal = Integer.MAX_VALUE;
+            if (ranks.distributed()) {
+                loader.sampler(new DistributedSampler(trainSet.size(), ranks.worldSize(), ranks.rank(), loader::order, false));
+                DistributedSampler testShare = new DistributedSampler(testSet.size(), ranks.worldSize(), ranks.rank(),
+                        DistributedSampler.sequentialOrder(testSet.size()), false);
+                testLoader.sampler(testShare);
+                testReal = testShare.numRealSamples();
+            }
             int batches = loader.batchesPerEpoch();
             if (batches < tc.accumIter()) {
                 throw new ConfigException("batch_size", "one epoch of " + trainSet.size() + " images gives " + batches
-                        + " batches of " + tc.batchSize() + ", fewer than accum_iter (" + tc.accumIter() + ")");
+                        + " batches of " + tc.batchSize() + (ranks.distributed() ? " per rank on " + ranks.worldSize() + " ranks"
+                        : "") + ", fewer than accum_iter (" + tc.accumIter() + ")");
             }
             printStart(mc, tc, peakLr, trainSet, testSet, batches, startEpoch, startBatch);
             TrainStep trainStep = new TrainStep(opt, schedule, tc.accumIter(), 0).resumeAt(step);
+            if (ddp != null) {
+                trainStep.distributed(ddp);
+            }
             PretrainEpoch epochs = new PretrainEpoch(model, trainStep, loader, tc.seed(), tc.epochs(),
-                    new StepLog(log, tc.logEvery(), device, listener), progress, () -> stopRequested);
-            return loop(model, trainStep, epochs, new Evaluator(testLoader, tc), log, startEpoch, startBatch);
+                    new StepLog(log, tc.logEvery(), device, listener, ranks), progress, () -> stopRequested, ranks);
+            return loop(model, trainStep, epochs, new Evaluator(testLoader, tc, ranks, testReal), log, startEpoch, startBatch);
         }
     }
 
@@ -235,15 +344,30 @@ public final class Pretrainer {
         ModelInfo info = ModelInfo.of(mc);
         console.printf(Locale.ROOT, "model: %s, %,d trainable parameters (encoder %,d, decoder %,d), %.3f GFLOPs/image forward%n",
                 mc.model(), info.totalParams(), info.encoderParams(), info.decoderParams(), info.totalFlops() / 1e9);
-        console.printf(Locale.ROOT, "lr = (kept_mask_ratio/mask_ratio) * blr * effective batch / 256 = (%.4g/%.4g) * %.3g * %d / 256"
-                        + " = %.4g%s%n", mc.keptMaskRatio(), mc.maskRatio(), tc.blr(), tc.effectiveBatch(), peakLr,
+        int world = ranks.worldSize();
+        if (ranks.distributed()) {
+            console.printf(Locale.ROOT, "data parallel: %d ranks (%s), batch_size %d per rank, global batch %d%n", world,
+                    ranks.group().backend(), tc.batchSize(), tc.batchSize() * world);
+        }
+        if (!resumeNote.isEmpty()) {
+            console.println(resumeNote);
+        }
+        console.printf(Locale.ROOT, "eff_batch = batch_size * accum_iter * world_size = %d * %d * %d = %d%n", tc.batchSize(),
+                tc.accumIter(), world, tc.effectiveBatch(world));
+        console.printf(Locale.ROOT, "lr = (kept_mask_ratio/mask_ratio) * blr * eff_batch / 256 = (%.4g/%.4g) * %.3g * %d / 256"
+                        + " = %.4g%s%n", mc.keptMaskRatio(), mc.maskRatio(), tc.blr(), tc.effectiveBatch(world), peakLr,
                 Double.isNaN(tc.lr()) ? "" : " (lr set explicitly)");
         console.println("train: " + trainSet.description());
         console.println("test:  " + testSet.description());
-        console.printf(Locale.ROOT, "device %s, %d batches of %d per epoch, accum_iter %d, %d epochs (warmup %.3g)%s%n", device,
-                batches, tc.batchSize(), tc.accumIter(), tc.epochs(), tc.warmupEpochs(),
+        console.printf(Locale.ROOT, "device %s, %d batches of %d%s per epoch, accum_iter %d, %d epochs (warmup %.3g)%s%n", device,
+                batches, tc.batchSize(), ranks.distributed() ? " per rank" : "", tc.accumIter(), tc.epochs(), tc.warmupEpochs(),
                 resuming ? ", resuming at epoch " + (startEpoch + 1) + " batch " + startBatch : "");
         console.println("run directory: " + run.root());
+    }
+
+    private String resumeCommand() {
+        return (ranks.distributed() ? "mpirun -np " + ranks.worldSize() + " bin/jmae pretrain --distributed" : "bin/jmae pretrain")
+                + " --resume " + run.root();
     }
 
     /**
@@ -254,7 +378,8 @@ public final class Pretrainer {
                          MetricsLog log, int startEpoch, int startBatch) throws IOException {
         ModelConfig mc = config.model();
         TrainConfig tc = config.train();
-        RunCheckpoints checkpoints = new RunCheckpoints(run, config);
+        RunCheckpoints checkpoints = new RunCheckpoints(run, config, ranks.worldSize());
+        int world = ranks.worldSize();
         long sessionImages = 0;
         double sessionSeconds = 0;
         Evaluator.Result lastEval = null;
@@ -268,16 +393,18 @@ public final class Pretrainer {
                 throw ex.inRun(run.root(), Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
             }
             long step = trainStep.optimizerSteps();
-            sessionImages += e.images();
+            sessionImages += e.images() * world;
             sessionSeconds += e.seconds();
+            double epochLoss = ranks.mean(e.meanLoss());
             if (e.stopped()) {
-                checkpoints.save(model, trainStep.optimizer(), epoch, e.stoppedAt(), step, false);
+                if (ranks.isMain()) {
+                    checkpoints.save(model, trainStep.optimizer(), epoch, e.stoppedAt(), step, false);
+                }
                 console.printf(Locale.ROOT, "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
-                        + "resume with: bin/jmae pretrain --resume %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(),
-                        run.root());
-                return new Summary(epoch, step, e.meanLoss(), sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
+                        + "resume with: %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(), resumeCommand());
+                return new Summary(epoch, step, epochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
             }
-            lastEpochLoss = e.meanLoss();
+            lastEpochLoss = epochLoss;
             boolean last = epoch + 1 == tc.epochs();
             ObjectNode r = MetricsLog.record();
             r.put("type", "epoch");
@@ -286,7 +413,7 @@ public final class Pretrainer {
             r.put("loss", lastEpochLoss);
             r.put("lr", trainStep.lr());
             r.put("seconds", e.seconds());
-            r.put("images_per_s", e.batches() * (double) tc.batchSize() / e.seconds());
+            r.put("images_per_s", e.batches() * (double) tc.batchSize() * world / e.seconds());
             if ((tc.evalEvery() > 0 && (epoch + 1) % tc.evalEvery() == 0) || last) {
                 lastEval = evaluator.evaluate(model, run.reconstruction(epoch + 1));
                 r.put("test_psnr", lastEval.psnr());
@@ -298,19 +425,22 @@ public final class Pretrainer {
                 }
                 r.put("test_images", lastEval.images());
             }
-            log.write(r);
+            if (ranks.isMain()) {
+                log.write(r);
+            }
             console.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, %.1f s, %.0f img/s%s%n", epoch + 1, tc.epochs(), lastEpochLoss,
                     e.seconds(), r.get("images_per_s").asDouble(), r.has("test_psnr") ? ", " + evalLine(lastEval) : "");
-            if ((epoch + 1) % tc.saveEvery() == 0 || last) {
-                checkpoints.save(model, trainStep.optimizer(), epoch + 1, 0, step,
-                        tc.keepEvery() > 0 && (epoch + 1) % tc.keepEvery() == 0);
+            if (ranks.isMain()) {
+                if ((epoch + 1) % tc.saveEvery() == 0 || last) {
+                    checkpoints.save(model, trainStep.optimizer(), epoch + 1, 0, step,
+                            tc.keepEvery() > 0 && (epoch + 1) % tc.keepEvery() == 0);
+                }
+                LossPlot.write(MetricsLog.read(run.metrics()), run.lossPlot(), mc.model() + " pretraining loss");
             }
-            LossPlot.write(MetricsLog.read(run.metrics()), run.lossPlot(), mc.model() + " pretraining loss");
             listener.onEpoch(r);
-            if (stopRequested && !last) {
-                console.printf(Locale.ROOT, "stopped after epoch %d; resume with: bin/jmae pretrain --resume %s%n", epoch + 1,
-                        run.root());
-                if ((epoch + 1) % tc.saveEvery() != 0) {
+            if (!last && ranks.any(stopRequested)) {
+                console.printf(Locale.ROOT, "stopped after epoch %d; resume with: %s%n", epoch + 1, resumeCommand());
+                if ((epoch + 1) % tc.saveEvery() != 0 && ranks.isMain()) {
                     checkpoints.save(model, trainStep.optimizer(), epoch + 1, 0, step, false);
                 }
                 return new Summary(epoch + 1, step, lastEpochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, true);

@@ -10,6 +10,11 @@ import dev.jmae.tensor.MemoryStats;
  * of the step losses since the previous record (each step's loss is the mean of its micro-batches),
  * the lr, the images per second over the same window and the training device's live and peak
  * tensor memory. The window restarts at every epoch.
+ *
+ * <p>Data parallel: the loss is the mean over ranks of their window means (equal local batches,
+ * so the mean over the global batch), one small all-reduce per record on every rank; images per
+ * second count every rank's images; memory is this rank's. Every rank builds the record and
+ * tells the listener; only the main rank writes it (its log is null elsewhere).
  */
 final class StepLog {
 
@@ -17,6 +22,7 @@ final class StepLog {
     private final int logEvery;
     private final Device device;
     private final Pretrainer.Listener listener;
+    private final Ranks ranks;
     private double windowLossSum;
     private int windowSteps;
     private long windowImages;
@@ -25,13 +31,15 @@ final class StepLog {
     /**
      * Creates the logger.
      *
-     * @param log the run's metrics log
+     * @param log the run's metrics log, or null on ranks that do not write
      * @param logEvery optimizer steps between records (log_every)
      * @param device the training device, whose memory is reported
      * @param listener told of every record after it is written
+     * @param ranks the ranks the loss is averaged over
      */
-    StepLog(MetricsLog log, int logEvery, Device device, Pretrainer.Listener listener) {
+    StepLog(MetricsLog log, int logEvery, Device device, Pretrainer.Listener listener, Ranks ranks) {
         this.log = log;
+        this.ranks = ranks;
         this.logEvery = logEvery;
         this.device = device;
         this.listener = listener;
@@ -73,16 +81,18 @@ final class StepLog {
         r.put("batch", batch);
         r.put("step", step);
         r.put("epoch_fraction", epoch + (double) batch / batches);
-        r.put("loss", windowLossSum / windowSteps);
+        r.put("loss", ranks.mean(windowLossSum / windowSteps));
         r.put("lr", lr);
-        r.put("images_per_s", windowImages / secs);
+        r.put("images_per_s", windowImages * (double) ranks.worldSize() / secs);
         // tensor memory on the training device: now (parameters, gradients, optimizer state) and
         // the peak over the window (plus activations)
         MemoryStats mem = Backends.of(device).memory();
         r.put("live_mb", mem.liveBytes() / 1e6);
         r.put("peak_mb", mem.peakBytes() / 1e6);
         mem.resetPeak();
-        log.write(r);
+        if (log != null) {
+            log.write(r);
+        }
         listener.onStep(r);
         windowImages = 0;
         windowLossSum = 0;

@@ -6,6 +6,7 @@ import dev.jmae.nn.optim.GradNorm;
 import dev.jmae.nn.optim.Optimizer;
 import dev.jmae.nn.optim.ParamGroup;
 import dev.jmae.nn.optim.WarmupCosineSchedule;
+import dev.jmae.nn.parallel.DistributedDataParallel;
 import dev.jmae.tensor.TensorScope;
 
 import java.util.ArrayList;
@@ -26,6 +27,10 @@ import java.util.List;
  * differ; schedules with per-group scales (layer-wise lr decay) come in through
  * {@link ParamGroup#lrScale()}. Each forward and backward runs in its own {@link TensorScope}, so
  * the step's activations are released when it ends; the optimizer update runs after it.
+ *
+ * <p>Data parallel ({@link #distributed}): the first accum_iter − 1 backward passes of a cycle
+ * run inside {@link DistributedDataParallel#noSync()}, so gradients are all-reduced once per
+ * optimizer step, by the last micro-batch's backward; every replica then takes the same step.
  *
  * <p>Host and device: the only read is the loss value (one scalar per micro-batch); with
  * clipping, also the gradient norms.
@@ -66,6 +71,7 @@ public final class TrainStep {
     private double lr;
     private double lastFinite = Double.NaN;
     private double cycleLossSum;
+    private DistributedDataParallel<?> ddp;
 
     /**
      * Creates the step.
@@ -103,6 +109,18 @@ public final class TrainStep {
         return this;
     }
 
+    /**
+     * Makes the step data-parallel: backward passes before the last micro-batch of each cycle
+     * skip DDP's gradient all-reduce (PyTorch's {@code no_sync}).
+     *
+     * @param parallel the DDP wrapper of the model whose loss the closure computes
+     * @return this
+     */
+    public TrainStep distributed(DistributedDataParallel<?> parallel) {
+        this.ddp = parallel;
+        return this;
+    }
+
     /** Starts an epoch: zeroes the gradients (optimizer.zero_grad()) and the epoch's loss series. */
     public void beginEpoch() {
         optimizer.zeroGrad();
@@ -134,7 +152,14 @@ public final class TrainStep {
             if (!Double.isFinite(value)) {
                 throw new NonFiniteLossException(epoch, iteration, optimizerSteps, lr, lastFinite);
             }
-            l.div(accumIter).backward();
+            Variable scaled = l.div(accumIter);
+            if (ddp != null && (iteration + 1) % accumIter != 0) {
+                try (DistributedDataParallel.NoSync noSync = ddp.noSync()) {
+                    scaled.backward();
+                }
+            } else {
+                scaled.backward();
+            }
         }
         lastFinite = value;
         loss.update(value);

@@ -20,7 +20,11 @@
  *       loss; {@code ClassifierLoss}: mixup, drop path and the criterion; {@link
  *       dev.jmae.crossmae.train.ClassifierEvaluator}: top-1, top-5, loss; {@link
  *       dev.jmae.crossmae.train.AccuracyPlot}.</li>
- *   <li>{@link dev.jmae.crossmae.train.StepBenchmark}: step throughput and memory.</li>
+ *   <li>{@link dev.jmae.crossmae.train.Ranks}: the run's place in a data-parallel job (rank 0
+ *       writes, exact reductions of logged numbers, a rank's rows of global-batch randomness).</li>
+ *   <li>{@link dev.jmae.crossmae.train.StepBenchmark}: step throughput and memory;
+ *       {@link dev.jmae.crossmae.train.DistributedStepBenchmark}: data-parallel steps and their
+ *       all-reduce overlap.</li>
  * </ul>
  */
 package dev.jmae.crossmae.train;

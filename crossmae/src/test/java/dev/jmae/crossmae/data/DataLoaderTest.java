@@ -233,4 +233,46 @@ class DataLoaderTest {
             assertFalse(t.isAlive(), t.getName() + " still running after close()");
         }
     }
+
+    @Test
+    void aDistributedSamplerGivesEachRankItsRowsOfTheSingleProcessBatches() {
+        // 3 ranks x 8 images = the single-process batch of 24; 2000 images: 83 global batches
+        int ranks = 3;
+        try (DataLoader whole = loader(subset, 24, true, 2)) {
+            List<Flat> global = epoch(whole, 4, 0);
+            for (int r = 0; r < ranks; r++) {
+                try (DataLoader l = loader(subset, 8, true, 1)) {
+                    l.sampler(new DistributedSampler(subset.size(), ranks, r, l::order, false));
+                    assertEquals(667 / 8, l.batchesPerEpoch(), "ceil(2000 / 3) = 667 samples per rank");
+                    List<Flat> mine = epoch(l, 4, 0);
+                    for (int k = 0; k < global.size(); k++) {
+                        Flat g = global.get(k);
+                        Flat b = mine.get(k);
+                        int[] rows = DistributedSampler.globalBatchRows(r, ranks, 8);
+                        int sample = g.images().length / 24;
+                        for (int j = 0; j < 8; j++) {
+                            assertEquals(g.indices()[rows[j]], b.indices()[j], "rank " + r + ", batch " + k + ", row " + j);
+                            // the same sample, augmented the same way: bit-identical pixels
+                            assertArrayEquals(Arrays.copyOfRange(g.images(), rows[j] * sample, (rows[j] + 1) * sample),
+                                    Arrays.copyOfRange(b.images(), j * sample, (j + 1) * sample));
+                        }
+                    }
+                    // resuming mid-epoch with a sampler yields the same batches from there on
+                    List<Flat> tail = epoch(l, 4, 50);
+                    for (int k = 50; k < mine.size(); k++) {
+                        mine.get(k).assertSame(tail.get(k - 50));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSamplerTooSmallForOneBatchIsRefused() {
+        try (DataLoader l = loader(subset, 64, true, 0)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> l.sampler(new DistributedSampler(subset.size(), 40, 0, l::order, false)));
+            assertTrue(e.getMessage().contains("50 samples per epoch make no batch of 64"), e.getMessage());
+        }
+    }
 }

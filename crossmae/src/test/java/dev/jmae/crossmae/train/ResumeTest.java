@@ -1,6 +1,7 @@
 package dev.jmae.crossmae.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.crossmae.config.Configs;
 import dev.jmae.tensor.Device;
 import org.junit.jupiter.api.Test;
@@ -148,5 +149,78 @@ class ResumeTest {
         // 96 images / batch 16 / accum 2 = 3 optimizer steps per epoch, one record each (log_every 1)
         assertEquals(6, steps);
         assertEquals(2, epochs);
+    }
+
+    /** A process group that only knows its size: enough for what resume checks before any collective. */
+    private record SizedGroup(int rank, int worldSize) implements dev.jmae.distributed.ProcessGroup {
+        @Override
+        public String backend() {
+            return "test";
+        }
+
+        private static UnsupportedOperationException none() {
+            return new UnsupportedOperationException("no collectives in this test");
+        }
+
+        @Override
+        public dev.jmae.distributed.Work allReduceAsync(dev.jmae.tensor.Tensor t, dev.jmae.distributed.ReduceOp op) {
+            throw none();
+        }
+
+        @Override
+        public dev.jmae.distributed.Work allReduceAsync(java.lang.foreign.MemorySegment b, dev.jmae.distributed.ReduceOp op) {
+            throw none();
+        }
+
+        @Override
+        public dev.jmae.distributed.Work broadcastAsync(dev.jmae.tensor.Tensor t, int root) {
+            throw none();
+        }
+
+        @Override
+        public dev.jmae.distributed.Work broadcastAsync(java.lang.foreign.MemorySegment b, int root) {
+            throw none();
+        }
+
+        @Override
+        public dev.jmae.tensor.Tensor allGather(dev.jmae.tensor.Tensor t) {
+            throw none();
+        }
+
+        @Override
+        public void barrier() {
+            throw none();
+        }
+
+        @Override
+        public byte[] broadcastBytes(byte[] data, int root) {
+            throw none();
+        }
+
+        @Override
+        public List<byte[]> allGatherBytes(byte[] data) {
+            throw none();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void resumingOnARankCountThatCannotShareTheGlobalBatchIsRefused() throws IOException {
+        Path data = dataset();
+        Path run = dir.resolve("run");
+        Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"), run, Device.CPU, dir, QUIET, false).run();
+        // batch_size 16 on one process: 3 ranks cannot split it, 2 and 4 can
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> Pretrainer.resume(run, Device.CPU, dir, QUIET, false, new Ranks(new SizedGroup(0, 3))));
+        assertTrue(e.getMessage().contains("trains on global batches of 16 images (batch_size 16 on 1 rank(s)), which 3 ranks"
+                + " cannot share equally; hint: resume on a number of ranks that divides 16"), e.getMessage());
+        for (int world : new int[] {2, 4}) {
+            Pretrainer p = Pretrainer.resume(run, Device.CPU, dir, QUIET, false, new Ranks(new SizedGroup(world - 1, world)));
+            assertEquals(16 / world, p.config().train().batchSize(), "batch_size per rank on " + world + " ranks");
+            assertEquals(16 * 2, p.config().train().effectiveBatch(world), "the effective batch is kept");
+        }
     }
 }

@@ -32,6 +32,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Where mpirun is missing, {@link #requireMpirun()} skips the test with the reason, except in
  * CI ({@code CI=true}), where a missing Open MPI is a failure.
+ *
+ * <p>Besides {@link #run}: {@link #runEach} gives each rank its own arguments (mpirun's MPMD
+ * form), {@link #start} returns the running job (to kill a rank), and {@link #runAlone} runs one
+ * JVM with the ranks' flags but no mpirun (a single-process reference computed under the same
+ * conditions: one thread).
  */
 public final class MpiLauncher {
 
@@ -115,41 +120,137 @@ public final class MpiLauncher {
      * @return the result
      */
     public static Result run(int np, Class<?> main, Duration limit, String... args) {
-        Path mpirun = requireMpirun();
-        List<String> command = new ArrayList<>(List.of(mpirun.toString(), "--allow-run-as-root", "--oversubscribe",
-                "--bind-to", "none", "-np", Integer.toString(np)));
-        command.addAll(javaCommand(main));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        long start = System.nanoTime();
-        Process process;
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start " + command, e);
-        }
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        Thread reader = Thread.ofPlatform().daemon(true).start(() -> copy(process.getInputStream(), captured));
-        try {
-            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                reader.join(5000);
-                fail("mpirun did not finish within " + limit + " (killed); command: " + String.join(" ", command)
-                        + "\noutput:\n" + text(captured));
-            }
-            reader.join(10_000);
-        } catch (InterruptedException e) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for mpirun", e);
-        }
-        return new Result(process.exitValue(), text(captured), Duration.ofNanos(System.nanoTime() - start));
+        return start(np, main, args).await(limit);
     }
 
-    /** The java command line of one rank: this JVM's java, module and native-access flags, test classpath. */
-    static List<String> javaCommand(Class<?> main) {
+    /**
+     * Starts {@code main} on np ranks and returns at once.
+     *
+     * @param np the number of ranks
+     * @param main the class whose main runs on every rank
+     * @param args the main's arguments
+     * @return the running job
+     */
+    public static Running start(int np, Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(mpirunCommand());
+        command.addAll(List.of("-np", Integer.toString(np)));
+        command.addAll(javaCommand(main));
+        command.addAll(List.of(args));
+        return Running.start(command);
+    }
+
+    /**
+     * Runs {@code main} on one rank per argument list, each with its own arguments (mpirun's MPMD
+     * form {@code -np 1 cmd args0 : -np 1 cmd args1 ...}), and waits.
+     *
+     * @param main the class whose main runs on every rank
+     * @param limit how long mpirun may take before it is killed (a failure of the test)
+     * @param argsPerRank rank r's arguments at index r
+     * @return the result
+     */
+    public static Result runEach(Class<?> main, Duration limit, List<List<String>> argsPerRank) {
+        List<String> command = new ArrayList<>(mpirunCommand());
+        for (int r = 0; r < argsPerRank.size(); r++) {
+            if (r > 0) {
+                command.add(":");
+            }
+            command.addAll(List.of("-np", "1"));
+            command.addAll(javaCommand(main));
+            command.addAll(argsPerRank.get(r));
+        }
+        return Running.start(command).await(limit);
+    }
+
+    /**
+     * Runs {@code main} in one JVM with the ranks' flags (one compute thread) but without
+     * mpirun, and waits.
+     *
+     * @param main the class to run
+     * @param limit how long it may take before it is killed (a failure of the test)
+     * @param args its arguments
+     * @return the result
+     */
+    public static Result runAlone(Class<?> main, Duration limit, String... args) {
+        List<String> command = new ArrayList<>(javaCommand(main));
+        command.addAll(List.of(args));
+        return Running.start(command).await(limit);
+    }
+
+    private static List<String> mpirunCommand() {
+        Path mpirun = requireMpirun();
+        return List.of(mpirun.toString(), "--allow-run-as-root", "--oversubscribe", "--bind-to", "none");
+    }
+
+    /** A started mpirun (or single JVM) whose output is being collected. */
+    public static final class Running {
+        private final List<String> command;
+        private final Process process;
+        private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        private final Thread reader;
+        private final long start = System.nanoTime();
+
+        private Running(List<String> command) {
+            this.command = command;
+            try {
+                this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not start " + command, e);
+            }
+            this.reader = Thread.ofPlatform().daemon(true).start(() -> copy(process.getInputStream(), captured));
+        }
+
+        static Running start(List<String> command) {
+            return new Running(command);
+        }
+
+        /** @return the launched process (mpirun, or the JVM of {@link #runAlone}) */
+        public Process process() {
+            return process;
+        }
+
+        /** @return the output so far */
+        public String output() {
+            return text(captured);
+        }
+
+        /**
+         * Waits for the job to end.
+         *
+         * @param limit how long it may still take before it is killed (a failure of the test)
+         * @return the result
+         */
+        public Result await(Duration limit) {
+            try {
+                if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                    kill();
+                    reader.join(5000);
+                    fail("the job did not finish within " + limit + " (killed); command: " + String.join(" ", command)
+                            + "\noutput:\n" + text(captured));
+                }
+                reader.join(10_000);
+            } catch (InterruptedException e) {
+                kill();
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for " + command.get(0), e);
+            }
+            return new Result(process.exitValue(), text(captured), Duration.ofNanos(System.nanoTime() - start));
+        }
+
+        /** Kills the job and every process it started. */
+        public void kill() {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    /**
+     * The java command line of one rank: this JVM's java, module and native-access flags, one
+     * compute thread ({@code -XX:ActiveProcessorCount=1}), the test classpath.
+     *
+     * @param main the class to run
+     * @return the command, without the main's arguments
+     */
+    public static List<String> javaCommand(Class<?> main) {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java));
         List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
@@ -160,6 +261,12 @@ public final class MpiLauncher {
             } else if (a.equals("--add-modules") && i + 1 < jvmArgs.size()) {
                 cmd.add(a);
                 cmd.add(jvmArgs.get(++i));
+            }
+        }
+        // jmae settings that Surefire sets as system properties (not JVM arguments) reach the ranks too
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("jmae.") && cmd.stream().noneMatch(a -> a.startsWith("-D" + name + "="))) {
+                cmd.add("-D" + name + "=" + System.getProperty(name));
             }
         }
         if (cmd.stream().noneMatch(a -> a.startsWith("--enable-native-access"))) {
