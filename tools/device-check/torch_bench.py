@@ -14,7 +14,12 @@ PyTorch offers it). Modes:
 Also torch.matmul's TFLOP/s at the ViT-B GEMM shapes (the JMH MatmulBench's qkv and mlp shapes, NT and
 TN) in fp32 and TF32, and SDPA's attention time at AttentionBench's shape.
 
-Writes one JSON object (--out): {"torch", "device", "steps": [{model, mode, images_per_s, ms_per_step,
+--models picks other configs (comma separated, "name" or "name:gamma" for kept_mask_ratio), e.g. the
+CPU peer run of tools/bench-vs-pytorch.sh; --threads sets torch's and OpenBLAS's thread counts on a CPU
+(the OpenBLAS core type in use is recorded: Debian's python3-torch runs the reference BLAS unless
+libopenblas0-pthread is installed, and OPENBLAS_CORETYPE picks the kernels).
+
+Writes one JSON object (--out): {"torch", "device", "blas", "steps": [{model, mode, images_per_s, ms_per_step,
 peak_mb, loss}], "gemm": [...], "attention": [...], "errors": [...]}. Timing: device synchronize
 around the timed steps (wall clock); GEMMs with CUDA events, median of the repeats.
 """
@@ -46,6 +51,33 @@ def config(name, **overrides):
         c = json.load(f)
     c.update(overrides)
     return {k: v for k, v in c.items() if k in CONFIG_KEYS}
+
+
+def model_list(spec):
+    """[(row name as jmae bench prints it, config)] from "name[:gamma],..."."""
+    out = []
+    for item in spec.split(","):
+        name, _, gamma = item.strip().partition(":")
+        cfg = config(name, **({"kept_mask_ratio": float(gamma)} if gamma else {}))
+        label = "MAE" if cfg.get("model") == "mae" else "CrossMAE gamma %g" % cfg["kept_mask_ratio"]
+        out.append((label, cfg))
+    return out
+
+
+def blas_info():
+    """The BLAS torch's CPU matmul calls: the OpenBLAS library, core type and thread count, or why not known."""
+    import ctypes
+    maps = open("/proc/self/maps").read()
+    libs = sorted({line.split()[-1] for line in maps.splitlines() if "blas" in line.split()[-1]})
+    info = {"libraries": libs}
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        info["openblas_core"] = lib.openblas_get_corename().decode()
+        info["openblas_threads"] = lib.openblas_get_num_threads()
+    except (OSError, AttributeError) as e:
+        info["openblas_core"] = "unknown (%s)" % e
+    return info
 
 
 def set_mode(mode):
@@ -164,19 +196,30 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--models", help="configs to time, comma separated, name or name:gamma (default: the ViT-B three)")
+    p.add_argument("--threads", type=int, help="CPU threads for torch and OpenBLAS (default: theirs)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     device = torch.device(a.device)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+        try:
+            import ctypes
+            ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(a.threads)
+        except (OSError, AttributeError):
+            pass  # not OpenBLAS: blas_info says which library it is
     result = {"torch": torch.__version__, "device": torch.cuda.get_device_name(device) if device.type == "cuda"
-              else "cpu", "cuda": torch.version.cuda, "steps": [], "gemm": [], "attention": [], "errors": []}
+              else "cpu", "cuda": torch.version.cuda, "threads": torch.get_num_threads(),
+              "blas": blas_info() if device.type == "cpu" else None, "steps": [], "gemm": [], "attention": [], "errors": []}
     modes = ["fp32", "tf32", "tf32+sdpa"] if device.type == "cuda" else ["fp32"]
     if not hasattr(F, "scaled_dot_product_attention"):
         modes = [m for m in modes if not m.endswith("sdpa")]
         result["errors"].append("torch %s has no scaled_dot_product_attention: the sdpa mode is skipped"
                                 % torch.__version__)
-    models = [("MAE", config("mae_vit_base_patch16")),
-              ("CrossMAE gamma 0.75", config("crossmae_vit_base_patch16")),
-              ("CrossMAE gamma 0.25", config("crossmae_vit_base_patch16", kept_mask_ratio=0.25))]
+    models = model_list(a.models or "mae_vit_base_patch16,crossmae_vit_base_patch16,crossmae_vit_base_patch16:0.25")
+    if device.type == "cpu":
+        print("torch %s, %d threads, BLAS %s" % (torch.__version__, torch.get_num_threads(), json.dumps(result["blas"])),
+              flush=True)
 
     def save():
         with open(a.out, "w") as f:
