@@ -326,6 +326,7 @@ public final class Finetuner {
         }
         if (from != null) {
             from.check(config.epochs(), batches, config.accumIter());
+            from.checkConfig(config.toJson(), run.config());
             if (changedConfig != null) {
                 RunSetup.writeConfig(run, changedConfig);
             }

@@ -373,6 +373,7 @@ public final class Pretrainer {
             int startBatch = from == null ? 0 : from.batch();
             if (from != null) {
                 from.check(tc.epochs(), batches, tc.accumIter());
+                from.checkConfig(mc.toJson().setAll(tc.toJson()), run.config());
                 if (changedConfig != null && ranks.isMain()) {
                     RunSetup.writeConfig(run, changedConfig);
                 }

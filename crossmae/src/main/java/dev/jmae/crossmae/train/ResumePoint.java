@@ -1,6 +1,11 @@
 package dev.jmae.crossmae.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jmae.crossmae.config.ConfigException;
+import dev.jmae.crossmae.config.Configs;
 import dev.jmae.nn.Checkpoint;
 import dev.jmae.nn.CheckpointException;
 import dev.jmae.nn.Module;
@@ -13,7 +18,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where a checkpoint says a run stands, read from its metadata and checked before a resumed run
@@ -130,6 +137,64 @@ record ResumePoint(Path file, int epoch, int batch, long step, Map<String, Strin
                     + " <= " + max);
         }
         return n;
+    }
+
+    /**
+     * Checks that the run's config describes the run that wrote the checkpoint: every key the
+     * checkpoint's metadata config holds must have the same value in the run's config, except
+     * the keys a resumed run may change ({@link Configs#RESUMABLE_KEYS}) and {@code batch_size}
+     * (per rank; the global batch is checked from the metadata's {@code global_batch_size}).
+     * Keys only one of them has (a checkpoint of an older jmae) are not compared.
+     *
+     * @param run the run's resolved config, flat (model and training keys)
+     * @param configFile the run's config.json, for messages
+     * @throws ConfigException naming the first key that differs, with both values, or
+     *     {@code config} when the metadata's config is not a JSON object
+     */
+    void checkConfig(ObjectNode run, Path configFile) {
+        String text = metadata.get("config");
+        if (text == null) {
+            return;
+        }
+        JsonNode saved;
+        try {
+            saved = new ObjectMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            saved = null;
+        }
+        if (!(saved instanceof ObjectNode s)) {
+            throw new ConfigException("config", file + ": its metadata 'config' is not a JSON object; hint: resume from a"
+                    + " checkpoint that jmae wrote");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = s.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            JsonNode now = run.get(key);
+            if (Configs.RESUMABLE_KEYS.contains(key) || UNCOMPARED.contains(key) || now == null || same(e.getValue(), now)) {
+                continue;
+            }
+            throw new ConfigException(key, "is " + now + " in " + configFile + ", but " + file + " was written by a run with "
+                    + key + " = " + e.getValue() + "; a resumed run continues the checkpoint's run; hint: restore " + key
+                    + " = " + e.getValue() + " in " + configFile + ", or start a new run (--out) to change it");
+        }
+    }
+
+    /** Keys not compared by {@link #checkConfig}: batch_size is per rank (its global value is checked apart). */
+    private static final Set<String> UNCOMPARED = Set.of("batch_size");
+
+    private static boolean same(JsonNode a, JsonNode b) {
+        if (a.isNumber() && b.isNumber()) {
+            return a.asDouble() == b.asDouble();
+        }
+        if (a.isArray() && b.isArray() && a.size() == b.size()) {
+            for (int i = 0; i < a.size(); i++) {
+                if (!same(a.get(i), b.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return a.equals(b);
     }
 
     /**

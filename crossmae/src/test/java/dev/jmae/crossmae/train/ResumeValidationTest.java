@@ -76,6 +76,12 @@ class ResumeValidationTest {
                     + " and batch 0 at 3 optimizer steps per epoch (6 batches, accum_iter 2) give 3"},
             {(Consumer<Map<String, String>>) m -> m.remove("format"), "format", "holds no format tag, not"
                     + " jmae-pretrain-checkpoint-1"},
+            // a model key that changes no shape: the weights would load, and train another model than the checkpoint's
+            {(Consumer<Map<String, String>>) m -> m.put("config", m.get("config").replace("\"mask_ratio\":0.75",
+                    "\"mask_ratio\":0.5")), "mask_ratio", "is 0.75 in " + run.config() + ", but " + file + " was written by a"
+                    + " run with mask_ratio = 0.5"},
+            {(Consumer<Map<String, String>>) m -> m.put("config", "[]"), "config", "its metadata 'config' is not a JSON"
+                    + " object"},
         };
         for (Object[] c : cases) {
             @SuppressWarnings("unchecked")
