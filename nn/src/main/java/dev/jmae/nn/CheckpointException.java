@@ -23,10 +23,33 @@ public class CheckpointException extends RuntimeException {
      * @param misShaped "key: expected [..], got [..]" entries
      */
     public CheckpointException(String what, List<String> missing, List<String> unexpected, List<String> misShaped) {
-        super(message(what, missing, unexpected, misShaped));
+        this(what, missing, unexpected, misShaped, List.of());
+    }
+
+    /**
+     * Creates the exception with notes on what was done to the keys before matching (prefixes
+     * removed, entries set aside) and what the mismatch suggests, one line each after the lists.
+     *
+     * @param what what was being loaded (a file, a module name)
+     * @param missing keys the module has and the dict lacks
+     * @param unexpected keys the dict has and the module lacks
+     * @param misShaped "key: expected [..], got [..]" entries
+     * @param notes further lines, e.g. "the checkpoint has no decoder ...; hint: ..."
+     */
+    public CheckpointException(String what, List<String> missing, List<String> unexpected, List<String> misShaped,
+                               List<String> notes) {
+        super(message(what, missing, unexpected, misShaped) + notes(notes));
         this.missing = List.copyOf(missing);
         this.unexpected = List.copyOf(unexpected);
         this.misShaped = List.copyOf(misShaped);
+    }
+
+    private static String notes(List<String> notes) {
+        StringBuilder sb = new StringBuilder();
+        for (String n : notes) {
+            sb.append("\n  note: ").append(n);
+        }
+        return sb.toString();
     }
 
     private static String message(String what, List<String> missing, List<String> unexpected, List<String> misShaped) {

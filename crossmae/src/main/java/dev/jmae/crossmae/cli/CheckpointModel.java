@@ -1,8 +1,5 @@
 package dev.jmae.crossmae.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.crossmae.config.Configs;
 import dev.jmae.crossmae.config.TrainConfig;
 import dev.jmae.crossmae.data.Datasets;
@@ -13,15 +10,16 @@ import dev.jmae.nn.CheckpointException;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Settings;
-import dev.jmae.tensor.io.Safetensors;
-import dev.jmae.tensor.io.SafetensorsFile;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Rebuilds a model from a pretraining checkpoint (its config rides in the metadata). */
+/**
+ * Rebuilds a pretraining model from a checkpoint: jmae's (its config rides in the metadata), an
+ * official .pth (its args name the preset) or weights with --config ({@link ModelFiles}).
+ */
 final class CheckpointModel {
 
     private CheckpointModel() {
@@ -50,46 +48,23 @@ final class CheckpointModel {
     /**
      * Loads the model of a checkpoint onto a device.
      *
-     * @param file checkpoint-*.safetensors written by jmae pretrain
+     * @param file a checkpoint of jmae pretrain, an official MAE/CrossMAE .pth, or any weights
+     *     file with official keys (then config names its model)
+     * @param config --config (a preset or JSON file), or null to use the file's
      * @param dataPath a dataset to use instead of the run's (--data), or null
      * @param device where the model's parameters go
+     * @param err where notes go (keys set aside, where the config came from)
      * @return the config (with training keys) and the model with its weights
+     * @throws dev.jmae.crossmae.config.ConfigException if the file is missing or carries no
+     *     config and none is given
+     * @throws CheckpointException listing every missing, unexpected and mis-shaped key
      */
-    static Loaded load(Path file, String dataPath, Device device) throws IOException {
-        return load(file, dataPath == null ? Map.of() : Map.of("data_path", Configs.jsonString(dataPath)), device);
-    }
-
-    /**
-     * Loads the model of a checkpoint onto a device.
-     *
-     * @param file checkpoint-*.safetensors written by jmae pretrain
-     * @param overrides config overrides (key to JSON value text)
-     * @param device where the model's parameters go
-     * @return the config (with training keys) and the model with its weights
-     */
-    static Loaded load(Path file, Map<String, String> overrides, Device device) throws IOException {
-        Map<String, dev.jmae.tensor.Tensor> model = new LinkedHashMap<>();
-        String config;
-        try (SafetensorsFile f = Safetensors.open(file)) {
-            config = f.metadata().get("config");
-            if (config == null) {
-                throw new ConfigException("checkpoint", file + " has no config metadata; hint: use a checkpoint written by"
-                        + " jmae pretrain, or jmae forward with an explicit --config for a bare state dict");
-            }
-            for (String n : f.names()) {
-                if (!n.startsWith("optimizer.")) {
-                    model.put(n, f.tensor(n));
-                }
-            }
-        }
-        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(config);
-        Configs.Config c = Configs.resolve(Configs.override(json, overrides), true);
+    static Loaded load(Path file, String config, String dataPath, Device device, PrintWriter err) throws IOException {
+        ModelFiles.Read r = ModelFiles.read(file, "--checkpoint", device);
+        Map<String, String> overrides = dataPath == null ? Map.of() : Map.of("data_path", Configs.jsonString(dataPath));
+        Configs.Config c = Configs.resolve(Configs.override(ModelFiles.config(r, config), overrides), true);
         MaskedAutoencoder m = MaskedAutoencoder.create(c.model(), new Generator(0), device);
-        try {
-            m.loadStateDict(model, true);
-        } catch (CheckpointException e) {
-            throw new CheckpointException(file.toString(), e.missing(), e.unexpected(), e.misShaped());
-        }
+        ModelFiles.load(m, r, err);
         return new Loaded(c, m);
     }
 }

@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 abstract class ClassifierTrainingCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", paramLabel = "FILE",
-            description = "A checkpoint of jmae pretrain (CrossMAE or MAE) whose encoder to start from (the official --finetune).")
+            description = "A pretraining checkpoint (CrossMAE or MAE) whose encoder to start from (the official --finetune):"
+                    + " jmae pretrain's .safetensors, an official .pth, or any weights with the official encoder keys.")
     Path checkpoint;
 
     @Option(names = "--from-scratch", description = "Start from a randomly initialized encoder instead of a checkpoint.")
@@ -53,20 +54,26 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MatmulPrecisionOption matmulPrecision = new MatmulPrecisionOption();
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Override epochs.")
+    @Option(names = "--epochs", paramLabel = "N",
+            description = "Override epochs, at least 1 (default: the config's). With --resume: train on to N epochs.")
     Integer epochs;
 
     @Option(names = "--seed", paramLabel = "N", description = "Override seed.")
     Long seed;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Override any config key (repeatable), e.g. --set blr=5e-4 (docs/config.md).")
+            description = {"Override any config key (repeatable), e.g. --set blr=5e-4 (docs/config.md).",
+                "With --resume only the keys that keep the run the same run: blr, lr, min_lr, epochs, warmup_epochs,"
+                        + " weight_decay, opt_betas, opt_eps, layer_decay, clip_grad, log_every, eval_batch_size, num_workers,"
+                        + " prefetch_factor."})
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<config>-<timestamp>).")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its last checkpoint.")
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run in DIR from its last checkpoint; combines with --set for the keys that may change,"
+                    + " and --epochs.")
     Path resume;
 
     @Option(names = "--no-progress", description = "Do not draw a progress bar (metrics are still printed per epoch).")
@@ -103,6 +110,7 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
                     + checkpoint + " was given too; hint: drop one of them");
         }
         if (checkpoint != null) {
+            ModelFiles.requireFile(checkpoint, "--checkpoint", "a pretraining checkpoint: .safetensors or .pth");
             return c.withFinetune(checkpoint.toString());
         }
         if (fromScratch) {
@@ -118,18 +126,24 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintStream console = System.out;
+        PretrainCommand.atLeastOne("--epochs", epochs);
         Device d = Device.parse(device);
         d.backend();
         matmulPrecision.apply(d, console);
         Path home = Path.of(Settings.home());
         Finetuner trainer;
         if (resume != null) {
-            if (config != null || data != null || epochs != null || seed != null || !overrides.isEmpty() || out != null
-                    || checkpoint != null || fromScratch) {
-                throw new ConfigException("resume", "only --device and --no-progress combine with --resume: the run's"
-                        + " config.json in " + resume + " defines everything else");
+            if (config != null || data != null || seed != null || out != null || checkpoint != null || fromScratch) {
+                throw new ConfigException("resume", "only --set (for the keys that may change), --epochs, --device and"
+                        + " --no-progress combine with --resume: the run's config.json in " + resume + " defines everything"
+                        + " else");
             }
-            trainer = Finetuner.resume(resume, recipe(), d, home, console, !noProgress);
+            PretrainCommand.requireRunDirectory(resume);
+            Map<String, String> changes = new LinkedHashMap<>(overrides);
+            if (epochs != null) {
+                changes.put("epochs", epochs.toString());
+            }
+            trainer = Finetuner.resume(resume, recipe(), changes, d, home, console, !noProgress);
         } else {
             FinetuneConfig c = resolveConfig();
             String name = Path.of(config == null ? defaultConfig() : config).getFileName().toString().replace(".json", "");

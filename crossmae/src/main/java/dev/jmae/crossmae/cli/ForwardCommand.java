@@ -3,7 +3,6 @@ package dev.jmae.crossmae.cli;
 import dev.jmae.crossmae.config.Configs;
 import dev.jmae.crossmae.config.ModelConfig;
 import dev.jmae.crossmae.model.MaskedAutoencoder;
-import dev.jmae.nn.CheckpointException;
 import dev.jmae.nn.Parameter;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Generator;
@@ -31,11 +30,14 @@ final class ForwardCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "CONFIG", description = "A JSON config file or a preset name.")
+    @Option(names = "--config", paramLabel = "CONFIG",
+            description = "A JSON config file or a preset name (default: the config the weights carry: a jmae checkpoint's,"
+                    + " or the preset an official .pth's args name; needed for weights-only files).")
     String config;
 
     @Option(names = "--weights", required = true, paramLabel = "FILE",
-            description = "A safetensors state dict with official keys, loaded strictly.")
+            description = "Weights with official keys, loaded strictly: a .safetensors file (any float dtype) or a PyTorch"
+                    + " .pth checkpoint (read without running its pickle).")
     Path weights;
 
     @Option(names = "--batch", required = true, paramLabel = "FILE",
@@ -61,10 +63,16 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ModelConfig c = Configs.resolve(Configs.override(Configs.source(config), overrides), false).model();
+        if (config != null) {
+            Configs.resolve(Configs.override(Configs.source(config), overrides), false);
+        }
+        ModelFiles.requireFile(batch, "--batch", "a safetensors file with images [N, C, H, W] and noise [N, L]");
         Device d = Device.parse(device);
         matmulPrecision.apply(d, System.err);
-        MaskedAutoencoder model = withWeights(c, weights, d);
+        ModelFiles.Read r = ModelFiles.read(weights, "--weights", d);
+        ModelConfig c = Configs.resolve(Configs.override(ModelFiles.config(r, config), overrides), false).model();
+        MaskedAutoencoder model = MaskedAutoencoder.create(c, new Generator(0), d);
+        ModelFiles.load(model, r, spec.commandLine().getErr());
         BatchFile b = BatchFile.read(batch, d);
         MaskedAutoencoder.Output o = model.forward(b.images(), b.noise());
         Map<String, Tensor> result = new LinkedHashMap<>();
@@ -84,25 +92,5 @@ final class ForwardCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf(Locale.ROOT, "loss %.7f  pred %s  wrote %s%n", o.loss().item(),
                 java.util.Arrays.toString(o.pred().shape()), out);
         return 0;
-    }
-
-    /**
-     * The model of a config with the weights of a bare state dict, loaded strictly.
-     *
-     * @param c the model config
-     * @param weights a safetensors state dict with official keys
-     * @param d where the model goes
-     * @return the model
-     * @throws CheckpointException naming the file and every missing, unexpected and mis-shaped key
-     */
-    static MaskedAutoencoder withWeights(ModelConfig c, Path weights, Device d) throws IOException {
-        MaskedAutoencoder model = MaskedAutoencoder.create(c, new Generator(0), d);
-        Map<String, Tensor> state = Safetensors.read(weights);
-        try {
-            model.loadStateDict(state, true);
-        } catch (CheckpointException e) {
-            throw new CheckpointException(weights.toString(), e.missing(), e.unexpected(), e.misShaped());
-        }
-        return model;
     }
 }

@@ -4,6 +4,8 @@ import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.distributed.DistributedException;
 import dev.jmae.nn.CheckpointException;
 import dev.jmae.tensor.BackendUnavailableException;
+import dev.jmae.tensor.io.SafetensorsException;
+import dev.jmae.tensor.io.torch.TorchCheckpointException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,13 +15,13 @@ import java.io.PrintWriter;
 /**
  * The {@code jmae} command line: one subcommand per verb. Only this class turns exceptions into
  * exit codes: 0 success, 1 a failed run (I/O, non-finite loss, a failed collective or a rank that
- * disagrees), 2 bad usage or input (config, checkpoint keys, shapes), 3 an unavailable device or
- * MPI library.
+ * disagrees), 2 bad usage or input (config, checkpoint keys, shapes, a malformed or unsafe
+ * safetensors or PyTorch file), 3 an unavailable device or MPI library.
  */
 @Command(name = "jmae", mixinStandardHelpOptions = true, version = "jmae 0.1.0",
         description = "CrossMAE and MAE pretraining, evaluation and tools in pure Java.",
         subcommands = {PretrainCommand.class, FinetuneCommand.class, LinprobeCommand.class, ReconstructCommand.class,
-            ProbeCommand.class, InfoCommand.class, ForwardCommand.class, StepsCommand.class, BenchCommand.class,
+            ProbeCommand.class, InfoCommand.class, ForwardCommand.class, StepsCommand.class, ConvertCommand.class, BenchCommand.class,
             DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
@@ -57,7 +59,8 @@ public final class Main {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             int code;
-            if (ex instanceof ConfigException || ex instanceof CheckpointException || ex instanceof IllegalArgumentException) {
+            if (ex instanceof ConfigException || ex instanceof CheckpointException || ex instanceof IllegalArgumentException
+                    || ex instanceof SafetensorsException || ex instanceof TorchCheckpointException) {
                 code = 2;
             } else if (ex instanceof BackendUnavailableException) {
                 code = 3;

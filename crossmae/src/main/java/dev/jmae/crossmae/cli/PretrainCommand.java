@@ -12,12 +12,14 @@ import dev.jmae.distributed.ProcessGroups;
 import dev.jmae.distributed.SingleProcessGroup;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Settings;
+import dev.jmae.tensor.io.ModelWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -63,25 +65,39 @@ final class PretrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MatmulPrecisionOption matmulPrecision = new MatmulPrecisionOption();
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Override epochs.")
+    // the defaults quoted here are the default preset's (configs/fashion_mnist_crossmae.json); PretrainCommandTest checks them
+    @Option(names = "--epochs", paramLabel = "N",
+            description = "Override epochs, at least 1 (default: the config's; " + DEFAULT_CONFIG + ": 2). With --resume:"
+                    + " train on to N epochs.")
     Integer epochs;
 
-    @Option(names = "--batch-size", paramLabel = "N", description = "Override batch_size (images per micro-batch).")
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Override batch_size, images per micro-batch, at least 1 (default: the config's; " + DEFAULT_CONFIG
+                    + ": 128).")
     Integer batchSize;
 
-    @Option(names = "--accum-iter", paramLabel = "N", description = "Override accum_iter (micro-batches per optimizer step).")
+    @Option(names = "--accum-iter", paramLabel = "N",
+            description = "Override accum_iter, micro-batches per optimizer step, at least 1 (default: the config's; "
+                    + DEFAULT_CONFIG + ": 1).")
     Integer accumIter;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Override seed.")
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Override seed (default: the config's; " + DEFAULT_CONFIG + ": 0).")
     Long seed;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override any config key (repeatable), e.g. --set mask_ratio=0.8.")
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = {"Override any config key (repeatable), e.g. --set mask_ratio=0.8 (keys: docs/config.md).",
+                "With --resume only the keys that keep the run the same run: blr, lr, min_lr, epochs, warmup_epochs,"
+                        + " weight_decay, opt_betas, opt_eps, log_every, eval_every, eval_batch_size, save_every, keep_every,"
+                        + " num_workers, prefetch_factor (e.g. --set blr=1e-4 after a non-finite loss)."})
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: runs/<config>-<timestamp>).")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its last checkpoint.")
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the jmae run in DIR (its config.json and checkpoint-last.safetensors) from its last"
+                    + " checkpoint; combines with --set for the keys that may change, and --epochs.")
     Path resume;
 
     @Option(names = "--no-progress", description = "Do not draw a progress bar (metrics are still printed per epoch).")
@@ -115,10 +131,17 @@ final class PretrainCommand implements Callable<Integer> {
         } else if (distTimeoutSeconds <= 0) {
             throw new ConfigException("dist-timeout", "must be a positive number of seconds, got " + distTimeoutSeconds);
         }
-        if (resume != null && (config != null || data != null || epochs != null || batchSize != null || accumIter != null
-                || seed != null || !overrides.isEmpty() || out != null)) {
-            throw new ConfigException("resume", "only --device and --no-progress combine with --resume (besides"
-                    + " --distributed and its options): the run's config.json in " + resume + " defines everything else");
+        atLeastOne("--epochs", epochs);
+        atLeastOne("--batch-size", batchSize);
+        atLeastOne("--accum-iter", accumIter);
+        if (resume != null && (config != null || data != null || batchSize != null || accumIter != null || seed != null
+                || out != null)) {
+            throw new ConfigException("resume", "only --set (for the keys that may change), --epochs, --device and"
+                    + " --no-progress combine with --resume (besides --distributed and its options): the run's config.json"
+                    + " in " + resume + " defines everything else");
+        }
+        if (resume != null) {
+            requireRunDirectory(resume);
         }
         ProcessGroup group = distributed
                 ? MpiProcessGroup.init(MpiProcessGroup.Options.defaults().withLibrary(mpiLibrary)
@@ -127,7 +150,9 @@ final class PretrainCommand implements Callable<Integer> {
         Ranks ranks = new Ranks(group);
         Pretrainer trainer;
         if (resume != null) {
-            trainer = Pretrainer.resume(resume, d, home, console, !noProgress, ranks);
+            Map<String, String> changes = new LinkedHashMap<>(overrides);
+            put(changes, "epochs", epochs);
+            trainer = Pretrainer.resume(resume, changes, d, home, console, !noProgress, ranks);
             agree(ranks, trainer, "resume", resume);
         } else {
             String source = config == null ? DEFAULT_CONFIG : config;
@@ -218,6 +243,41 @@ final class PretrainCommand implements Callable<Integer> {
             throw new ConfigException("distributed", "this process is one of " + size + " ranks that an MPI launcher started,"
                     + " but --distributed is not set, so every rank would train the whole run alone and write the same run"
                     + " directory; hint: add --distributed, or start one process without mpirun");
+        }
+    }
+
+    /** A flag that counts something must count at least one; said with the flag's name. */
+    static void atLeastOne(String flag, Integer value) {
+        if (value != null && value < 1) {
+            throw new IllegalArgumentException(flag + " must be >= 1, got " + value);
+        }
+    }
+
+    /**
+     * --resume takes a jmae run directory; say what else was given.
+     *
+     * @param dir the --resume value
+     * @throws IllegalArgumentException for a missing path or a file (an official .pth in particular)
+     */
+    static void requireRunDirectory(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            throw new IllegalArgumentException("--resume " + dir + ": no such directory (expected a jmae run directory, with"
+                    + " config.json and checkpoint-last.safetensors)");
+        }
+        if (Files.isRegularFile(dir)) {
+            boolean pth = dir.getFileName().toString().endsWith(".pth") || dir.getFileName().toString().endsWith(".pt");
+            try {
+                pth |= ModelWeights.detect(dir) == ModelWeights.Format.PYTORCH;
+            } catch (IOException notWeights) {
+                // neither format: told as a file that is not a run directory
+            }
+            throw new IllegalArgumentException("--resume " + dir + " is a file, but --resume continues a jmae run directory"
+                    + " (config.json, checkpoint-last.safetensors, metrics.jsonl)" + (pth ? "; a PyTorch checkpoint cannot"
+                    + " resume a jmae run: its optimizer state, loss scaler and data order are the official script's, not"
+                    + " a jmae run's; hint: use its weights with jmae forward, reconstruct, probe or finetune --checkpoint,"
+                    + " or convert them with jmae convert" : Files.isDirectory(dir.getParent() == null ? Path.of(".")
+                    : dir.getParent()) && Files.isRegularFile(dir.resolveSibling("config.json"))
+                    ? "; hint: --resume " + dir.getParent() : ""));
         }
     }
 

@@ -26,8 +26,16 @@ final class ProbeCommand implements Callable<Integer> {
 
     enum Method { linear, knn, both }
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "FILE", description = "A checkpoint written by jmae pretrain.")
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
+            description = "A checkpoint of jmae pretrain or an official MAE/CrossMAE .pth.")
     Path checkpoint;
+
+    @Option(names = "--config", paramLabel = "CONFIG",
+            description = "The model's config (a preset or JSON file) for weights that carry none; default: the file's own.")
+    String config;
 
     @Option(names = "--method", defaultValue = "both", paramLabel = "linear|knn|both", description = "Default: ${DEFAULT-VALUE}.")
     Method method;
@@ -43,8 +51,11 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be >= 1 (linear-probe epochs), got " + epochs);
+        }
         Device d = Device.parse(device);
-        CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, data, d);
+        CheckpointModel.Loaded m = CheckpointModel.load(checkpoint, config, data, d, spec.commandLine().getErr());
         TrainConfig tc = m.config().train();
         ImageDataset train = m.split(Split.TRAIN);
         ImageDataset test = m.split(Split.TEST);

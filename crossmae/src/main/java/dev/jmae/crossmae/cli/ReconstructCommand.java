@@ -41,9 +41,16 @@ final class ReconstructCommand implements Callable<Integer> {
 
     enum Predict { all, trained }
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "FILE",
-            description = "A checkpoint written by jmae pretrain (repeat to compare models).")
+            description = "A checkpoint of jmae pretrain or an official MAE/CrossMAE .pth (repeat to compare models).")
     List<Path> checkpoints;
+
+    @Option(names = "--config", paramLabel = "CONFIG",
+            description = "The model's config (a preset or JSON file) for weights that carry none; default: each file's own.")
+    String config;
 
     @Option(names = "--data", paramLabel = "PATH", description = "Dataset directory (default: the one the run used).")
     String data;
@@ -67,10 +74,13 @@ final class ReconstructCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (count < 1) {
+            throw new IllegalArgumentException("--count must be >= 1 (test images to show), got " + count);
+        }
         Device d = Device.parse(device);
         List<CheckpointModel.Loaded> models = new ArrayList<>();
         for (Path c : checkpoints) {
-            models.add(CheckpointModel.load(c, data, d));
+            models.add(CheckpointModel.load(c, config, data, d, spec.commandLine().getErr()));
         }
         CheckpointModel.Loaded first = models.get(0);
         for (int i = 1; i < models.size(); i++) {

@@ -39,11 +39,13 @@ final class StepsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", required = true, paramLabel = "CONFIG", description = "A JSON config file or a preset name.")
+    @Option(names = "--config", paramLabel = "CONFIG",
+            description = "A JSON config file or a preset name (default: the config the weights carry; needed for"
+                    + " weights-only files).")
     String config;
 
     @Option(names = "--weights", required = true, paramLabel = "FILE",
-            description = "A safetensors state dict with official keys, loaded strictly.")
+            description = "Weights with official keys, loaded strictly: a .safetensors file or a PyTorch .pth checkpoint.")
     Path weights;
 
     @Option(names = "--batch", required = true, paramLabel = "FILE",
@@ -80,11 +82,17 @@ final class StepsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("steps: expected --steps >= 1, --lr >= 0 and --weight-decay >= 0, got " + steps
                     + ", " + lr + ", " + weightDecay);
         }
-        Configs.Config c = Configs.resolve(Configs.override(Configs.source(config), overrides), true);
-        TrainConfig tc = c.train();
+        if (config != null) {
+            Configs.resolve(Configs.override(Configs.source(config), overrides), true);
+        }
+        ModelFiles.requireFile(batch, "--batch", "a safetensors file with images [N, C, H, W] and noise [N, L]");
         Device d = Device.parse(device);
         matmulPrecision.apply(d, System.err);
-        MaskedAutoencoder model = ForwardCommand.withWeights(c.model(), weights, d);
+        ModelFiles.Read r = ModelFiles.read(weights, "--weights", d);
+        Configs.Config c = Configs.resolve(Configs.override(ModelFiles.config(r, config), overrides), true);
+        TrainConfig tc = c.train();
+        MaskedAutoencoder model = MaskedAutoencoder.create(c.model(), new dev.jmae.tensor.Generator(0), d);
+        ModelFiles.load(model, r, spec.commandLine().getErr());
         BatchFile b = BatchFile.read(batch, d);
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, lr, weightDecay), tc.optBetas().get(0), tc.optBetas().get(1),
                 tc.optEps());

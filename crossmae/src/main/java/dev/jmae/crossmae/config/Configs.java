@@ -137,6 +137,89 @@ public final class Configs {
     }
 
     /**
+     * The keys a resumed run may change ({@code --resume DIR --set key=value}): the lr schedule
+     * and length (blr, lr, min_lr, epochs, warmup_epochs), the optimizer's hyperparameters
+     * (weight_decay, opt_betas, opt_eps, and fine-tuning's layer_decay, clip_grad), and what is
+     * logged, evaluated and saved, and how fast batches are made (log_every, eval_every,
+     * eval_batch_size, save_every, keep_every, num_workers, prefetch_factor). Model keys and the
+     * keys that decide which images are trained on, in which order and how they are augmented
+     * stay the run's.
+     */
+    public static final Set<String> RESUMABLE_KEYS = Set.of("blr", "lr", "min_lr", "epochs", "warmup_epochs", "weight_decay",
+            "opt_betas", "opt_eps", "layer_decay", "clip_grad", "log_every", "eval_every", "eval_batch_size", "save_every",
+            "keep_every", "num_workers", "prefetch_factor");
+
+    /** Keys that decide the data a run sees, its order and its augmentation. */
+    private static final Set<String> DATA_KEYS = Set.of("batch_size", "accum_iter", "seed", "data_path", "dataset", "crop_scale",
+            "crop_ratio", "hflip_prob", "mean", "std", "aa", "color_jitter", "smoothing", "reprob", "remode",
+            "recount", "mixup", "cutmix", "cutmix_minmax", "mixup_prob", "mixup_switch_prob", "mixup_mode", "drop_path",
+            "finetune");
+
+    /**
+     * Applies the {@code --set} overrides of a resumed run to its saved config, refusing keys that
+     * may not change ({@link #RESUMABLE_KEYS}).
+     *
+     * @param saved the run's config.json
+     * @param overrides key to value text
+     * @return a copy of saved with the overrides
+     * @throws ConfigException naming the first key that may not change, and why
+     */
+    public static ObjectNode overrideOnResume(ObjectNode saved, Map<String, String> overrides) {
+        for (String key : overrides.keySet()) {
+            if (RESUMABLE_KEYS.contains(key)) {
+                continue;
+            }
+            String why = ModelConfig.KEYS.contains(key) || Set.of("input_size", "nb_classes", "global_pool").contains(key)
+                    ? "is a model key: the checkpoint's weights have the run's model, so it cannot change on --resume"
+                    : DATA_KEYS.contains(key) ? "decides which images the run trains on, in which order or how they are"
+                    + " augmented, so changing it on --resume would not continue the same run"
+                    : "cannot change on --resume";
+            throw new ConfigException(key, why + "; keys that can: " + String.join(", ", RESUMABLE_KEYS.stream().sorted()
+                    .toList()) + "; hint: start a new run (--out) to change it");
+        }
+        return override(saved.deepCopy(), overrides);
+    }
+
+    /**
+     * The keys whose resolved values differ between two configs, as "key old -> new" items.
+     *
+     * @param before the config before
+     * @param after the config after
+     * @return e.g. "blr 0.01 -> 0.001, epochs 2 -> 4", or "nothing" when they agree
+     */
+    public static String changes(Config before, Config after) {
+        ObjectNode a = before.model().toJson();
+        ObjectNode b = after.model().toJson();
+        if (before.train() != null && after.train() != null) {
+            a.setAll(before.train().toJson());
+            b.setAll(after.train().toJson());
+        }
+        return changes(a, b);
+    }
+
+    /**
+     * The keys whose values differ between two flat JSON objects, as "key old -> new" items.
+     *
+     * @param a the object before
+     * @param b the object after
+     * @return e.g. "blr 0.01 -> 0.001", or "nothing" when they agree
+     */
+    public static String changes(ObjectNode a, ObjectNode b) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        a.fieldNames().forEachRemaining(keys::add);
+        b.fieldNames().forEachRemaining(keys::add);
+        for (String k : keys) {
+            JsonNode x = a.get(k);
+            JsonNode y = b.get(k);
+            if (x == null ? y != null : !x.equals(y)) {
+                out.add(k + " " + (x == null ? "unset" : x) + " -> " + (y == null ? "unset" : y));
+            }
+        }
+        return out.isEmpty() ? "nothing" : String.join(", ", out);
+    }
+
+    /**
      * Resolves a config object.
      *
      * @param json the merged JSON object

@@ -198,6 +198,12 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
             throw new ConfigException("lr", "must be positive when set, got " + lr);
         }
         nonNegative("min_lr", minLr);
+        double peak = Double.isNaN(lr) ? blr * batchSize * accumIter / 256.0 : lr;
+        if (minLr > peak) {
+            throw new ConfigException("min_lr", "is " + minLr + ", above the peak lr " + peak + (Double.isNaN(lr)
+                    ? " = blr * batch_size * accum_iter / 256 = " + blr + " * " + batchSize + " * " + accumIter + " / 256"
+                    : " (lr)") + ": the cosine \"decay\" would raise the lr; hint: lower min_lr, or raise blr");
+        }
         nonNegative("weight_decay", weightDecay);
         if (!(layerDecay > 0 && layerDecay <= 1)) {
             throw new ConfigException("layer_decay", "must be in (0, 1], got " + layerDecay);
@@ -360,12 +366,12 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
                 f.integer("depth", named.depth()), f.integer("num_heads", named.numHeads()), f.number("mlp_ratio", 4.0),
                 f.number("norm_eps", 1e-6), f.integer("nb_classes", 1000), f.bool("global_pool", ft),
                 ft ? f.number("drop_path", 0.1) : 0, batchSize, f.integer("accum_iter", 1), f.integer("epochs", ft ? 50 : 90),
-                f.number("warmup_epochs", ft ? 5 : 10), f.number("blr", ft ? 1e-3 : 0.1), f.number("lr", Double.NaN),
+                f.number("warmup_epochs", ft ? 5 : 10), f.number("blr", ft ? 1e-3 : 0.1), f.optionalNumber("lr"),
                 f.number("min_lr", ft ? 1e-6 : 0), f.number("weight_decay", ft ? 0.05 : 0),
-                ft ? f.number("layer_decay", 0.75) : 1, ft ? f.number("clip_grad", Double.NaN) : Double.NaN,
+                ft ? f.number("layer_decay", 0.75) : 1, ft ? f.optionalNumber("clip_grad") : Double.NaN,
                 ft ? f.numbers("opt_betas", List.of(0.9, 0.999)) : List.of(0.9, 0.999), ft ? f.number("opt_eps", 1e-8) : 1e-8,
                 f.numbers("crop_scale", List.of(0.08, 1.0)),
-                ft ? f.string("aa", "rand-m9-mstd0.5-inc1") : "", ft ? f.number("color_jitter", Double.NaN) : Double.NaN,
+                ft ? f.string("aa", "rand-m9-mstd0.5-inc1") : "", ft ? f.optionalNumber("color_jitter") : Double.NaN,
                 ft ? f.number("smoothing", 0.1) : 0, ft ? f.number("reprob", 0.25) : 0, ft ? f.string("remode", "pixel") : "pixel",
                 ft ? f.integer("recount", 1) : 1, ft ? f.number("mixup", 0) : 0, ft ? f.number("cutmix", 0) : 0,
                 ft ? f.number("mixup_prob", 1.0) : 1.0, ft ? f.number("mixup_switch_prob", 0.5) : 0.5,
@@ -373,7 +379,7 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
                 f.string("data_path", ""), f.string("dataset", "auto"), f.numbers("mean", defMean), f.numbers("std", defStd),
                 f.integer("num_workers", 2), f.integer("prefetch_factor", 2), f.integer("log_every", 20),
                 f.integer("eval_batch_size", batchSize));
-        if (ft && f.has("cutmix_minmax")) {
+        if (ft && !f.isUnset("cutmix_minmax")) {
             throw new ConfigException("cutmix_minmax", "is not implemented (only null: CutMix lam drawn from Beta(cutmix, cutmix)),"
                     + " got " + json.get("cutmix_minmax"));
         }

@@ -27,11 +27,54 @@ public final class JsonFields {
         this.node = node;
     }
 
-    /** @param key a key @return whether the object has it (null counts as absent) */
+    /**
+     * Whether the object sets a key. JSON null is refused here: a key read through this method has
+     * no "unset" meaning, so null would otherwise silently become the default (keys that have one,
+     * such as lr, are read with {@link #optionalNumber} or {@link #isUnset}).
+     *
+     * @param key a key
+     * @return whether the object has it
+     * @throws ConfigException if its value is null
+     */
     public boolean has(String key) {
         used.add(key);
         JsonNode v = node.get(key);
-        return v != null && !v.isNull();
+        if (v != null && v.isNull()) {
+            throw new ConfigException(key, "is null, which has no meaning for this key; hint: give a value, or leave the key"
+                    + " out for its default (docs/config.md)");
+        }
+        return v != null;
+    }
+
+    /**
+     * Whether a key whose null means "unset" (the official scripts' None: lr, clip_grad, ...) is
+     * absent or null.
+     *
+     * @param key a key
+     * @return true when absent or null
+     */
+    public boolean isUnset(String key) {
+        used.add(key);
+        JsonNode v = node.get(key);
+        return v == null || v.isNull();
+    }
+
+    /**
+     * A number field whose null means "unset" (the official scripts' None).
+     *
+     * @param key the key
+     * @return the value, or NaN when absent or null
+     * @throws ConfigException if present but not a number
+     */
+    public double optionalNumber(String key) {
+        if (isUnset(key)) {
+            return Double.NaN;
+        }
+        JsonNode v = node.get(key);
+        if (!v.isNumber()) {
+            throw new ConfigException(key, "expected a number or null (unset), got " + v);
+        }
+        return v.asDouble();
     }
 
     /**

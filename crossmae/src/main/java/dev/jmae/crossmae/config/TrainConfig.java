@@ -89,6 +89,10 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
         if (!(minLr >= 0)) {
             throw new ConfigException("min_lr", "must be >= 0, got " + minLr);
         }
+        if (!Double.isNaN(lr) && minLr > lr) {
+            throw new ConfigException("min_lr", "is " + minLr + ", above the peak lr " + lr + " (lr): the cosine \"decay\""
+                    + " would raise the lr; hint: min_lr must be at most lr");
+        }
         if (!(weightDecay >= 0)) {
             throw new ConfigException("weight_decay", "must be >= 0, got " + weightDecay);
         }
@@ -206,6 +210,26 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
     }
 
     /**
+     * Checks that min_lr, where the half-cycle cosine ends, is not above the peak lr it decays
+     * from (above it, the "decay" would raise the lr).
+     *
+     * @param model the model keys (for γ/p)
+     * @param worldSize the number of data-parallel ranks
+     * @throws ConfigException naming min_lr and the peak lr with its derivation
+     */
+    public void checkMinLr(ModelConfig model, int worldSize) {
+        double peak = peakLr(model, worldSize);
+        if (minLr > peak) {
+            String how = !Double.isNaN(lr) ? "lr" : String.format(java.util.Locale.ROOT, "(kept_mask_ratio/mask_ratio)"
+                    + " * blr * eff_batch / 256 = (%.4g/%.4g) * %.4g * %d / 256", model.keptMaskRatio(), model.maskRatio(), blr,
+                    effectiveBatch(worldSize));
+            throw new ConfigException("min_lr", "is " + minLr + ", above the peak lr " + String.format(java.util.Locale.ROOT,
+                    "%.4g", peak) + " = " + how + ": the cosine \"decay\" would raise the lr; hint: lower min_lr, or raise"
+                    + " blr");
+        }
+    }
+
+    /**
      * Reads the training keys with their defaults.
      *
      * @param f the config fields
@@ -217,7 +241,7 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
         List<Double> defStd = inChans == 3 ? IMAGENET_STD : List.of(0.5);
         int batchSize = f.integer("batch_size", 64);
         return new TrainConfig(batchSize, f.integer("accum_iter", 1), f.integer("epochs", 800),
-                f.number("warmup_epochs", 40), f.number("blr", 1.5e-4), f.number("lr", Double.NaN), f.number("min_lr", 0),
+                f.number("warmup_epochs", 40), f.number("blr", 1.5e-4), f.optionalNumber("lr"), f.number("min_lr", 0),
                 f.number("weight_decay", 0.05), f.numbers("opt_betas", DEFAULT_OPT_BETAS), f.number("opt_eps", DEFAULT_OPT_EPS),
                 f.integer("seed", 0), f.string("data_path", ""), f.string("dataset", "auto"),
                 f.numbers("crop_scale", List.of(0.2, 1.0)), f.numbers("crop_ratio", List.of(3.0 / 4, 4.0 / 3)),

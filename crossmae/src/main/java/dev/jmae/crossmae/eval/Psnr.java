@@ -162,7 +162,7 @@ public final class Psnr {
 
     /**
      * The mean squared error in the norm-pix target space over the masked patches: with μ, σ² the
-     * mean and unbiased variance of each true patch (spec §10), the reconstruction's patch r and the
+     * mean and unbiased variance of each true patch (docs/model.md §10), the reconstruction's patch r and the
      * true patch x are both mapped by (· − μ)/√(σ² + 1e-6), so the error per value is
      * (r − x)/√(σ² + 1e-6); averaged over all values of all masked patches (the loss on those
      * patches, pooled over the batch).

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.crossmae.config.FinetuneConfig;
+import dev.jmae.crossmae.config.OfficialArgs;
 import dev.jmae.nn.CheckpointException;
 import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Tensor;
+import dev.jmae.tensor.io.ModelWeights;
 import dev.jmae.tensor.io.Safetensors;
 import dev.jmae.tensor.io.SafetensorsFile;
+import dev.jmae.tensor.io.torch.PickleObject;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,9 +22,10 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Loads the encoder of a pretraining checkpoint (CrossMAE or MAE, jmae's safetensors with the
- * official keys) into a {@link VisionTransformerClassifier}, as main_finetune.py and main_linprobe.py
- * do with {@code load_state_dict(strict=False)}, but checked instead of trusted:
+ * Loads the encoder of a pretraining checkpoint (CrossMAE or MAE: jmae's safetensors, an official
+ * PyTorch .pth read without running its pickle, or any file with the official keys) into a
+ * {@link VisionTransformerClassifier}, as main_finetune.py and main_linprobe.py do with
+ * {@code load_state_dict(strict=False)}, but checked instead of trusted:
  * <ul>
  *   <li>the encoder's size is read from the tensors (embed_dim from {@code cls_token}, in_chans
  *       and patch_size from {@code patch_embed.proj.weight}, depth from the {@code blocks.i}
@@ -43,6 +47,110 @@ import java.util.TreeSet;
 public final class PretrainedEncoder {
 
     private PretrainedEncoder() {
+    }
+
+    /** The tensors of a checkpoint as this class reads them: names and shapes first, data on demand. */
+    private interface View extends AutoCloseable {
+        List<String> names();
+
+        boolean contains(String name);
+
+        int[] shape(String name);
+
+        Tensor tensor(String name) throws IOException;
+
+        /** The pretraining config the file carries (jmae's metadata.config, an official .pth's args), or null. */
+        JsonNode pretraining();
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /**
+     * Opens a checkpoint of either format: safetensors by its header (tensors read on demand), a
+     * PyTorch .pth through {@link ModelWeights} (read whole, without running its pickle).
+     */
+    private static View open(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new ConfigException("finetune", file + (java.nio.file.Files.isDirectory(file) ? " is a directory" : ": no such"
+                    + " file") + " (expected a pretraining checkpoint: .safetensors or .pth)");
+        }
+        if (ModelWeights.detect(file) == ModelWeights.Format.SAFETENSORS) {
+            SafetensorsFile f = Safetensors.open(file);
+            JsonNode meta = pretrainingConfig(f.metadata().get("config"));
+            return new View() {
+                @Override
+                public List<String> names() {
+                    return f.names();
+                }
+
+                @Override
+                public boolean contains(String name) {
+                    return f.contains(name) && !name.startsWith("optimizer.");
+                }
+
+                @Override
+                public int[] shape(String name) {
+                    return f.shape(name);
+                }
+
+                @Override
+                public Tensor tensor(String name) throws IOException {
+                    return f.tensor(name);
+                }
+
+                @Override
+                public JsonNode pretraining() {
+                    return meta;
+                }
+
+                @Override
+                public void close() throws IOException {
+                    f.close();
+                }
+            };
+        }
+        ModelWeights.Loaded w = ModelWeights.read(file, dev.jmae.tensor.Device.CPU);
+        JsonNode meta = null;
+        if (w.metadata().get("args") instanceof PickleObject args) {
+            try {
+                meta = OfficialArgs.toConfig(args.attributes(), file.toString()).json();
+            } catch (ConfigException unknownModel) {
+                // the encoder's size still comes from the tensors; only num_heads stays unknown
+            }
+        }
+        JsonNode pretraining = meta;
+        Map<String, Tensor> sd = w.stateDict();
+        return new View() {
+            @Override
+            public List<String> names() {
+                return List.copyOf(sd.keySet());
+            }
+
+            @Override
+            public boolean contains(String name) {
+                return sd.containsKey(name);
+            }
+
+            @Override
+            public int[] shape(String name) {
+                return sd.get(name).shape();
+            }
+
+            @Override
+            public Tensor tensor(String name) {
+                return sd.get(name);
+            }
+
+            @Override
+            public JsonNode pretraining() {
+                return pretraining;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /**
@@ -95,13 +203,13 @@ public final class PretrainedEncoder {
      * @throws CheckpointException if the file holds no ViT encoder
      */
     public static void checkFits(Path file, FinetuneConfig c) throws IOException {
-        try (SafetensorsFile f = Safetensors.open(file)) {
-            check(file, f, pretrainingConfig(f.metadata()), c);
+        try (View f = open(file)) {
+            check(file, f, f.pretraining(), c);
         }
     }
 
     /** The checks of {@link #checkFits}; returns the checkpoint's grid side. */
-    private static int check(Path file, SafetensorsFile f, JsonNode meta, FinetuneConfig c) {
+    private static int check(Path file, View f, JsonNode meta, FinetuneConfig c) {
         Size size = size(file, f, meta);
         Size wanted = new Size(c.embedDim(), c.inChans(), c.patchSize(), c.depth(), c.mlpHidden(), c.numHeads());
         if (size.embedDim() != wanted.embedDim() || size.inChans() != wanted.inChans() || size.patchSize() != wanted.patchSize()
@@ -134,7 +242,7 @@ public final class PretrainedEncoder {
     /**
      * Loads a checkpoint's encoder into a classifier.
      *
-     * @param file a checkpoint of jmae pretrain (or any safetensors state dict with the official encoder keys)
+     * @param file a checkpoint of jmae pretrain, an official .pth, or any state dict with the official encoder keys
      * @param model the classifier, freshly initialized
      * @param g randomness of the head's re-initialization (fine-tuning)
      * @return what was loaded, ignored and left new
@@ -145,8 +253,8 @@ public final class PretrainedEncoder {
      */
     public static Loaded load(Path file, VisionTransformerClassifier model, Generator g) throws IOException {
         FinetuneConfig c = model.config();
-        try (SafetensorsFile f = Safetensors.open(file)) {
-            JsonNode meta = pretrainingConfig(f.metadata());
+        try (View f = open(file)) {
+            JsonNode meta = f.pretraining();
             int fromGrid = check(file, f, meta, c);
             int toGrid = c.gridSize();
             int dim = c.embedDim();
@@ -174,7 +282,7 @@ public final class PretrainedEncoder {
             }
             List<String> ignored = new ArrayList<>();
             for (String k : f.names()) {
-                if (!dict.containsKey(k)) {
+                if (!dict.containsKey(k) && f.contains(k)) {
                     ignored.add(k);
                 }
             }
@@ -190,16 +298,19 @@ public final class PretrainedEncoder {
         }
     }
 
-    private static JsonNode pretrainingConfig(Map<String, String> metadata) throws IOException {
-        String config = metadata.get("config");
+    private static JsonNode pretrainingConfig(String config) {
         if (config == null) {
             return null;
         }
-        JsonNode n = new ObjectMapper().readTree(config);
-        return n != null && n.isObject() ? n : null;
+        try {
+            JsonNode n = new ObjectMapper().readTree(config);
+            return n != null && n.isObject() ? n : null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null;
+        }
     }
 
-    private static Size size(Path file, SafetensorsFile f, JsonNode meta) {
+    private static Size size(Path file, View f, JsonNode meta) {
         List<String> absent = new ArrayList<>();
         for (String k : List.of("cls_token", "pos_embed", "patch_embed.proj.weight", "blocks.0.mlp.fc1.weight")) {
             if (!f.contains(k)) {

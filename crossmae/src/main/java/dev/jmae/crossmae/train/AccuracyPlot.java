@@ -28,7 +28,7 @@ public final class AccuracyPlot {
      * @param records the metrics records
      * @param file the PNG to write (replaced atomically)
      * @param title the chart title
-     * @throws IOException if writing fails
+     * @throws IOException if writing fails, naming the file (and a full disk as such); the previous plot is kept
      */
     public static void write(List<ObjectNode> records, Path file, String title) throws IOException {
         List<Double> x = new ArrayList<>();
@@ -49,6 +49,11 @@ public final class AccuracyPlot {
         chart.getStyler().setMarkerSize(6);
         chart.addSeries("top-1", x, top1).setMarker(SeriesMarkers.CIRCLE);
         chart.addSeries("top-5", x, top5).setMarker(SeriesMarkers.SQUARE);
-        AtomicFiles.replaceStream(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        try {
+            AtomicFiles.replaceStream(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        } catch (IOException e) {
+            // XChart reports every failure as "I/O error writing PNG file!"; the reason is in the cause
+            throw WriteFailures.writing(file, e, null);
+        }
     }
 }

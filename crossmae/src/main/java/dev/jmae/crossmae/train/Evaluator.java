@@ -183,8 +183,13 @@ public final class Evaluator {
                     if (first && grid != null && ranks.isMain()) {
                         int k = Math.min(8, n);
                         int scale = Math.max(1, 112 / images0.size(2));
-                        ImageGrid.write(grid, List.of(r.original().narrow(0, 0, k), r.masked().narrow(0, 0, k),
-                                r.reconstruction().narrow(0, 0, k), r.pasted().narrow(0, 0, k)), train.mean(), train.std(), scale);
+                        try {
+                            ImageGrid.write(grid, List.of(r.original().narrow(0, 0, k), r.masked().narrow(0, 0, k),
+                                    r.reconstruction().narrow(0, 0, k), r.pasted().narrow(0, 0, k)), train.mean(), train.std(),
+                                    scale);
+                        } catch (IOException e) {
+                            throw WriteFailures.writing(grid, e, null);
+                        }
                     }
                     first = false;
                 } finally {

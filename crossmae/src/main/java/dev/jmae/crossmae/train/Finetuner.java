@@ -1,6 +1,5 @@
 package dev.jmae.crossmae.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jmae.crossmae.config.ConfigException;
 import dev.jmae.crossmae.config.Configs;
@@ -34,7 +33,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,13 +91,20 @@ public final class Finetuner {
     private final PrintStream console;
     private final boolean progress;
     private final boolean resuming;
+    private final RunLock lock;
+    private final String resumeNote;
+    /** The config changed on resume, written to config.json once the checkpoint is checked; null when unchanged. */
+    private final String changedConfig;
     private ImageDataset trainSet;
     private ImageDataset testSet;
     private Pretrainer.Listener listener = new Pretrainer.Listener() { };
     private volatile boolean stopRequested;
 
     private Finetuner(FinetuneConfig config, RunDirectory run, Device device, Path home, PrintStream console, boolean progress,
-                      boolean resuming) {
+                      boolean resuming, RunLock lock, String resumeNote, String changedConfig) {
+        this.lock = lock;
+        this.changedConfig = changedConfig;
+        this.resumeNote = resumeNote;
         this.config = config;
         this.run = run;
         this.device = device;
@@ -139,18 +144,19 @@ public final class Finetuner {
     public static Finetuner create(FinetuneConfig config, Path runDir, Device device, Path home, PrintStream console,
                                    boolean progress) throws IOException {
         RunDirectory rd = new RunDirectory(runDir);
-        if (Files.exists(rd.lastCheckpoint())) {
-            throw new ConfigException("out", runDir + " already holds a run with a checkpoint; hint: continue it with --resume "
-                    + runDir + ", or pick another --out");
-        }
+        RunSetup.requireNoRun(rd);
         if (!config.finetune().isEmpty()) {
             PretrainedEncoder.checkFits(Path.of(config.finetune()), config);
         }
-        Finetuner f = new Finetuner(config, rd, device, home, console, progress, false);
-        f.resolveData();
+        Finetuner probe = new Finetuner(config, rd, device, home, console, progress, false, null, "", null);
+        probe.resolveData();
         Files.createDirectories(runDir);
-        Files.writeString(rd.config(), Configs.prettyJson(config.toJson()) + "\n");
-        return f;
+        return RunSetup.prepare(rd, true, true, Configs.prettyJson(config.toJson()), new ArrayList<>(), lock -> {
+            Finetuner f = new Finetuner(config, rd, device, home, console, progress, false, lock, "", null);
+            f.trainSet = probe.trainSet;
+            f.testSet = probe.testSet;
+            return f;
+        });
     }
 
     /**
@@ -168,6 +174,29 @@ public final class Finetuner {
      */
     public static Finetuner resume(Path runDir, Recipe recipe, Device device, Path home, PrintStream console,
                                    boolean progress) throws IOException {
+        return resume(runDir, recipe, Map.of(), device, home, console, progress);
+    }
+
+    /**
+     * Prepares to continue a run with some keys changed ({@code --resume DIR --set blr=...}; only
+     * {@link Configs#RESUMABLE_KEYS}); the changed config is written to the run's config.json once
+     * {@link #run} has checked the checkpoint's position.
+     * Takes the run directory's lock and removes the temporary files of interrupted writes.
+     *
+     * @param runDir the run directory
+     * @param recipe the command continuing it; must be the one that started it
+     * @param overrides keys to change (key to JSON value text); empty to continue as it was
+     * @param device where to train
+     * @param home the jmae checkout
+     * @param console where to print
+     * @param progress whether to show a progress bar
+     * @return the trainer
+     * @throws ConfigException if the directory holds no resumable run of this recipe, a key may
+     *     not change, or another run holds the directory
+     * @throws IOException if the checkpoint cannot be read
+     */
+    public static Finetuner resume(Path runDir, Recipe recipe, Map<String, String> overrides, Device device, Path home,
+                                   PrintStream console, boolean progress) throws IOException {
         RunDirectory rd = new RunDirectory(runDir);
         if (!Files.exists(rd.config()) || !Files.exists(rd.lastCheckpoint())) {
             throw new ConfigException("resume", runDir + " has no config.json and checkpoint-last.safetensors to resume from");
@@ -177,8 +206,17 @@ public final class Finetuner {
             throw new ConfigException("resume", runDir + " holds a run of format " + format + ", not " + format(recipe)
                     + "; hint: resume it with the command that started it");
         }
-        FinetuneConfig c = FinetuneConfig.resolve(Configs.source(rd.config().toString()), recipe);
-        return new Finetuner(c, rd, device, home, console, progress, true);
+        com.fasterxml.jackson.databind.node.ObjectNode savedJson = Configs.source(rd.config().toString());
+        FinetuneConfig saved = FinetuneConfig.resolve(savedJson, recipe);
+        FinetuneConfig c = overrides.isEmpty() ? saved
+                : FinetuneConfig.resolve(Configs.overrideOnResume(savedJson, overrides), recipe);
+        List<String> notes = new ArrayList<>();
+        if (!overrides.isEmpty()) {
+            notes.add("changed on resume (config.json updated): " + Configs.changes(saved.toJson(), c.toJson()));
+        }
+        String changed = overrides.isEmpty() ? null : Configs.prettyJson(c.toJson());
+        return RunSetup.prepare(rd, true, false, null, notes,
+                lock -> new Finetuner(c, rd, device, home, console, progress, true, lock, String.join("\n", notes), changed));
     }
 
     /**
@@ -217,6 +255,16 @@ public final class Finetuner {
      * @throws NonFiniteLossException if the loss becomes NaN or infinite
      */
     public Summary run() throws IOException {
+        try {
+            return runLocked();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private Summary runLocked() throws IOException {
         FinetuneConfig c = config;
         boolean probe = c.recipe() == Recipe.LINPROBE;
         if (trainSet == null) {
@@ -233,17 +281,9 @@ public final class Finetuner {
                 ? new LARS(List.of(new ParamGroup("head", trainable(model), peakLr, c.weightDecay(), 1.0)), 0.9, 0.001)
                 : new AdamW(LayerDecay.paramGroupsLrd(model, c.depth(), peakLr, c.weightDecay(), LayerDecay.VIT_NO_WEIGHT_DECAY,
                 c.layerDecay()), c.optBetas().get(0), c.optBetas().get(1), c.optEps());
-        int startEpoch = 0;
-        int startBatch = 0;
-        long step = 0;
-        double maxAccuracy = 0;
-        if (resuming) {
-            Map<String, String> meta = Checkpoint.load(run.lastCheckpoint(), model, opt);
-            startEpoch = Integer.parseInt(meta.get("epoch"));
-            startBatch = Integer.parseInt(meta.get("batch"));
-            step = Long.parseLong(meta.get("step"));
-            maxAccuracy = Double.parseDouble(meta.get("max_accuracy"));
-        }
+        ResumePoint from = resuming ? ResumePoint.load(run.lastCheckpoint(), format(c.recipe()), c.recipe().command(), model, opt)
+                : null;
+        double maxAccuracy = from == null ? 0 : maxAccuracy(from);
         double[] mean = c.mean().stream().mapToDouble(Double::doubleValue).toArray();
         double[] std = c.std().stream().mapToDouble(Double::doubleValue).toArray();
         Mixup mixup = c.mixupActive() ? new Mixup(c.mixup(), c.cutmix(), c.mixupProb(), c.mixupSwitchProb(), c.smoothing(),
@@ -252,23 +292,65 @@ public final class Finetuner {
         try (DataLoader loader = trainLoader(trainSet, mean, std);
              DataLoader testLoader = new DataLoader(testSet, evalPipeline, mean, std, c.evalBatchSize(), false, false, c.seed(),
                      c.numWorkers(), c.prefetchBatches(), device);
-             MetricsLog log = new MetricsLog(run.metrics())) {
+             MetricsLog log = openLog(from, loader.batchesPerEpoch())) {
             int batches = loader.batchesPerEpoch();
-            if (batches < c.accumIter()) {
-                throw new ConfigException("batch_size", "one epoch of " + trainSet.size() + " images gives " + batches
-                        + " batches of " + c.batchSize() + ", fewer than accum_iter (" + c.accumIter() + ")");
-            }
+            int startEpoch = from == null ? 0 : from.epoch();
+            int startBatch = from == null ? 0 : from.batch();
+            long step = from == null ? 0 : from.step();
             ClassifierLoss loss = new ClassifierLoss(model, mixup, c.smoothing(), c.seed(), probe);
-            printStart(model, source, loss, trainSet, testSet, batches, startEpoch, startBatch);
+            FinetuneReport.printStart(console, c, run, device, model, source, loss, trainSet, testSet, batches, resuming, resumeNote,
+                    startEpoch, startBatch);
             WarmupCosineSchedule schedule = new WarmupCosineSchedule(peakLr, c.minLr(), c.warmupEpochs(), c.epochs());
             TrainStep trainStep = new TrainStep(opt, schedule, c.accumIter(), Double.isNaN(c.clipGrad()) ? 0 : c.clipGrad())
                     .resumeAt(step);
             TrainEpoch epochs = new TrainEpoch(trainStep, loader, c.epochs(), new StepLog(log, c.logEvery(), device, listener, Ranks.single()),
                     progress, () -> stopRequested);
             String sourceName = source != null ? source.file().toString() : resuming ? "resumed" : "scratch";
-            return loop(model, trainStep, epochs, loss, new ClassifierEvaluator(testLoader), log, startEpoch, startBatch,
-                    maxAccuracy, resuming ? metadata(run.lastCheckpoint()).get("source") : sourceName);
+            try {
+                return loop(model, trainStep, epochs, loss, new ClassifierEvaluator(testLoader), log, startEpoch, startBatch,
+                        maxAccuracy, resuming ? from.metadata().getOrDefault("source", "resumed") : sourceName);
+            } catch (NonFiniteLossException ex) {
+                throw ex.inRun(run.root(), Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
+            }
         }
+    }
+
+    /**
+     * Checks the resume position against this run's sizes, then opens the metrics log, dropping
+     * the records past the checkpoint (which this session logs again).
+     */
+    private MetricsLog openLog(ResumePoint from, int batches) throws IOException {
+        if (batches < config.accumIter()) {
+            throw new ConfigException("batch_size", "one epoch of " + trainSet.size() + " images gives " + batches
+                    + " batches of " + config.batchSize() + ", fewer than accum_iter (" + config.accumIter() + ")");
+        }
+        if (from != null) {
+            from.check(config.epochs(), batches, config.accumIter());
+            from.checkConfig(config.toJson(), run.config());
+            if (changedConfig != null) {
+                RunSetup.writeConfig(run, changedConfig);
+            }
+            int dropped = MetricsLog.rewind(run.metrics(), from.epoch(), from.step(), console);
+            if (dropped > 0) {
+                console.printf(Locale.ROOT, "%s: dropped %d record(s) past the checkpoint (epoch %d, optimizer step %d), which"
+                        + " this session logs again%n", run.metrics(), dropped, from.epoch() + 1, from.step());
+            }
+        }
+        return new MetricsLog(run.metrics(), console);
+    }
+
+    private static double maxAccuracy(ResumePoint from) {
+        String v = from.metadata().get("max_accuracy");
+        try {
+            double a = Double.parseDouble(v);
+            if (a >= 0 && a <= 100) {
+                return a;
+            }
+        } catch (NumberFormatException | NullPointerException e) {
+            // told below
+        }
+        throw new ConfigException("max_accuracy", from.file() + " has 'max_accuracy' = " + (v == null ? "nothing" : "\"" + v
+                + "\"") + " in its metadata, expected a percentage in [0, 100]; hint: resume from a checkpoint that jmae wrote");
     }
 
     /** A checkpoint's metadata, without reading its tensors. */
@@ -322,75 +404,6 @@ public final class Finetuner {
         return t.erasing() == null ? l : l.tensorTransform(t::eraseInPlace);
     }
 
-    private void printStart(VisionTransformerClassifier model, PretrainedEncoder.Loaded source, ClassifierLoss loss,
-                            ImageDataset trainSet, ImageDataset testSet, int batches, int startEpoch, int startBatch) {
-        FinetuneConfig c = config;
-        String cmd = c.recipe().command();
-        console.println("jmae " + cmd + ": resolved config (also in " + run.config() + "):");
-        console.println(Configs.prettyJson(c.toJson()));
-        console.printf(Locale.ROOT, "model: %s classifier (%s pooling, %d classes), %,d parameters, %,d trainable%n", c.model(),
-                c.globalPool() ? "global average" : "cls token", c.nbClasses(), count(model, false), count(model, true));
-        if (source != null) {
-            console.printf(Locale.ROOT, "encoder from %s (%s pretraining): %d tensors loaded%s; new: %s; not used: %d (%s)%n",
-                    source.file(), source.pretrainingModel(), source.loaded().size(),
-                    source.fromGrid() != source.toGrid() ? String.format(Locale.ROOT, ", pos_embed interpolated %dx%d -> %dx%d"
-                            + " (bicubic)", source.fromGrid(), source.fromGrid(), source.toGrid(), source.toGrid()) : "",
-                    String.join(", ", source.fresh()), source.ignored().size(), summarize(source.ignored()));
-            warnOnStatistics(source.pretraining());
-        } else if (!resuming) {
-            console.println("encoder: random (from scratch, timm's ViT initialization)");
-        }
-        console.printf(Locale.ROOT, "lr = blr * effective batch / 256 = %.3g * %d / 256 = %.4g%s; %s%n", c.blr(),
-                c.effectiveBatch(), c.peakLr(), Double.isNaN(c.lr()) ? "" : " (lr set explicitly)",
-                c.recipe() == Recipe.LINPROBE ? "LARS (momentum 0.9, trust 0.001) on the head"
-                        : String.format(Locale.ROOT, "AdamW (%.3g, %.4g), layer_decay %.3g, drop_path %.3g%s", c.optBetas().get(0),
-                        c.optBetas().get(1), c.layerDecay(), c.dropPath(),
-                        Double.isNaN(c.clipGrad()) ? "" : ", clip_grad " + c.clipGrad()));
-        console.println("criterion: " + loss.describe());
-        console.println("train: " + trainSet.description());
-        console.println("test:  " + testSet.description());
-        console.printf(Locale.ROOT, "device %s, %d batches of %d per epoch, accum_iter %d, %d epochs (warmup %.3g)%s%n", device,
-                batches, c.batchSize(), c.accumIter(), c.epochs(), c.warmupEpochs(),
-                resuming ? ", resuming at epoch " + (startEpoch + 1) + " batch " + startBatch : "");
-        console.println("run directory: " + run.root());
-    }
-
-    /** The pretraining's normalization should be the fine-tuning's; say so when they differ. */
-    private void warnOnStatistics(JsonNode pretraining) {
-        if (pretraining == null || !pretraining.has("mean")) {
-            return;
-        }
-        List<Double> m = new ArrayList<>();
-        List<Double> s = new ArrayList<>();
-        pretraining.get("mean").forEach(v -> m.add(v.asDouble()));
-        pretraining.path("std").forEach(v -> s.add(v.asDouble()));
-        if (!m.equals(config.mean()) || !s.equals(config.std())) {
-            console.printf(Locale.ROOT, "warning: the checkpoint was pretrained on images normalized with mean %s, std %s,"
-                    + " but this run uses mean %s, std %s; hint: --set mean=... std=... to match%n", m, s, config.mean(),
-                    config.std());
-        }
-    }
-
-    private static long count(VisionTransformerClassifier model, boolean trainableOnly) {
-        long n = 0;
-        for (Parameter p : model.parameters()) {
-            if (!trainableOnly || p.requiresGrad()) {
-                n += p.numel();
-            }
-        }
-        return n;
-    }
-
-    private static String summarize(List<String> keys) {
-        Map<String, Integer> prefixes = new LinkedHashMap<>();
-        for (String k : keys) {
-            prefixes.merge(k.contains(".") ? k.substring(0, k.indexOf('.')) : k, 1, Integer::sum);
-        }
-        List<String> parts = new ArrayList<>();
-        prefixes.forEach((p, n) -> parts.add(n == 1 ? p : p + " (" + n + ")"));
-        return parts.isEmpty() ? "none" : String.join(", ", parts);
-    }
-
     /**
      * The epoch loop of main_finetune.py: train an epoch, evaluate, record, checkpoint (last, and
      * best on a new best top-1), plots; a stop request ends the run at the next optimizer step
@@ -405,20 +418,15 @@ public final class Finetuner {
         ClassifierEvaluator.Result lastEval = null;
         double lastEpochLoss = Double.NaN;
         double best = maxAccuracy;
-        long parameters = count(model, true);
+        long parameters = FinetuneReport.count(model, true);
         model.train();
         for (int epoch = startEpoch; epoch < c.epochs(); epoch++) {
-            TrainEpoch.Result e;
-            try {
-                e = epochs.run(epoch, epoch == startEpoch ? startBatch : 0, loss);
-            } catch (NonFiniteLossException ex) {
-                throw ex.inRun(run.root(), Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
-            }
+            TrainEpoch.Result e = epochs.run(epoch, epoch == startEpoch ? startBatch : 0, loss);
             long step = trainStep.optimizerSteps();
             sessionImages += e.images();
             sessionSeconds += e.seconds();
             if (e.stopped()) {
-                save(model, trainStep.optimizer(), epoch, e.stoppedAt(), step, best, source);
+                save(model, trainStep, epoch, e.stoppedAt(), best, source);
                 console.printf(Locale.ROOT, "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
                         + "resume with: bin/jmae %s --resume %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(),
                         c.recipe().command(), run.root());
@@ -427,6 +435,10 @@ public final class Finetuner {
             lastEpochLoss = e.meanLoss();
             boolean last = epoch + 1 == c.epochs();
             lastEval = evaluator.evaluate(model);
+            if (!Double.isFinite(lastEval.loss())) {
+                throw NonFiniteLossException.nonFiniteState("the test evaluation gave a loss of " + lastEval.loss()
+                        + " (the model's outputs are not finite)", epoch, -1, step, trainStep.lr(), trainStep.lastFiniteLoss());
+            }
             boolean improved = lastEval.acc1() >= best;
             best = Math.max(best, lastEval.acc1());
             ObjectNode r = MetricsLog.record();
@@ -447,11 +459,11 @@ public final class Finetuner {
             console.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, %.1f s, %.0f img/s, test top-1 %.2f%% top-5 %.2f%% loss %.4f"
                             + " (best top-1 %.2f%%)%n", epoch + 1, c.epochs(), lastEpochLoss, e.seconds(),
                     r.get("images_per_s").asDouble(), lastEval.acc1(), lastEval.acc5(), lastEval.loss(), best);
-            save(model, trainStep.optimizer(), epoch + 1, 0, step, best, source);
+            save(model, trainStep, epoch + 1, 0, best, source);
             if (improved) {
-                Files.copy(run.lastCheckpoint(), run.bestCheckpoint(), StandardCopyOption.REPLACE_EXISTING);
+                RunCheckpoints.copyAtomically(run.lastCheckpoint(), run.bestCheckpoint());
             }
-            List<ObjectNode> records = MetricsLog.read(run.metrics());
+            List<ObjectNode> records = MetricsLog.read(run.metrics(), console);
             String title = c.model() + (c.recipe() == Recipe.LINPROBE ? " linear probe" : " fine-tuning");
             LossPlot.write(records, run.lossPlot(), title + " loss");
             AccuracyPlot.write(records, run.accuracyPlot(), title + " test accuracy");
@@ -472,17 +484,22 @@ public final class Finetuner {
      * optimizer state, and metadata (format, recipe, the resolved config, the position epoch,
      * batch, step that a resumed run continues from, the best top-1 so far, the encoder's source).
      */
-    private void save(VisionTransformerClassifier model, Optimizer optimizer, int epoch, int batch, long step, double best,
-                      String source) throws IOException {
+    private void save(VisionTransformerClassifier model, TrainStep step, int epoch, int batch, double best, String source)
+            throws IOException {
+        FiniteState.require(model, step.optimizer(), step, batch == 0 ? epoch - 1 : epoch, batch == 0 ? -1 : batch);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", format(config.recipe()));
         meta.put("recipe", config.recipe().script());
         meta.put("config", config.toJson().toString());
         meta.put("epoch", Integer.toString(epoch));
         meta.put("batch", Integer.toString(batch));
-        meta.put("step", Long.toString(step));
+        meta.put("step", Long.toString(step.optimizerSteps()));
         meta.put("max_accuracy", Double.toString(best));
         meta.put("source", source);
-        Checkpoint.save(run.lastCheckpoint(), model, optimizer, meta);
+        try {
+            Checkpoint.save(run.lastCheckpoint(), model, step.optimizer(), meta);
+        } catch (IOException e) {
+            throw WriteFailures.writing(run.lastCheckpoint(), e, "resume with --resume " + run.root());
+        }
     }
 }

@@ -29,7 +29,7 @@ public final class LossPlot {
      * @param records the metrics records
      * @param file the PNG to write (replaced atomically)
      * @param title the chart title
-     * @throws IOException if writing fails
+     * @throws IOException if writing fails, naming the file (and a full disk as such); the previous plot is kept
      */
     public static void write(List<ObjectNode> records, Path file, String title) throws IOException {
         List<Double> sx = new ArrayList<>();
@@ -66,6 +66,11 @@ public final class LossPlot {
         if (!tx.isEmpty()) {
             chart.addSeries("test loss", tx, ty).setMarker(SeriesMarkers.DIAMOND);
         }
-        AtomicFiles.replaceStream(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        try {
+            AtomicFiles.replaceStream(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        } catch (IOException e) {
+            // XChart reports every failure as "I/O error writing PNG file!"; the reason is in the cause
+            throw WriteFailures.writing(file, e, null);
+        }
     }
 }

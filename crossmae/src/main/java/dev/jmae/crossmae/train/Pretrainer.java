@@ -12,8 +12,6 @@ import dev.jmae.crossmae.data.ImageDataset;
 import dev.jmae.crossmae.data.Split;
 import dev.jmae.crossmae.data.Transforms;
 import dev.jmae.crossmae.model.MaskedAutoencoder;
-import dev.jmae.crossmae.model.ModelInfo;
-import dev.jmae.nn.Checkpoint;
 import dev.jmae.nn.optim.AdamW;
 import dev.jmae.nn.optim.ParamGroups;
 import dev.jmae.nn.optim.WarmupCosineSchedule;
@@ -28,6 +26,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -50,7 +50,12 @@ import java.util.Map;
  * deterministically.
  *
  * <p>The run directory ({@link RunDirectory}) gets the resolved config, metrics.jsonl,
- * checkpoints, reconstruction grids and loss.png.
+ * checkpoints, reconstruction grids and loss.png; it is locked while the run writes it
+ * ({@link RunLock}). Nothing non-finite is saved: a NaN loss stops the step, a NaN parameter or
+ * optimizer moment stops the save, a NaN test PSNR stops the run, and the last good checkpoint
+ * stays ({@link NonFiniteLossException}). A resumed run checks its checkpoint's position
+ * ({@link ResumePoint}), may change the keys of {@link Configs#RESUMABLE_KEYS}, and drops the
+ * metrics records past the checkpoint before logging them again.
  *
  * <p>Data parallel ({@link Ranks} over an MPI process group; docs/distributed.md): batch_size is
  * per rank, so the effective batch that enters the lr rule is batch_size · accum_iter · R
@@ -107,11 +112,17 @@ public final class Pretrainer {
     private final boolean resuming;
     private final Ranks ranks;
     private final String resumeNote;
+    private final RunLock lock;
+    /** The config changed on resume, written to config.json once the checkpoint is checked; null when unchanged. */
+    private final String changedConfig;
     private Listener listener = new Listener() { };
     private volatile boolean stopRequested;
 
     private Pretrainer(Configs.Config config, RunDirectory run, Device device, Path home, PrintStream console,
-                       boolean progress, boolean resuming, Ranks ranks, String resumeNote) {
+                       boolean progress, boolean resuming, Ranks ranks, String resumeNote, RunLock lock,
+                       String changedConfig) {
+        this.lock = lock;
+        this.changedConfig = changedConfig;
         this.config = config;
         this.run = run;
         this.device = device;
@@ -158,16 +169,13 @@ public final class Pretrainer {
      */
     public static Pretrainer create(Configs.Config config, Path runDir, Device device, Path home, PrintStream console,
                                     boolean progress, Ranks ranks) throws IOException {
+        config.train().checkMinLr(config.model(), ranks.worldSize());
         RunDirectory rd = new RunDirectory(runDir);
-        if (Files.exists(rd.lastCheckpoint())) {
-            throw new ConfigException("out", runDir + " already holds a run with a checkpoint; hint: continue it with --resume "
-                    + runDir + ", or pick another --out");
-        }
         if (ranks.isMain()) {
             rd.create();
-            Files.writeString(rd.config(), config.toPrettyJson() + "\n");
         }
-        return new Pretrainer(config, rd, device, home, console, progress, false, ranks, "");
+        return RunSetup.prepare(rd, ranks.isMain(), true, config.toPrettyJson(), new ArrayList<>(),
+                lock -> new Pretrainer(config, rd, device, home, console, progress, false, ranks, "", lock, null));
     }
 
     /**
@@ -205,35 +213,69 @@ public final class Pretrainer {
      */
     public static Pretrainer resume(Path runDir, Device device, Path home, PrintStream console, boolean progress,
                                     Ranks ranks) throws IOException {
+        return resume(runDir, Map.of(), device, home, console, progress, ranks);
+    }
+
+    /**
+     * Prepares to continue a run with some keys changed ({@code --resume DIR --set blr=...}):
+     * only the keys of {@link Configs#RESUMABLE_KEYS} (the lr schedule, the length, logging,
+     * evaluation, saving, loader threads) may change, and rank 0 writes the changed config to the
+     * run's config.json once {@link #run} has checked the checkpoint's position (a refused resume
+     * leaves config.json as it was). Rank 0 takes the run directory's lock ({@link RunLock}) and removes the
+     * temporary files of interrupted writes.
+     *
+     * @param runDir the run directory
+     * @param overrides keys to change (key to JSON value text); empty to continue as it was
+     * @param device where this rank trains
+     * @param home the jmae checkout
+     * @param console where rank 0 prints
+     * @param progress whether rank 0 shows a progress bar
+     * @param ranks the ranks of the run
+     * @return the trainer
+     * @throws ConfigException if the directory holds no resumable run, a key may not change,
+     *     another run holds the directory, or R' does not divide the run's global batch
+     * @throws IOException if the checkpoint cannot be read
+     */
+    public static Pretrainer resume(Path runDir, Map<String, String> overrides, Device device, Path home, PrintStream console,
+                                    boolean progress, Ranks ranks) throws IOException {
         RunDirectory rd = new RunDirectory(runDir);
         if (!Files.exists(rd.config()) || !Files.exists(rd.lastCheckpoint())) {
             throw new ConfigException("resume", runDir + " has no config.json and checkpoint-last.safetensors to resume from"
                     + (ranks.distributed() ? " (as seen from rank " + ranks.rank() + "; hint: the run directory must be on a"
                     + " file system every rank sees, at the same path)" : ""));
         }
-        Configs.Config c = Configs.resolve(Configs.source(rd.config().toString()), true);
+        Configs.Config saved = Configs.resolve(Configs.source(rd.config().toString()), true);
+        Configs.Config c = overrides.isEmpty() ? saved : Configs.resolve(Configs.overrideOnResume(saved.json(), overrides), true);
+        List<String> notes = new ArrayList<>();
+        if (!overrides.isEmpty()) {
+            notes.add("changed on resume (config.json updated): " + Configs.changes(saved, c));
+        }
         Map<String, String> meta;
         try (SafetensorsFile f = Safetensors.open(rd.lastCheckpoint())) {
             meta = f.metadata();
         }
-        int savedWorld = Integer.parseInt(meta.getOrDefault(RunCheckpoints.WORLD_SIZE, "1"));
-        int global = meta.containsKey(RunCheckpoints.GLOBAL_BATCH_SIZE)
-                ? Integer.parseInt(meta.get(RunCheckpoints.GLOBAL_BATCH_SIZE)) : c.train().batchSize();
+        int savedWorld = ResumePoint.positive(rd.lastCheckpoint(), meta, RunCheckpoints.WORLD_SIZE, 1);
+        int global = ResumePoint.positive(rd.lastCheckpoint(), meta, RunCheckpoints.GLOBAL_BATCH_SIZE, c.train().batchSize());
         int world = ranks.worldSize();
-        String note = "";
         if (global % world != 0) {
             throw new ConfigException("resume", "the run in " + runDir + " trains on global batches of " + global
                     + " images (batch_size " + global / savedWorld + " on " + savedWorld + " rank(s)), which " + world
                     + " ranks cannot share equally; hint: resume on a number of ranks that divides " + global
                     + ", e.g. mpirun -np " + savedWorld + " bin/jmae pretrain --distributed --resume " + runDir);
         }
+        Configs.Config toSave = c;
         if (global / world != c.train().batchSize()) {
             c = Configs.resolve(Configs.override(c.json().deepCopy(), Map.of("batch_size", Integer.toString(global / world))),
                     true);
-            note = String.format(Locale.ROOT, "resuming a run of %d rank(s) on %d: batch_size %d per rank keeps its global"
-                    + " batch of %d (same batches, masks and lr)", savedWorld, world, global / world, global);
+            notes.add(String.format(Locale.ROOT, "resuming a run of %d rank(s) on %d: batch_size %d per rank keeps its global"
+                    + " batch of %d (same batches, masks and lr)", savedWorld, world, global / world, global));
         }
-        return new Pretrainer(c, rd, device, home, console, progress, true, ranks, note);
+        c.train().checkMinLr(c.model(), world);
+        Configs.Config resolved = c;
+        String changed = overrides.isEmpty() ? null : toSave.toPrettyJson();
+        return RunSetup.prepare(rd, ranks.isMain(), false, null, notes,
+                lock -> new Pretrainer(resolved, rd, device, home, console, progress, true, ranks, String.join("\n", notes),
+                        lock, changed));
     }
 
     /**
@@ -270,6 +312,16 @@ public final class Pretrainer {
      * @throws NonFiniteLossException if the loss becomes NaN or infinite
      */
     public Summary run() throws IOException {
+        try {
+            return runLocked();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private Summary runLocked() throws IOException {
         ModelConfig mc = config.model();
         TrainConfig tc = config.train();
         MaskedAutoencoder model = MaskedAutoencoder.create(mc, new Generator(tc.seed()), device);
@@ -277,23 +329,15 @@ public final class Pretrainer {
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, peakLr, tc.weightDecay()), tc.optBetas().get(0),
                 tc.optBetas().get(1), tc.optEps());
         WarmupCosineSchedule schedule = new WarmupCosineSchedule(peakLr, tc.minLr(), tc.warmupEpochs(), tc.epochs());
-        int startEpoch = 0;
-        int startBatch = 0;
-        long step = 0;
-        if (resuming) {
-            Map<String, String> meta = Checkpoint.load(run.lastCheckpoint(), model, opt);
-            startEpoch = Integer.parseInt(meta.get("epoch"));
-            startBatch = Integer.parseInt(meta.get("batch"));
-            step = Long.parseLong(meta.get("step"));
-        }
+        ResumePoint from = resuming ? ResumePoint.load(run.lastCheckpoint(), RunCheckpoints.FORMAT, "pretrain", model, opt) : null;
         try (DistributedDataParallel<MaskedAutoencoder> ddp = ranks.distributed()
                 ? new DistributedDataParallel<>(model, ranks.group()) : null) {
-            return run(model, opt, schedule, ddp, startEpoch, startBatch, step, peakLr);
+            return run(model, opt, schedule, ddp, from, peakLr);
         }
     }
 
     private Summary run(MaskedAutoencoder model, AdamW opt, WarmupCosineSchedule schedule,
-                        DistributedDataParallel<MaskedAutoencoder> ddp, int startEpoch, int startBatch, long step, double peakLr)
+                        DistributedDataParallel<MaskedAutoencoder> ddp, ResumePoint from, double peakLr)
             throws IOException {
         ModelConfig mc = config.model();
         TrainConfig tc = config.train();
@@ -310,8 +354,7 @@ public final class Pretrainer {
         try (DataLoader loader = new DataLoader(trainSet, Transforms.pretrain(mc.imgSize(), scale, ratio, tc.hflipProb()),
                 mean, std, tc.batchSize(), true, true, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device);
              DataLoader testLoader = new DataLoader(testSet, Transforms.eval(mc.imgSize()), mean, std, tc.evalBatchSize(),
-                     false, false, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device);
-             MetricsLog log = ranks.isMain() ? new MetricsLog(run.metrics()) : null) {
+                     false, false, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device)) {
             int testReal = Integer.MAX_VALUE;
             if (ranks.distributed()) {
                 loader.sampler(new DistributedSampler(trainSet.size(), ranks.worldSize(), ranks.rank(), loader::order, false));
@@ -326,43 +369,45 @@ public final class Pretrainer {
                         + " batches of " + tc.batchSize() + (ranks.distributed() ? " per rank on " + ranks.worldSize() + " ranks"
                         : "") + ", fewer than accum_iter (" + tc.accumIter() + ")");
             }
-            printStart(mc, tc, peakLr, trainSet, testSet, batches, startEpoch, startBatch);
-            TrainStep trainStep = new TrainStep(opt, schedule, tc.accumIter(), 0).resumeAt(step);
+            int startEpoch = from == null ? 0 : from.epoch();
+            int startBatch = from == null ? 0 : from.batch();
+            if (from != null) {
+                from.check(tc.epochs(), batches, tc.accumIter());
+                from.checkConfig(mc.toJson().setAll(tc.toJson()), run.config());
+                if (changedConfig != null && ranks.isMain()) {
+                    RunSetup.writeConfig(run, changedConfig);
+                }
+            }
+            PretrainReport.printStart(console, config, run, device, ranks, peakLr, trainSet, testSet, batches, resuming ? resumeNote
+                    + (resumeNote.isEmpty() ? "" : "\n") + "resuming at epoch " + (startEpoch + 1) + " batch " + startBatch : "");
+            TrainStep trainStep = new TrainStep(opt, schedule, tc.accumIter(), 0).resumeAt(from == null ? 0 : from.step());
             if (ddp != null) {
                 trainStep.distributed(ddp);
             }
-            PretrainEpoch epochs = new PretrainEpoch(model, trainStep, loader, tc.seed(), tc.epochs(),
-                    new StepLog(log, tc.logEvery(), device, listener, ranks), progress, () -> stopRequested, ranks);
-            return loop(model, trainStep, epochs, new Evaluator(testLoader, tc, ranks, testReal), log, startEpoch, startBatch);
+            try (MetricsLog log = ranks.isMain() ? openLog(from) : null) {
+                PretrainEpoch epochs = new PretrainEpoch(model, trainStep, loader, tc.seed(), tc.epochs(),
+                        new StepLog(log, tc.logEvery(), device, listener, ranks), progress, () -> stopRequested, ranks);
+                return loop(model, trainStep, epochs, new Evaluator(testLoader, tc, ranks, testReal), log, startEpoch,
+                        startBatch);
+            } catch (NonFiniteLossException ex) {
+                throw ex.inRun(run.root(), Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
+            }
         }
     }
 
-    private void printStart(ModelConfig mc, TrainConfig tc, double peakLr, ImageDataset trainSet, ImageDataset testSet,
-                            int batches, int startEpoch, int startBatch) {
-        console.println("jmae pretrain: resolved config (also in " + run.config() + "):");
-        console.println(config.toPrettyJson());
-        ModelInfo info = ModelInfo.of(mc);
-        console.printf(Locale.ROOT, "model: %s, %,d trainable parameters (encoder %,d, decoder %,d), %.3f GFLOPs/image forward%n",
-                mc.model(), info.totalParams(), info.encoderParams(), info.decoderParams(), info.totalFlops() / 1e9);
-        int world = ranks.worldSize();
-        if (ranks.distributed()) {
-            console.printf(Locale.ROOT, "data parallel: %d ranks (%s), batch_size %d per rank, global batch %d%n", world,
-                    ranks.group().backend(), tc.batchSize(), tc.batchSize() * world);
+    /**
+     * Opens the metrics log; a resumed run first drops the records past its checkpoint, which it
+     * logs again.
+     */
+    private MetricsLog openLog(ResumePoint from) throws IOException {
+        if (from != null) {
+            int dropped = MetricsLog.rewind(run.metrics(), from.epoch(), from.step(), console);
+            if (dropped > 0) {
+                console.printf(Locale.ROOT, "%s: dropped %d record(s) past the checkpoint (epoch %d, optimizer step %d), which"
+                        + " this session logs again%n", run.metrics(), dropped, from.epoch() + 1, from.step());
+            }
         }
-        if (!resumeNote.isEmpty()) {
-            console.println(resumeNote);
-        }
-        console.printf(Locale.ROOT, "eff_batch = batch_size * accum_iter * world_size = %d * %d * %d = %d%n", tc.batchSize(),
-                tc.accumIter(), world, tc.effectiveBatch(world));
-        console.printf(Locale.ROOT, "lr = (kept_mask_ratio/mask_ratio) * blr * eff_batch / 256 = (%.4g/%.4g) * %.3g * %d / 256"
-                        + " = %.4g%s%n", mc.keptMaskRatio(), mc.maskRatio(), tc.blr(), tc.effectiveBatch(world), peakLr,
-                Double.isNaN(tc.lr()) ? "" : " (lr set explicitly)");
-        console.println("train: " + trainSet.description());
-        console.println("test:  " + testSet.description());
-        console.printf(Locale.ROOT, "device %s, %d batches of %d%s per epoch, accum_iter %d, %d epochs (warmup %.3g)%s%n", device,
-                batches, tc.batchSize(), ranks.distributed() ? " per rank" : "", tc.accumIter(), tc.epochs(), tc.warmupEpochs(),
-                resuming ? ", resuming at epoch " + (startEpoch + 1) + " batch " + startBatch : "");
-        console.println("run directory: " + run.root());
+        return new MetricsLog(run.metrics(), console);
     }
 
     private String resumeCommand() {
@@ -386,20 +431,13 @@ public final class Pretrainer {
         double lastEpochLoss = Double.NaN;
         model.train();
         for (int epoch = startEpoch; epoch < tc.epochs(); epoch++) {
-            PretrainEpoch.Result e;
-            try {
-                e = epochs.run(epoch, epoch == startEpoch ? startBatch : 0);
-            } catch (NonFiniteLossException ex) {
-                throw ex.inRun(run.root(), Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
-            }
+            PretrainEpoch.Result e = epochs.run(epoch, epoch == startEpoch ? startBatch : 0);
             long step = trainStep.optimizerSteps();
             sessionImages += e.images() * world;
             sessionSeconds += e.seconds();
             double epochLoss = ranks.mean(e.meanLoss());
             if (e.stopped()) {
-                if (ranks.isMain()) {
-                    checkpoints.save(model, trainStep.optimizer(), epoch, e.stoppedAt(), step, false);
-                }
+                save(checkpoints, model, trainStep, epoch, e.stoppedAt(), false);
                 console.printf(Locale.ROOT, "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
                         + "resume with: %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(), resumeCommand());
                 return new Summary(epoch, step, epochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
@@ -416,6 +454,11 @@ public final class Pretrainer {
             r.put("images_per_s", e.batches() * (double) tc.batchSize() * world / e.seconds());
             if ((tc.evalEvery() > 0 && (epoch + 1) % tc.evalEvery() == 0) || last) {
                 lastEval = evaluator.evaluate(model, run.reconstruction(epoch + 1));
+                if (!Double.isFinite(lastEval.psnr())) {
+                    throw NonFiniteLossException.nonFiniteState("the test evaluation gave a masked-patch PSNR of " + lastEval.psnr()
+                            + " dB (the model's predictions are not finite)", epoch, -1, step, trainStep.lr(),
+                            trainStep.lastFiniteLoss());
+                }
                 r.put("test_psnr", lastEval.psnr());
                 r.put("test_baseline", lastEval.baseline());
                 r.put("test_baseline_psnr", lastEval.baselinePsnr());
@@ -430,24 +473,36 @@ public final class Pretrainer {
             }
             console.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, %.1f s, %.0f img/s%s%n", epoch + 1, tc.epochs(), lastEpochLoss,
                     e.seconds(), r.get("images_per_s").asDouble(), r.has("test_psnr") ? ", " + evalLine(lastEval) : "");
+            if ((epoch + 1) % tc.saveEvery() == 0 || last) {
+                save(checkpoints, model, trainStep, epoch + 1, 0, tc.keepEvery() > 0 && (epoch + 1) % tc.keepEvery() == 0);
+            }
             if (ranks.isMain()) {
-                if ((epoch + 1) % tc.saveEvery() == 0 || last) {
-                    checkpoints.save(model, trainStep.optimizer(), epoch + 1, 0, step,
-                            tc.keepEvery() > 0 && (epoch + 1) % tc.keepEvery() == 0);
-                }
-                LossPlot.write(MetricsLog.read(run.metrics()), run.lossPlot(), mc.model() + " pretraining loss");
+                LossPlot.write(MetricsLog.read(run.metrics(), console), run.lossPlot(), mc.model() + " pretraining loss");
             }
             listener.onEpoch(r);
             if (!last && ranks.any(stopRequested)) {
                 console.printf(Locale.ROOT, "stopped after epoch %d; resume with: %s%n", epoch + 1, resumeCommand());
-                if ((epoch + 1) % tc.saveEvery() != 0 && ranks.isMain()) {
-                    checkpoints.save(model, trainStep.optimizer(), epoch + 1, 0, step, false);
+                if ((epoch + 1) % tc.saveEvery() != 0) {
+                    save(checkpoints, model, trainStep, epoch + 1, 0, false);
                 }
                 return new Summary(epoch + 1, step, lastEpochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
             }
         }
         return new Summary(tc.epochs(), trainStep.optimizerSteps(), lastEpochLoss, sessionSeconds,
                 sessionSeconds > 0 ? sessionImages / sessionSeconds : 0, lastEval, false);
+    }
+
+    /**
+     * Saves a checkpoint on rank 0; every rank first checks that the state is finite (the
+     * replicas hold the same state, so they fail together and none waits on the others).
+     */
+    private void save(RunCheckpoints checkpoints, MaskedAutoencoder model, TrainStep trainStep, int epoch, int batch,
+                      boolean numbered) throws IOException {
+        if (ranks.isMain()) {
+            checkpoints.save(model, trainStep, epoch, batch, numbered);
+        } else {
+            FiniteState.require(model, trainStep.optimizer(), trainStep, batch == 0 ? epoch - 1 : epoch, batch == 0 ? -1 : batch);
+        }
     }
 
     /**

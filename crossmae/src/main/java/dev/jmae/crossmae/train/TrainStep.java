@@ -186,6 +186,11 @@ public final class TrainStep {
         return lr;
     }
 
+    /** @return the last finite micro-batch loss seen, NaN before the first */
+    public double lastFiniteLoss() {
+        return lastFinite;
+    }
+
     /** @return the micro-batch losses of the current epoch (metric_logger's loss meter) */
     public SmoothedValue loss() {
         return loss;

@@ -72,6 +72,7 @@ class BadInputTest {
         sd.remove("wfm.linear.weight");
         sd.put("norm.weight", Tensor.zeros(32));
         sd.put("head.bias", Tensor.zeros(10));
+        sd.put("blocks.7.attn.qkv.weight", Tensor.zeros(2, 2));
         Path bad = dir.resolve("bad.safetensors");
         Safetensors.write(bad, sd, Map.of());
         Path cfg = dir.resolve("c.json");
@@ -83,9 +84,13 @@ class BadInputTest {
         assertEquals(2, code);
         String msg = err.toString();
         assertTrue(msg.contains(bad.toString()), msg);
-        for (String k : new String[] {"decoder_norm.weight", "wfm.linear.weight", "norm.weight", "head.bias"}) {
+        for (String k : new String[] {"decoder_norm.weight", "wfm.linear.weight", "norm.weight", "head.bias",
+            "blocks.7.attn.qkv.weight"}) {
             assertTrue(msg.contains(k), k + " missing from: " + msg);
         }
-        assertTrue(msg.contains("missing keys (2)") && msg.contains("unexpected keys (2)"), msg);
+        // a fine-tuned head and MAE's final norm are set aside with their reason, not "unexpected"
+        assertTrue(msg.contains("missing keys (2)") && msg.contains("unexpected keys (1)"), msg);
+        assertTrue(msg.contains("set aside 1 key(s), a fine-tuned classifier's head") && msg.contains("set aside 1 key(s), the"
+                + " encoder's final norm"), msg);
     }
 }

@@ -117,7 +117,8 @@ class FinetuneCommandTest {
         assertEquals(0, o.code(), o.err());
         refused(run("finetune", "--resume", run.toString()), "holds a run of format jmae-linprobe-checkpoint-1",
                 "not jmae-finetune-checkpoint-1");
-        refused(run("linprobe", "--resume", run.toString(), "--epochs", "3"), "only --device and --no-progress combine with --resume");
+        refused(run("linprobe", "--resume", run.toString(), "--seed", "3"), "only --set (for the keys that may change), --epochs,"
+                + " --device and --no-progress combine with --resume");
         Outcome again = run("linprobe", "--from-scratch", "--config", config(Recipe.LINPROBE, "").toString(), "--out", run.toString());
         refused(again, "already holds a run");
         assertFalse(again.out().contains("epoch 1/"), "nothing trained");

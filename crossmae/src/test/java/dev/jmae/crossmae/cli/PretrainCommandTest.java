@@ -54,12 +54,16 @@ class PretrainCommandTest {
 
     @Test
     void resumeRefusesSettingsThatTheRunDefines() {
-        Result r = run("pretrain", "--resume", dir.toString(), "--epochs", "3");
+        Result r = run("pretrain", "--resume", dir.toString(), "--seed", "3");
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("only --device and --no-progress combine with --resume"), r.err());
+        assertTrue(r.err().contains("only --set (for the keys that may change), --epochs, --device and --no-progress combine"
+                + " with --resume"), r.err());
         Result none = run("pretrain", "--resume", dir.resolve("nothing-here").toString());
         assertEquals(2, none.code(), none.err());
-        assertTrue(none.err().contains("no config.json and checkpoint-last.safetensors"), none.err());
+        assertTrue(none.err().contains("nothing-here: no such directory (expected a jmae run directory"), none.err());
+        Result empty = run("pretrain", "--resume", dir.toString());
+        assertEquals(2, empty.code(), empty.err());
+        assertTrue(empty.err().contains("no config.json and checkpoint-last.safetensors"), empty.err());
     }
 
     @Test

@@ -151,6 +151,66 @@ class ResumeTest {
         assertEquals(2, epochs);
     }
 
+    /**
+     * Issue 20, bad-input finding 9: after a kill between an epoch's records and its checkpoint,
+     * the resumed run logs that epoch again; metrics.jsonl (and so loss.png) holds each step and
+     * epoch once, as the uninterrupted run's did, and the hidden temporary files of interrupted
+     * writes are removed when the run takes its directory again.
+     */
+    @Test
+    void epochsRunAgainAfterAResumeAreLoggedOnceAndTheLitterOfAKillIsRemoved() throws IOException {
+        Path data = dataset();
+        Path runDir = dir.resolve("run");
+        Pretrainer.create(TinyRuns.config(data, "\"keep_every\": 1"), runDir, Device.CPU, dir, QUIET, false).run();
+        RunDirectory rd = new RunDirectory(runDir);
+        List<String> straight = stepLosses(runDir);
+        int records = MetricsLog.read(rd.metrics()).size();
+        byte[] finalCheckpoint = Files.readAllBytes(rd.lastCheckpoint());
+        // a kill after epoch 2 was logged but before its checkpoint was written: checkpoint-last is epoch 1's
+        Files.copy(rd.checkpoint(1), rd.lastCheckpoint(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path tmp = runDir.resolve(".checkpoint-last.safetensors.3f2a9c01d4e5b6a7.tmp");
+        Path tmpPng = runDir.resolve("reconstructions").resolve(".epoch-0002.png.9e8d.tmp");
+        Path notLitter = runDir.resolve("notes.tmp");
+        for (Path p : List.of(tmp, tmpPng, notLitter)) {
+            Files.write(p, new byte[100]);
+        }
+        Pretrainer.resume(runDir, Device.CPU, dir, QUIET, false).run();
+        assertEquals(records, MetricsLog.read(rd.metrics()).size(), "6 step and 2 epoch records, each once");
+        assertEquals(straight, stepLosses(runDir));
+        assertArrayEquals(finalCheckpoint, Files.readAllBytes(rd.lastCheckpoint()), "epoch 2 again, bit for bit");
+        assertFalse(Files.exists(tmp) || Files.exists(tmpPng), "the temporary files of interrupted writes are gone");
+        assertTrue(Files.exists(notLitter), "other files are left alone");
+    }
+
+    /**
+     * Issue 20, bad-input finding 11: {@code --resume} takes {@code --set} for the keys that keep
+     * the run the same run (so the non-finite hint "lower blr, then resume" can be followed), and
+     * refuses model keys and keys that change the data, naming them.
+     */
+    @Test
+    void resumeChangesOnlyTheKeysThatKeepTheRunTheSameRun() throws IOException {
+        Path data = dataset();
+        Path runDir = dir.resolve("run");
+        Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"), runDir, Device.CPU, dir, QUIET, false).run();
+        RunDirectory rd = new RunDirectory(runDir);
+        String before = Files.readString(rd.config());
+        for (String[] c : new String[][] {{"mask_ratio", "0.5", "is a model key"}, {"decoder_depth", "3", "is a model key"},
+            {"seed", "7", "decides which images the run trains on, in which order"}, {"batch_size", "8", "decides which images"}}) {
+            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> Pretrainer.resume(
+                    runDir, Map.of(c[0], c[1]), Device.CPU, dir, QUIET, false, Ranks.single()));
+            assertEquals(c[0], e.key());
+            assertTrue(e.getMessage().contains(c[2]) && e.getMessage().contains("keys that can: blr, "), e.getMessage());
+        }
+        assertEquals(before, Files.readString(rd.config()), "a refused change writes nothing");
+        Pretrainer p = Pretrainer.resume(runDir, Map.of("blr", "0.005", "epochs", "2"), Device.CPU, dir, QUIET, false,
+                Ranks.single());
+        assertEquals(0.005, p.config().train().blr());
+        Pretrainer.Summary s = p.run();
+        assertEquals(2, s.epochsCompleted());
+        String after = Files.readString(rd.config());
+        assertTrue(after.contains("\"blr\" : 0.005") && after.contains("\"epochs\" : 2"), "config.json keeps the change: " + after);
+    }
+
     /** A process group that only knows its size: enough for what resume checks before any collective. */
     private record SizedGroup(int rank, int worldSize) implements dev.jmae.distributed.ProcessGroup {
         @Override
