@@ -12,6 +12,10 @@ import java.util.function.IntConsumer;
  * Goto/BLIS cache blocking and the {@link Parallel} pool. Same contract as
  * {@link dev.jmae.tensor.reference.ReferenceGemm}, which is its specification.
  *
+ * <p>The sizes below are those of {@link GemmTuning#DEFAULT}; every one of them (the tile, the K
+ * strips, the A and B block sizes, the tasks per thread, the in-place depth of a transposed A) is
+ * a field of the {@link GemmTuning} in force ({@link GemmTuning#current()}), chosen per machine.
+ *
  * <p>Blocking, per thread (Goto/BLIS order with the roles of A and B swapped, since the vectors run
  * along N): K is cut into near-equal strips of at most KC depths (800 for the 5x3 tile, 512 for
  * 8x2, so that an A panel of R rows x KC is at most 16 KiB and stays in L1); per strip, column

@@ -35,7 +35,11 @@ import jdk.incubator.vector.VectorSpecies;
  * 5x3 kernel runs at about 97% of the FMA peak with its operands in L1/L2. 5x3 (15 accumulators)
  * and 8x2 (16) leave room for the B vectors and the broadcast in the 32 vector registers of
  * AVX-512; 8x3 spills (see docs/cpu-performance.md). 8x1 serves the last, partial column panel of
- * an 8x2 product (5x3 is only used when every panel is whole).
+ * an 8x2 product (5x3 is only used when every panel is whole). 6x4 (24 accumulators, fewer loads
+ * per FMA, for cores with two FMA units), 4x4 and 6x2 (12 accumulators, for the 16 registers of
+ * AVX2) are the other wide tiles {@link GemmTuning} chooses from; like 5x3 they run only products
+ * whose N is a whole number of their panels. They were generated from one template, so they differ
+ * only in R and V.
  */
 final class GemmKernels {
 
