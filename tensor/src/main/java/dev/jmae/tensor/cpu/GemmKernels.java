@@ -269,7 +269,7 @@ final class GemmKernels {
         finishTile(tile, 2 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
     }
 
-    /** 6 rows x 4 vectors (24 accumulators): see the class comment for the arguments. */
+    /** 6 rows x 4 vectors (24 accumulators): see the class comment for the arguments; always spills. */
     static void kernel6x4(int kc, float[] a, int aBase, int aRow, int aStep,
                           float[] b, int bBase,
                           float[] c, int cBase, int ldc, int rows, int cols,
@@ -304,67 +304,10 @@ final class GemmKernels {
             x = FloatVector.broadcast(S, a[a5 + ap]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
-        if (rows == 6 && cols == 4 * L) {
-            // a full tile: bias and C added in registers, (sum + bias) + C as finishTile does
-            if (bias != null) {
-                FloatVector v0 = FloatVector.fromArray(S, bias, biasBase);
-                FloatVector v1 = FloatVector.fromArray(S, bias, biasBase + L);
-                FloatVector v2 = FloatVector.fromArray(S, bias, biasBase + 2 * L);
-                FloatVector v3 = FloatVector.fromArray(S, bias, biasBase + 3 * L);
-                c00 = c00.add(v0); c01 = c01.add(v1); c02 = c02.add(v2); c03 = c03.add(v3);
-                c10 = c10.add(v0); c11 = c11.add(v1); c12 = c12.add(v2); c13 = c13.add(v3);
-                c20 = c20.add(v0); c21 = c21.add(v1); c22 = c22.add(v2); c23 = c23.add(v3);
-                c30 = c30.add(v0); c31 = c31.add(v1); c32 = c32.add(v2); c33 = c33.add(v3);
-                c40 = c40.add(v0); c41 = c41.add(v1); c42 = c42.add(v2); c43 = c43.add(v3);
-                c50 = c50.add(v0); c51 = c51.add(v1); c52 = c52.add(v2); c53 = c53.add(v3);
-            }
-            if (accumulate) {
-                int o = cBase;
-                c00 = c00.add(FloatVector.fromArray(S, c, o));
-                c01 = c01.add(FloatVector.fromArray(S, c, o + L));
-                c02 = c02.add(FloatVector.fromArray(S, c, o + 2 * L));
-                c03 = c03.add(FloatVector.fromArray(S, c, o + 3 * L));
-                o += ldc;
-                c10 = c10.add(FloatVector.fromArray(S, c, o));
-                c11 = c11.add(FloatVector.fromArray(S, c, o + L));
-                c12 = c12.add(FloatVector.fromArray(S, c, o + 2 * L));
-                c13 = c13.add(FloatVector.fromArray(S, c, o + 3 * L));
-                o += ldc;
-                c20 = c20.add(FloatVector.fromArray(S, c, o));
-                c21 = c21.add(FloatVector.fromArray(S, c, o + L));
-                c22 = c22.add(FloatVector.fromArray(S, c, o + 2 * L));
-                c23 = c23.add(FloatVector.fromArray(S, c, o + 3 * L));
-                o += ldc;
-                c30 = c30.add(FloatVector.fromArray(S, c, o));
-                c31 = c31.add(FloatVector.fromArray(S, c, o + L));
-                c32 = c32.add(FloatVector.fromArray(S, c, o + 2 * L));
-                c33 = c33.add(FloatVector.fromArray(S, c, o + 3 * L));
-                o += ldc;
-                c40 = c40.add(FloatVector.fromArray(S, c, o));
-                c41 = c41.add(FloatVector.fromArray(S, c, o + L));
-                c42 = c42.add(FloatVector.fromArray(S, c, o + 2 * L));
-                c43 = c43.add(FloatVector.fromArray(S, c, o + 3 * L));
-                o += ldc;
-                c50 = c50.add(FloatVector.fromArray(S, c, o));
-                c51 = c51.add(FloatVector.fromArray(S, c, o + L));
-                c52 = c52.add(FloatVector.fromArray(S, c, o + 2 * L));
-                c53 = c53.add(FloatVector.fromArray(S, c, o + 3 * L));
-            }
-            int o = cBase;
-            c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
-            o += ldc;
-            c10.intoArray(c, o); c11.intoArray(c, o + L); c12.intoArray(c, o + 2 * L); c13.intoArray(c, o + 3 * L);
-            o += ldc;
-            c20.intoArray(c, o); c21.intoArray(c, o + L); c22.intoArray(c, o + 2 * L); c23.intoArray(c, o + 3 * L);
-            o += ldc;
-            c30.intoArray(c, o); c31.intoArray(c, o + L); c32.intoArray(c, o + 2 * L); c33.intoArray(c, o + 3 * L);
-            o += ldc;
-            c40.intoArray(c, o); c41.intoArray(c, o + L); c42.intoArray(c, o + 2 * L); c43.intoArray(c, o + 3 * L);
-            o += ldc;
-            c50.intoArray(c, o); c51.intoArray(c, o + L); c52.intoArray(c, o + 2 * L); c53.intoArray(c, o + 3 * L);
-            return;
-        }
-        // general case: spill the tile, then add bias and C from memory (no vector crosses a call)
+        // Every tile is spilled and finished from memory: with the full-tile epilogue in registers that
+        // the smaller kernels have (24 more loads, 48 adds, 24 stores) this kernel ran about 40x slower
+        // on JDK 25 (measured 2026-12-07: 754 ms instead of ~20 ms at 1024^3), as if C2 had given up on
+        // keeping its vectors in registers (not diagnosed further); the spill costs 24 stores and loads.
         c00.intoArray(tile, 0 * L); c01.intoArray(tile, 1 * L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
         c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
         c20.intoArray(tile, 8 * L); c21.intoArray(tile, 9 * L); c22.intoArray(tile, 10 * L); c23.intoArray(tile, 11 * L);
