@@ -18,6 +18,7 @@ tuning=${2:-auto}
 J=$(. "$root/bin/find-java.sh" >/dev/null; echo "$JAVA_HOME/bin/java")
 jar="$root/bench/target/benchmarks.jar"
 out=${BENCH_GEMM_OUT:-$(mktemp -d /tmp/bench-gemm.XXXXXX)}
+mkdir -p "$out"
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) processors;" \
      "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE; jmae tuning $tuning; results in $out"

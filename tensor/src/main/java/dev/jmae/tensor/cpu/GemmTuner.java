@@ -34,13 +34,16 @@ import java.util.function.Consumer;
  * budget is spent, at least two rounds; each (candidate, shape) keeps its fastest time, so the first
  * round and a core briefly taken by another process do not count (every tile is first run on small
  * products, untimed, so that its kernel is compiled before stage 1). The score is the
- * geometric mean of GFLOP/s over the shapes; a stage's first row (the default, then the stage-1
+ * geometric mean of GFLOP/s over the shapes, where a product's time is the CPU time of the
+ * {@link Parallel} pool's threads divided by their number ({@link Parallel#cpuNanos()}), when
+ * that is less than the wall time: on a shared machine the wall time mostly measures how long
+ * other processes held the cores, the CPU time what the product cost; a stage's first row (the default, then the stage-1
  * winner) stays unless another beats it by more than 3%. The search is only as good as the machine
  * is quiet: run {@code jmae tune} with a longer budget when other processes were busy.
  *
  * <p>Cache: one small properties file per machine, {@code gemm-tuning-<hash>.properties} in the
- * cache directory, where the hash is of the {@link #machineKey()} (CPU model, vector width, FMA and
- * AVX flags, processors, pool threads, JDK version), which the file also holds in full. It is
+ * cache directory, where the hash is of the {@link #machineKey()} (CPU model name, vendor, family,
+ * model and stepping, vector width, FMA and AVX flags, processors, pool threads, JDK version), which the file also holds in full. It is
  * written to a temporary file and renamed over the old one. A file that cannot be read or parsed,
  * or whose key is another machine's, is ignored with a warning and the search runs again.
  */
@@ -306,8 +309,15 @@ public final class GemmTuner {
             for (int c = 0; c < candidates.size(); c++) {
                 for (int s = 0; s < nShapes; s++) {
                     long t0 = System.nanoTime();
+                    long cpu0 = Parallel.cpuNanos();
                     ops.run(candidates.get(c), s);
-                    bestNanos[c][s] = Math.min(bestNanos[c][s], System.nanoTime() - t0);
+                    long wall = System.nanoTime() - t0;
+                    double cpu = (double) (Parallel.cpuNanos() - cpu0) / Parallel.threads();
+                    // the pool's CPU time per thread: the wall time the product would take with the
+                    // cores to itself (a product that ran on one thread only takes its wall time)
+                    double t = 2L * ops.shapes.get(s).m() * ops.shapes.get(s).n() * ops.shapes.get(s).k()
+                            < Gemm.PARALLEL_MIN_FLOPS ? wall : Math.min(wall, cpu);
+                    bestNanos[c][s] = Math.min(bestNanos[c][s], t);
                 }
             }
         }
@@ -365,8 +375,9 @@ public final class GemmTuner {
 
     /**
      * What the cache is keyed by: CPU model, architecture, vector width, the FMA/AVX2/AVX-512 flags,
-     * processors, pool threads and JDK version, e.g.
-     * {@code cpu=AMD EPYC 9R45; arch=amd64; vector=512-bit; flags=fma,avx2,avx512f; processors=2; threads=2; jdk=25+36-LTS}.
+     * processors, pool threads and JDK version, e.g. {@code cpu=AMD EPYC (AuthenticAMD family 26 model 2
+     * stepping 1); arch=amd64; vector=512-bit; flags=fma,avx2,avx512f; processors=2; threads=2; jdk=25.0.3+9-LTS}
+     * (vendor, family, model and stepping from /proc/cpuinfo, since VMs often name the model vaguely).
      *
      * @return the key
      */
@@ -381,6 +392,15 @@ public final class GemmTuner {
             }
             if (m != null) {
                 model = m;
+            }
+            // VMs often report a bare "AMD EPYC": vendor, family, model and stepping tell Zen 4 from Zen 5
+            String vendor = field(lines, "vendor_id");
+            String family = field(lines, "cpu family");
+            String number = field(lines, "model");
+            String stepping = field(lines, "stepping");
+            if (family != null && number != null) {
+                model += " (" + (vendor == null ? "" : vendor + " ") + "family " + family + " model " + number
+                        + (stepping == null ? "" : " stepping " + stepping) + ")";
             }
             String f = field(lines, "flags");
             if (f == null) {
