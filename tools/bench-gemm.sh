@@ -1,68 +1,70 @@
 #!/usr/bin/env bash
 # The cpu GEMM against OpenBLAS and the FMA peak, for docs/benchmarks.md ("Matrix multiply").
 #
-# Usage: tools/bench-gemm.sh [REPEATS] [TUNING]
-#   REPEATS  rounds (default 3); each round runs, one JMH fork per benchmark and parameter set,
-#            MatmulBench.cpu (jmae), MatmulBench.openblas and PeakBench, in that order, so jmae and
-#            OpenBLAS never share a process (OpenBLAS's spinning threads starve jmae's pool in one
-#            process) and alternate over the rounds.
-#   TUNING   the GemmTuning spec jmae runs (default: auto, the choice cached for this machine or a
-#            search at first use in the jmae fork, which MatmulBench prints).
-# Environment: OPENBLAS_CORETYPE (default SkylakeX, the AVX-512 kernels; MatmulBench prints the
-# core OpenBLAS used). Needs bench/target/benchmarks.jar (mvn package -pl bench -am -DskipTests).
-# Prints the load before every run and, at the end, the median per cell over the rounds.
+# Usage: tools/bench-gemm.sh [ROUNDS] [TUNING...]
+#   ROUNDS   default 2; each round runs dev.jmae.bench.GemmVersus once per jmae tuning and once for
+#            OpenBLAS, each in its own JVM (OpenBLAS's spinning threads starve jmae's pool in one
+#            process), alternating, then PeakBench (JMH) once.
+#   TUNING   jmae tunings to run (GemmTuning specs, 'default' or 'auto'; default: auto, the choice
+#            cached for this machine, or a search at first use).
+# Environment: OPENBLAS_CORETYPE (default SkylakeX, the AVX-512 kernels; GemmVersus prints the core
+# OpenBLAS used). Needs bench/target/benchmarks.jar (mvn -B -q package -pl bench -am -DskipTests).
+# Prints the load before every run and, at the end, per cell the median over the rounds of the
+# minimum CPU time per thread and of the minimum wall time (see GemmVersus for why both).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-repeats=${1:-3}
-tuning=${2:-auto}
+rounds=${1:-2}
+shift || true
+tunings=("${@:-auto}")
+[ ${#tunings[@]} -eq 0 ] && tunings=(auto)
 J=$(. "$root/bin/find-java.sh" >/dev/null; echo "$JAVA_HOME/bin/java")
 jar="$root/bench/target/benchmarks.jar"
 out=${BENCH_GEMM_OUT:-$(mktemp -d /tmp/bench-gemm.XXXXXX)}
 mkdir -p "$out"
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) processors;" \
-     "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE; jmae tuning $tuning; results in $out"
-jmh=(-f 1 -wi 2 -w 1 -i 5 -r 1 -p shape=square,qkv,mlp -p layout=NN,NT,TN)
-for r in $(seq 1 "$repeats"); do
-    echo "round $r: load $(cut -d' ' -f1-3 /proc/loadavg)"
-    "$J" -jar "$jar" 'MatmulBench.cpu$' "${jmh[@]}" -jvmArgsPrepend "-Djmae.gemm.tuning=$tuning" \
-        -rf json -rff "$out/cpu-$r.json" > "$out/cpu-$r.log" 2>&1
-    grep -m1 'jmae GEMM tuning' "$out/cpu-$r.log" || true
-    echo "round $r: load $(cut -d' ' -f1-3 /proc/loadavg)"
-    "$J" -jar "$jar" 'MatmulBench.openblas$' "${jmh[@]}" -rf json -rff "$out/openblas-$r.json" > "$out/openblas-$r.log" 2>&1
-    grep -m1 'OpenBLAS core' "$out/openblas-$r.log" || true
-    echo "round $r: load $(cut -d' ' -f1-3 /proc/loadavg)"
-    "$J" -jar "$jar" 'PeakBench' -f 1 -wi 2 -w 1 -i 5 -r 1 -rf json -rff "$out/peak-$r.json" > "$out/peak-$r.log" 2>&1
+java=("$J" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g -cp "$jar")
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
+     "(family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')," \
+     "model $(grep -m1 '^model\s' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')), $(nproc) processors;" \
+     "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE; results in $out"
+for r in $(seq 1 "$rounds"); do
+    for i in "${!tunings[@]}"; do
+        echo "round $r jmae ${tunings[$i]}: load $(cut -d' ' -f1-3 /proc/loadavg)"
+        "${java[@]}" "-Djmae.gemm.tuning=${tunings[$i]}" dev.jmae.bench.GemmVersus jmae 20 2>/dev/null \
+            | sed "s/^jmae /jmae$i /" | tee "$out/jmae$i-$r.txt" | grep -v '^jmae[0-9]* [a-z]* [NT]' || true
+    done
+    echo "round $r openblas: load $(cut -d' ' -f1-3 /proc/loadavg)"
+    "${java[@]}" dev.jmae.bench.GemmVersus openblas 20 2>/dev/null | tee "$out/openblas-$r.txt" \
+        | grep -v '^openblas [a-z]* [NT]' || true
 done
-python3 - "$out" "$repeats" <<'PY'
-import json, statistics, sys
-out, reps = sys.argv[1], int(sys.argv[2])
+echo "PeakBench: load $(cut -d' ' -f1-3 /proc/loadavg)"
+"$J" -jar "$jar" 'PeakBench' -f 1 -wi 2 -w 1 -i 5 -r 1 2>/dev/null | grep -E '^PeakBench.*flops' | sed 's/  */ /g' \
+    | tee "$out/peak.txt"
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$out" "$rounds" "${#tunings[@]}" "${tunings[@]}" <<'PY'
+import statistics, sys, glob
+out, rounds, nt = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+names = sys.argv[4:4 + nt]
 flops = {"square": 2 * 1024**3, "qkv": 2 * 3200 * 2304 * 768, "mlp": 2 * 3200 * 3072 * 768}
 cells = {}
-for impl in ("cpu", "openblas"):
-    for r in range(1, reps + 1):
-        for b in json.load(open(f"{out}/{impl}-{r}.json")):
-            key = (b["params"]["shape"], b["params"]["layout"], impl)
-            cells.setdefault(key, []).append(b["primaryMetric"]["score"])
-peak = {}
-for r in range(1, reps + 1):
-    for b in json.load(open(f"{out}/peak-{r}.json")):
-        name = b["benchmark"].rsplit(".", 1)[1]
-        # the FLOPs are an AuxCounter reported in FLOP/ms: divide by 1e6 for GFLOP/s
-        sec = b.get("secondaryMetrics", {})
-        rate = next((v["score"] for k, v in sec.items() if "flop" in k.lower()), None)
-        peak.setdefault(name, []).append(rate)
-def med(x):
-    return statistics.median(x)
-print("PeakBench GFLOP/s per round:", {k: [round(v / 1e6, 1) if v else v for v in vs] for k, vs in peak.items()})
-allpk = med([v for v in peak.get("allThreads", []) if v]) / 1e6 if peak.get("allThreads") else float("nan")
-print(f"| shape | layout | jmae ms (rounds) | jmae median ms | GFLOP/s | % of all-thread peak ({allpk:.0f}) | OpenBLAS ms (rounds) | OpenBLAS median ms | jmae / OpenBLAS |")
-print("|---|---|---|---|---|---|---|---|---|")
+for f in glob.glob(f"{out}/*-*.txt"):
+    for line in open(f):
+        p = line.split()
+        if len(p) == 9 and p[3] == "wallMin":
+            cells.setdefault((p[0], p[1], p[2]), []).append((float(p[8]), float(p[4])))
+impls = [f"jmae{i}" for i in range(nt)] + ["openblas"]
+for i, n in enumerate(names):
+    print(f"jmae{i} = tuning {n}")
+head = "| shape | layout | " + " | ".join(f"{x} cpu-min ms (wall-min)" for x in impls) + " | " + \
+       " | ".join(f"{x} / openblas" for x in impls[:-1]) + " | " + " | ".join(f"{x} GFLOP/s" for x in impls[:-1]) + " |"
+print(head)
+print("|" + "---|" * (2 + 2 * len(impls) - 1 + nt))
 for shape in ("square", "qkv", "mlp"):
     for layout in ("NN", "NT", "TN"):
-        c = cells[(shape, layout, "cpu")]
-        o = cells[(shape, layout, "openblas")]
-        g = flops[shape] / (med(c) * 1e-3) / 1e9
-        print(f"| {shape} | {layout} | {', '.join(f'{x:.1f}' for x in c)} | {med(c):.2f} | {g:.0f} | {100 * g / allpk:.0f}% | "
-              f"{', '.join(f'{x:.1f}' for x in o)} | {med(o):.2f} | {med(o) / med(c):.2f} |")
+        med = {x: (statistics.median(v[0] for v in cells[(x, shape, layout)]),
+                   statistics.median(v[1] for v in cells[(x, shape, layout)])) for x in impls}
+        row = [shape, layout] + [f"{med[x][0]:.2f} ({med[x][1]:.2f})" for x in impls]
+        row += [f"{med['openblas'][0] / med[x][0]:.2f}" for x in impls[:-1]]
+        row += [f"{flops[shape] / med[x][0] / 1e6:.0f}" for x in impls[:-1]]
+        print("| " + " | ".join(row) + " |")
 PY

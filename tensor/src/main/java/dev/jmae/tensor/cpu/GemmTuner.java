@@ -25,8 +25,8 @@ import java.util.function.Consumer;
  * The bounded search that picks a {@link GemmTuning} for the machine it runs on, and its cache.
  *
  * <p>Search: two stages over a small candidate set, timed on a few representative products
- * ({@link #DEFAULT_SHAPES}: a square-ish NN product whose N is not a multiple of 48, a Linear
- * layer's NT product at the ViT qkv width, and a weight-gradient TN product with a deep K), on the
+ * ({@link #DEFAULT_SHAPES}: 1024³ NN, whose N is not a multiple of 48, a Linear layer's NT
+ * product at the ViT qkv shape, and its weight-gradient TN product with a deep K), on the
  * {@link Parallel} pool. Stage 1 tries every register tile with default blocking; stage 2 varies one
  * blocking parameter at a time around the stage-1 winner (A and B block sizes, tasks per thread,
  * when a transposed A is packed, the wide tile's K strip). Within a stage the candidates are run in
@@ -119,11 +119,16 @@ public final class GemmTuner {
     public record Outcome(GemmTuning tuning, Source source, Path cacheFile, Result result) {
     }
 
-    /** The products the search times (about 6 GFLOP per candidate and round). */
+    /**
+     * The products the search times, about 25 GFLOP per candidate and round: 1024³ NN, a ViT-B qkv
+     * Linear layer's forward product (X·Wᵀ, NT [3200, 768]×[768, 2304]) and its weight gradient
+     * (dYᵀ·X, TN [768, 3200]×[3200, 2304], deep K, A packed). Smaller stand-ins (768-row
+     * products) picked a tile that was slower on these shapes (2026-12-07).
+     */
     public static final List<Shape> DEFAULT_SHAPES = List.of(
-            new Shape(768, 1024, 768, false, false),
-            new Shape(768, 2304, 768, false, true),
-            new Shape(768, 768, 1536, true, false));
+            new Shape(1024, 1024, 1024, false, false),
+            new Shape(3200, 2304, 768, false, true),
+            new Shape(768, 2304, 3200, true, false));
 
     /** How much better than the incumbent a challenger must score to be chosen (3%). */
     static final double MARGIN = 1.03;
