@@ -5,6 +5,7 @@ import dev.jmae.tensor.Backends;
 import dev.jmae.tensor.Device;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.cpu.Gemm;
+import dev.jmae.tensor.cpu.GemmTuning;
 import dev.jmae.tensor.cpu.Parallel;
 import dev.jmae.tensor.reference.ReferenceGemm;
 import org.bytedeco.javacpp.FloatPointer;
@@ -158,8 +159,17 @@ public class MatmulBench {
         }
     }
 
+    /** The cpu GEMM's tuning, chosen (cached, searched or pinned) before the first timed call, and printed. */
+    @State(Scope.Benchmark)
+    public static class CpuTuning {
+        @Setup(Level.Trial)
+        public void setup() {
+            System.out.println("\njmae GEMM tuning: " + GemmTuning.current().spec() + "; threads " + Parallel.threads());
+        }
+    }
+
     @Benchmark
-    public float[] cpu() {
+    public float[] cpu(CpuTuning tuning) {
         Gemm.sgemm(m, n, k, a, 0, aRs, aCs, b, 0, bRs, bCs, c, 0, n, null, 0, 0, false);
         return c;
     }

@@ -44,7 +44,7 @@ class BenchmarksAgreeTest {
             MatmulBench.OpenBlas blasState = new MatmulBench.OpenBlas();
             blasState.setup(b);
             try {
-                float[] ours = b.cpu().clone();
+                float[] ours = b.cpu(new MatmulBench.CpuTuning()).clone();
                 float[] blas = new float[ours.length];
                 b.openblas(blasState).get(blas);
                 assertClose(ours, blas, 1e-5, "cpu vs OpenBLAS " + layout);

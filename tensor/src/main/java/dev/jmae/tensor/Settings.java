@@ -29,6 +29,18 @@ package dev.jmae.tensor;
  *       on (the gpu parity suites, the golden fixtures, the tiny training runs), e.g. {@code cuda:0};
  *       unset, they use {@code opencl:0} (and the golden tests cpu and reference too); set by
  *       tools/device-check</td></tr>
+ *   <tr><td>{@value #GEMM_TUNING}</td><td>{@code auto}</td><td>the {@code cpu} GEMM's tuning
+ *       ({@code dev.jmae.tensor.cpu.GemmTuning}): {@code auto} uses the choice cached for this machine
+ *       or searches for one at first use; {@code default} pins the built-in tuning; a spec string
+ *       ({@code GemmTuning.spec()}) pins that one. When the property is unset the environment
+ *       variable {@value #GEMM_TUNING_ENV} is read instead, so child JVMs of a test inherit it; the
+ *       test suite sets both to {@code default}</td></tr>
+ *   <tr><td>{@value #GEMM_SEARCH}</td><td>true</td><td>false: {@code auto} never searches; it uses
+ *       the cached choice, or the built-in tuning when none is cached</td></tr>
+ *   <tr><td>{@value #GEMM_SEARCH_BUDGET}</td><td>3</td><td>seconds the first-use search may
+ *       take</td></tr>
+ *   <tr><td>{@value #CACHE_DIR}</td><td>{@code $XDG_CACHE_HOME/jmae}, else {@code ~/.cache/jmae}</td>
+ *       <td>where jmae caches per-machine choices (the GEMM tuning)</td></tr>
  * </table>
  */
 public final class Settings {
@@ -49,6 +61,16 @@ public final class Settings {
     public static final String OPENCL_REQUIRE_SIGNAL_CHAINING = "jmae.opencl.requireSignalChaining";
     /** Property name: the device the device tests run on (tests only). */
     public static final String TEST_DEVICE = "jmae.test.device";
+    /** Property name: the {@code cpu} GEMM's tuning ({@code auto}, {@code default} or a spec string). */
+    public static final String GEMM_TUNING = "jmae.gemm.tuning";
+    /** Environment variable read for {@value #GEMM_TUNING} when the property is unset. */
+    public static final String GEMM_TUNING_ENV = "JMAE_GEMM_TUNING";
+    /** Property name: whether {@code auto} may run the GEMM tuning search. */
+    public static final String GEMM_SEARCH = "jmae.gemm.search";
+    /** Property name: seconds the first-use GEMM tuning search may take. */
+    public static final String GEMM_SEARCH_BUDGET = "jmae.gemm.searchBudget";
+    /** Property name: jmae's per-user cache directory. */
+    public static final String CACHE_DIR = "jmae.cacheDir";
 
     private Settings() {
     }
@@ -96,5 +118,58 @@ public final class Settings {
     public static String testDevice() {
         String v = System.getProperty(TEST_DEVICE);
         return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    /**
+     * @return the GEMM tuning requested by {@value #GEMM_TUNING} (or, when the property is unset, the
+     *     environment variable {@value #GEMM_TUNING_ENV}), trimmed; {@code auto} when neither is set
+     */
+    public static String gemmTuning() {
+        String v = System.getProperty(GEMM_TUNING);
+        if (v == null || v.isBlank()) {
+            v = System.getenv(GEMM_TUNING_ENV);
+        }
+        return v == null || v.isBlank() ? "auto" : v.trim();
+    }
+
+    /** @return whether the {@code auto} GEMM tuning may search ({@value #GEMM_SEARCH}, default true) */
+    public static boolean gemmSearch() {
+        return !"false".equalsIgnoreCase(System.getProperty(GEMM_SEARCH));
+    }
+
+    /**
+     * @return seconds the first-use GEMM search may take ({@value #GEMM_SEARCH_BUDGET}, default 3)
+     * @throws IllegalArgumentException if the property is not a positive number
+     */
+    public static double gemmSearchBudget() {
+        String v = System.getProperty(GEMM_SEARCH_BUDGET);
+        if (v == null || v.isBlank()) {
+            return 3.0;
+        }
+        try {
+            double s = Double.parseDouble(v.trim());
+            if (s > 0 && Double.isFinite(s)) {
+                return s;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(GEMM_SEARCH_BUDGET + " must be a positive number of seconds, given '" + v + "'");
+    }
+
+    /**
+     * @return jmae's per-user cache directory: {@value #CACHE_DIR} if set, else
+     *     {@code $XDG_CACHE_HOME/jmae} if that variable is set, else {@code ~/.cache/jmae}
+     */
+    public static java.nio.file.Path cacheDir() {
+        String v = System.getProperty(CACHE_DIR);
+        if (v != null && !v.isBlank()) {
+            return java.nio.file.Path.of(v.trim());
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return java.nio.file.Path.of(xdg.trim(), "jmae");
+        }
+        return java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "jmae");
     }
 }

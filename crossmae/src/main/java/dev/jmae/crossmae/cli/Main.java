@@ -22,7 +22,7 @@ import java.io.PrintWriter;
         description = "CrossMAE and MAE pretraining, evaluation and tools in pure Java.",
         subcommands = {PretrainCommand.class, FinetuneCommand.class, LinprobeCommand.class, ReconstructCommand.class,
             ProbeCommand.class, InfoCommand.class, ForwardCommand.class, StepsCommand.class, ConvertCommand.class, BenchCommand.class,
-            DevicesCommand.class, CommandLine.HelpCommand.class})
+            DevicesCommand.class, TuneCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     private Main() {

@@ -12,6 +12,10 @@ import java.util.function.IntConsumer;
  * Goto/BLIS cache blocking and the {@link Parallel} pool. Same contract as
  * {@link dev.jmae.tensor.reference.ReferenceGemm}, which is its specification.
  *
+ * <p>The sizes below are those of {@link GemmTuning#DEFAULT}; every one of them (the tile, the K
+ * strips, the A and B block sizes, the tasks per thread, the in-place depth of a transposed A) is
+ * a field of the {@link GemmTuning} in force ({@link GemmTuning#current()}), chosen per machine.
+ *
  * <p>Blocking, per thread (Goto/BLIS order with the roles of A and B swapped, since the vectors run
  * along N): K is cut into near-equal strips of at most KC depths (800 for the 5x3 tile, 512 for
  * 8x2, so that an A panel of R rows x KC is at most 16 KiB and stays in L1); per strip, column
@@ -42,37 +46,12 @@ public final class Gemm {
      * workers spin before parking, so even a 64^3 product (0.5 MFLOP) gains from a second thread.
      */
     static final long PARALLEL_MIN_FLOPS = 1L << 18;
-    /** Largest packed B block [KC, NC], in floats (640 KiB, well inside the 1 MiB L2). */
-    static final int B_BLOCK_FLOATS = 160 * 1024;
-    /** Largest packed A block [MC, KC], in floats (12 MiB: all 3072 rows of a ViT-B weight gradient at KC 800). */
-    static final int A_BLOCK_FLOATS = 3 * 1024 * 1024;
-    /** Tasks per pool thread a parallel product is cut into, for dynamic balance. */
-    static final int TASKS_PER_THREAD = 4;
     /** Fewest rows of C a task gets when rows are split (each row task repacks its B columns). */
     static final int MIN_TASK_ROWS = 64;
     /** Most rows of C for the deep-and-small path ({@link #smallDeep}): one accumulator each. */
     static final int SMALL_DEEP_MAX_ROWS = 8;
     /** Fewest depths for the deep-and-small path; shallower small products keep the blocked path. */
     static final int SMALL_DEEP_MIN_K = 4096;
-
-    /** A register-tile shape: rows, vectors of columns, and the deepest K strip it is run over. */
-    private static final class Shape {
-        final int rows;
-        final int vectors;
-        final int cols;
-        final int kcMax;
-
-        Shape(int rows, int vectors, int kcMax) {
-            this.rows = rows;
-            this.vectors = vectors;
-            this.cols = vectors * L;
-            this.kcMax = kcMax;
-        }
-    }
-
-    // The A panel (rows x KC floats) should fill at most half of L1: 5 x 800 and 8 x 512 floats are 16 KiB.
-    private static final Shape WIDE = new Shape(5, 3, 800);
-    private static final Shape TALL = new Shape(8, 2, 512);
 
     private Gemm() {
     }
@@ -133,8 +112,29 @@ public final class Gemm {
             biasOnly(m, n, c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
             return;
         }
+        sgemm(GemmTuning.current(), m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
+    }
+
+    /**
+     * {@link #sgemm} with a given tuning instead of {@link GemmTuning#current()}: for the tuning
+     * search and the parity tests of every candidate.
+     */
+    static void sgemm(GemmTuning tuning, int m, int n, int k,
+                      float[] a, int aOffset, int aRowStride, int aColStride,
+                      float[] b, int bOffset, int bRowStride, int bColStride,
+                      float[] c, int cOffset, int cRowStride,
+                      float[] bias, int biasOffset, int biasStride,
+                      boolean accumulate) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            biasOnly(m, n, c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
+            return;
+        }
         boolean parallel = Parallel.threads() > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS;
-        product(parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+        product(tuning, parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
                 c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
     }
 
@@ -179,6 +179,7 @@ public final class Gemm {
         if (batch <= 0 || m <= 0 || n <= 0) {
             return;
         }
+        GemmTuning tuning = GemmTuning.current();
         long itemFlops = 2L * m * n * k;
         int threads = Parallel.threads();
         boolean serial = threads == 1 || itemFlops * batch < PARALLEL_MIN_FLOPS;
@@ -187,7 +188,7 @@ public final class Gemm {
         boolean wholeItems = serial || batch >= 4 * threads || batch % threads == 0 || itemFlops < PARALLEL_MIN_FLOPS;
         if (!wholeItems || batch == 1) {
             for (int t = 0; t < batch; t++) {
-                sgemm(m, n, k, a, aOffsets[t], aRowStride, aColStride, b, bOffsets[t], bRowStride, bColStride,
+                sgemm(tuning, m, n, k, a, aOffsets[t], aRowStride, aColStride, b, bOffsets[t], bRowStride, bColStride,
                         c, cOffsets[t], cRowStride, bias, biasOffset, biasStride, accumulate);
             }
             return;
@@ -196,7 +197,7 @@ public final class Gemm {
             if (k <= 0) {
                 biasOnly(m, n, c, cOffsets[t], cRowStride, bias, biasOffset, biasStride, accumulate);
             } else {
-                product(false, m, n, k, a, aOffsets[t], aRowStride, aColStride, b, bOffsets[t], bRowStride,
+                product(tuning, false, m, n, k, a, aOffsets[t], aRowStride, aColStride, b, bOffsets[t], bRowStride,
                         bColStride, c, cOffsets[t], cRowStride, bias, biasOffset, biasStride, accumulate);
             }
         };
@@ -207,11 +208,6 @@ public final class Gemm {
         } else {
             Parallel.forTasks(batch, item);
         }
-    }
-
-    /** 5x3 when whole 3-vector panels tile N, else 8x2 (fewer wasted lanes on a ragged last panel). */
-    private static Shape shapeFor(int n) {
-        return n % WIDE.cols == 0 ? WIDE : TALL;
     }
 
     /** C = bias (or 0) when overwriting, C += bias when accumulating: the K = 0 product. */
@@ -227,17 +223,17 @@ public final class Gemm {
     }
 
     /** The product on the pool when {@code parallel}: {@link #smallDeep} where it applies, else {@link #blocked}. */
-    private static void product(boolean parallel, int m, int n, int k,
+    private static void product(GemmTuning tuning, boolean parallel, int m, int n, int k,
                                 float[] a, int aOffset, int aRowStride, int aColStride,
                                 float[] b, int bOffset, int bRowStride, int bColStride,
                                 float[] c, int cOffset, int cRowStride,
                                 float[] bias, int biasOffset, int biasStride,
                                 boolean accumulate) {
         if (m <= SMALL_DEEP_MAX_ROWS && n <= L && k >= SMALL_DEEP_MIN_K) {
-            smallDeep(parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+            smallDeep(tuning, parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
                     c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
         } else {
-            blocked(parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+            blocked(tuning, parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
                     c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
         }
     }
@@ -248,21 +244,22 @@ public final class Gemm {
      * so that a thread slowed by another process does not hold the others back. Package-private for
      * the test that holds {@link #smallDeep} to its bits.
      */
-    static void blocked(boolean parallel, int m, int n, int k,
+    static void blocked(GemmTuning tuning, boolean parallel, int m, int n, int k,
                         float[] a, int aOffset, int aRowStride, int aColStride,
                         float[] b, int bOffset, int bRowStride, int bColStride,
                         float[] c, int cOffset, int cRowStride,
                         float[] bias, int biasOffset, int biasStride,
                         boolean accumulate) {
-        Shape shape = shapeFor(n);
+        GemmTuning.Tile shape = tuning.tileFor(n);
         int mr = shape.rows;
-        int nr = shape.cols;
-        int strips = (k + shape.kcMax - 1) / shape.kcMax;
+        int nr = shape.vectors * L;
+        int kcMax = tuning.kcMax(shape);
+        int strips = (k + kcMax - 1) / kcMax;
         int kcCap = (k + strips - 1) / strips;
         int colPanels = (n + nr - 1) / nr;
-        int targetTasks = parallel ? TASKS_PER_THREAD * Parallel.threads() : 1;
+        int targetTasks = parallel ? tuning.tasksPerThread() * Parallel.threads() : 1;
         int colTasks = Math.min(colPanels, targetTasks);
-        if (!packsA(aRowStride, aColStride, kcCap)) {
+        if (!packsA(tuning, aRowStride, aColStride, kcCap)) {
             // A in place: every task runs all K strips over its block of C.
             int rowPanels = (m + mr - 1) / mr;
             int rowTasks = rowTasks(rowPanels, mr, targetTasks, colTasks);
@@ -274,7 +271,7 @@ public final class Gemm {
                 for (int s = 0; s < strips; s++) {
                     int pc = (int) ((long) k * s / strips);
                     int kc = (int) ((long) k * (s + 1) / strips) - pc;
-                    strip(shape, pc, kc, r0, r1, c0, c1, a, aOffset, aRowStride, aColStride, null, 0,
+                    strip(tuning, shape, pc, kc, r0, r1, c0, c1, a, aOffset, aRowStride, aColStride, null, 0,
                             b, bOffset, bRowStride, bColStride, c, cOffset, cRowStride,
                             s == 0 ? bias : null, biasOffset, biasStride, accumulate || s > 0);
                 }
@@ -283,7 +280,7 @@ public final class Gemm {
             return;
         }
         // A packed: per block of rows and K strip, pack A once (shared by all tasks), then compute.
-        int mcMax = rowBlock(mr, kcCap);
+        int mcMax = rowBlock(tuning, mr, kcCap);
         float[] packed = GemmPacking.workspace().a((Math.min(m, mcMax) + mr - 1) / mr * mr * kcCap);
         for (int ic = 0; ic < m; ic += mcMax) {
             int mc = Math.min(mcMax, m - ic);
@@ -308,7 +305,7 @@ public final class Gemm {
                     int r1 = row0 + Math.min(mc, rowPanels * (t / colTasks + 1) / rowTasks * mr);
                     int c0 = colPanels * (t % colTasks) / colTasks * nr;
                     int c1 = Math.min(n, colPanels * (t % colTasks + 1) / colTasks * nr);
-                    strip(shape, pc, kc, r0, r1, c0, c1, a, aOffset, aRowStride, aColStride, packed, row0,
+                    strip(tuning, shape, pc, kc, r0, r1, c0, c1, a, aOffset, aRowStride, aColStride, packed, row0,
                             b, bOffset, bRowStride, bColStride, c, cOffset, cRowStride,
                             stripBias, biasOffset, biasStride, add);
                 };
@@ -334,16 +331,17 @@ public final class Gemm {
      * strip; C only when accumulating) or plus C (later strips), as {@link GemmKernels#finishTile}.
      * The strip sums are kept in the calling thread's packing workspace (strips x 8 x L floats).
      */
-    private static void smallDeep(boolean parallel, int m, int n, int k,
+    private static void smallDeep(GemmTuning tuning, boolean parallel, int m, int n, int k,
                                   float[] a, int aOffset, int aRowStride, int aColStride,
                                   float[] b, int bOffset, int bRowStride, int bColStride,
                                   float[] c, int cOffset, int cRowStride,
                                   float[] bias, int biasOffset, int biasStride,
                                   boolean accumulate) {
-        int strips = (k + TALL.kcMax - 1) / TALL.kcMax;
+        int kcMax = tuning.kcMax(tuning.tileFor(n));
+        int strips = (k + kcMax - 1) / kcMax;
         int tileFloats = SMALL_DEEP_MAX_ROWS * L;
         float[] sums = GemmPacking.workspace().a(strips * tileFloats);
-        int tasks = parallel ? Math.min(strips, TASKS_PER_THREAD * Parallel.threads()) : 1;
+        int tasks = parallel ? Math.min(strips, tuning.tasksPerThread() * Parallel.threads()) : 1;
         run(tasks, t -> {
             for (int s = strips * t / tasks; s < strips * (t + 1) / tasks; s++) {
                 int pc = (int) ((long) k * s / strips);
@@ -443,15 +441,15 @@ public final class Gemm {
      * {@code packed}, whose row {@code packedRow0} is at index 0; i0 - packedRow0 must be a multiple
      * of R. Bias is added when non-null; {@code add} adds to C instead of overwriting it.
      */
-    private static void strip(Shape shape, int pc, int kc, int i0, int i1, int j0, int j1,
+    private static void strip(GemmTuning tuning, GemmTuning.Tile shape, int pc, int kc, int i0, int i1, int j0, int j1,
                               float[] a, int aOffset, int aRowStride, int aColStride, float[] packed, int packedRow0,
                               float[] b, int bOffset, int bRowStride, int bColStride,
                               float[] c, int cOffset, int cRowStride,
                               float[] bias, int biasOffset, int biasStride, boolean add) {
         GemmPacking.Workspace ws = GemmPacking.workspace();
         int mr = shape.rows;
-        int nr = shape.cols;
-        int ncMax = columnBlock(nr, kc);
+        int nr = shape.vectors * L;
+        int ncMax = columnBlock(tuning, nr, kc);
         // Near-equal column blocks of whole panels, so that no block is left with a lone panel for
         // which every A panel would be fetched from L3 once per kernel call.
         int panels = (j1 - j0 + nr - 1) / nr;
@@ -501,15 +499,24 @@ public final class Gemm {
                     int cols = Math.min(nr, nc - jr);
                     int vectors = (cols + L - 1) / L;
                     int bBase = jr * kc;
-                    if (mr == 5) {
-                        GemmKernels.kernel5x3(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
-                                rows, cols, add, bb, jr, tile);
-                    } else if (vectors == 2) {
-                        GemmKernels.kernel8x2(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
-                                rows, cols, add, bb, jr, tile);
-                    } else {
-                        GemmKernels.kernel8x1(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr, cRowStride,
-                                rows, cols, add, bb, jr, tile);
+                    switch (shape) {
+                        case T5X3 -> GemmKernels.kernel5x3(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
+                                cRowStride, rows, cols, add, bb, jr, tile);
+                        case T6X4 -> GemmKernels.kernel6x4(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
+                                cRowStride, rows, cols, add, bb, jr, tile);
+                        case T4X4 -> GemmKernels.kernel4x4(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
+                                cRowStride, rows, cols, add, bb, jr, tile);
+                        case T6X2 -> GemmKernels.kernel6x2(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
+                                cRowStride, rows, cols, add, bb, jr, tile);
+                        case T8X2 -> {
+                            if (vectors == 2) {
+                                GemmKernels.kernel8x2(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
+                                        cRowStride, rows, cols, add, bb, jr, tile);
+                            } else {
+                                GemmKernels.kernel8x1(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
+                                        cRowStride, rows, cols, add, bb, jr, tile);
+                            }
+                        }
                     }
                 }
             }
@@ -521,18 +528,18 @@ public final class Gemm {
      * (R adjacent rows per depth); other strides, and a transposed A deep enough for its panel to
      * leave L1, are packed.
      */
-    private static boolean packsA(int aRowStride, int aColStride, int kc) {
-        return aColStride != 1 && (aRowStride != 1 || kc > 256);
+    private static boolean packsA(GemmTuning tuning, int aRowStride, int aColStride, int kc) {
+        return aColStride != 1 && (aRowStride != 1 || kc > tuning.inPlaceTransposedK());
     }
 
     /** Rows of a packed A block [MC, kc]. */
-    private static int rowBlock(int mr, int kc) {
-        return Math.max(mr, A_BLOCK_FLOATS / kc / mr * mr);
+    private static int rowBlock(GemmTuning tuning, int mr, int kc) {
+        return Math.max(mr, tuning.aBlockFloats() / kc / mr * mr);
     }
 
     /** Columns of a packed B block [kc, NC]. */
-    private static int columnBlock(int nr, int kc) {
-        return Math.max(nr, B_BLOCK_FLOATS / kc / nr * nr);
+    private static int columnBlock(GemmTuning tuning, int nr, int kc) {
+        return Math.max(nr, tuning.bBlockFloats() / kc / nr * nr);
     }
 
     /**
@@ -540,11 +547,13 @@ public final class Gemm {
      * that probe tile edges: {R, NR, KC, MC, NC}, where KC is the deepest K strip, MC is the
      * packed A block height (M when A is read in place) and NC the widest packed B block.
      */
-    static int[] blocking(int m, int n, int k, int aRowStride, int aColStride) {
-        Shape shape = shapeFor(n);
-        int strips = (k + shape.kcMax - 1) / shape.kcMax;
+    static int[] blocking(GemmTuning tuning, int m, int n, int k, int aRowStride, int aColStride) {
+        GemmTuning.Tile shape = tuning.tileFor(n);
+        int nr = shape.vectors * L;
+        int kcMax = tuning.kcMax(shape);
+        int strips = (k + kcMax - 1) / kcMax;
         int kc = (k + strips - 1) / strips;
-        int mc = packsA(aRowStride, aColStride, kc) ? rowBlock(shape.rows, kc) : m;
-        return new int[] {shape.rows, shape.cols, kc, mc, columnBlock(shape.cols, kc)};
+        int mc = packsA(tuning, aRowStride, aColStride, kc) ? rowBlock(tuning, shape.rows, kc) : m;
+        return new int[] {shape.rows, nr, kc, mc, columnBlock(tuning, nr, kc)};
     }
 }

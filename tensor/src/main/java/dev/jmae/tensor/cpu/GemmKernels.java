@@ -35,7 +35,11 @@ import jdk.incubator.vector.VectorSpecies;
  * 5x3 kernel runs at about 97% of the FMA peak with its operands in L1/L2. 5x3 (15 accumulators)
  * and 8x2 (16) leave room for the B vectors and the broadcast in the 32 vector registers of
  * AVX-512; 8x3 spills (see docs/cpu-performance.md). 8x1 serves the last, partial column panel of
- * an 8x2 product (5x3 is only used when every panel is whole).
+ * an 8x2 product (5x3 is only used when every panel is whole). 6x4 (24 accumulators, fewer loads
+ * per FMA, for cores with two FMA units), 4x4 and 6x2 (12 accumulators, for the 16 registers of
+ * AVX2) are the other wide tiles {@link GemmTuning} chooses from; like 5x3 they run only products
+ * whose N is a whole number of their panels. They were generated from one template, so they differ
+ * only in R and V.
  */
 final class GemmKernels {
 
@@ -262,6 +266,222 @@ final class GemmKernels {
         c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
         c60.intoArray(tile, 12 * L); c61.intoArray(tile, 13 * L);
         c70.intoArray(tile, 14 * L); c71.intoArray(tile, 15 * L);
+        finishTile(tile, 2 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
+    }
+
+    /** 6 rows x 4 vectors (24 accumulators): see the class comment for the arguments; always spills. */
+    static void kernel6x4(int kc, float[] a, int aBase, int aRow, int aStep,
+                          float[] b, int bBase,
+                          float[] c, int cBase, int ldc, int rows, int cols,
+                          boolean accumulate, float[] bias, int biasBase, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00;
+        FloatVector c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00, c40 = c00;
+        FloatVector c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+        int a0 = aBase;
+        int a1 = a0 + aRow;
+        int a2 = a1 + aRow;
+        int a3 = a2 + aRow;
+        int a4 = a3 + aRow;
+        int a5 = a4 + aRow;
+        for (int p = 0; p < kc; p++) {
+            int ap = p * aStep;
+            int bp = bBase + p * 4 * L;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[a4 + ap]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, a[a5 + ap]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+        }
+        // Every tile is spilled and finished from memory: with the full-tile epilogue in registers that
+        // the smaller kernels have (24 more loads, 48 adds, 24 stores) this kernel ran about 40x slower
+        // on JDK 25 (measured 2026-12-07: 754 ms instead of ~20 ms at 1024^3), as if C2 had given up on
+        // keeping its vectors in registers (not diagnosed further); the spill costs 24 stores and loads.
+        c00.intoArray(tile, 0 * L); c01.intoArray(tile, 1 * L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
+        c20.intoArray(tile, 8 * L); c21.intoArray(tile, 9 * L); c22.intoArray(tile, 10 * L); c23.intoArray(tile, 11 * L);
+        c30.intoArray(tile, 12 * L); c31.intoArray(tile, 13 * L); c32.intoArray(tile, 14 * L); c33.intoArray(tile, 15 * L);
+        c40.intoArray(tile, 16 * L); c41.intoArray(tile, 17 * L); c42.intoArray(tile, 18 * L); c43.intoArray(tile, 19 * L);
+        c50.intoArray(tile, 20 * L); c51.intoArray(tile, 21 * L); c52.intoArray(tile, 22 * L); c53.intoArray(tile, 23 * L);
+        finishTile(tile, 4 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
+    }
+
+    /** 4 rows x 4 vectors (16 accumulators): see the class comment for the arguments. */
+    static void kernel4x4(int kc, float[] a, int aBase, int aRow, int aStep,
+                          float[] b, int bBase,
+                          float[] c, int cBase, int ldc, int rows, int cols,
+                          boolean accumulate, float[] bias, int biasBase, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00;
+        FloatVector c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        int a0 = aBase;
+        int a1 = a0 + aRow;
+        int a2 = a1 + aRow;
+        int a3 = a2 + aRow;
+        for (int p = 0; p < kc; p++) {
+            int ap = p * aStep;
+            int bp = bBase + p * 4 * L;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+        }
+        if (rows == 4 && cols == 4 * L) {
+            // a full tile: bias and C added in registers, (sum + bias) + C as finishTile does
+            if (bias != null) {
+                FloatVector v0 = FloatVector.fromArray(S, bias, biasBase);
+                FloatVector v1 = FloatVector.fromArray(S, bias, biasBase + L);
+                FloatVector v2 = FloatVector.fromArray(S, bias, biasBase + 2 * L);
+                FloatVector v3 = FloatVector.fromArray(S, bias, biasBase + 3 * L);
+                c00 = c00.add(v0); c01 = c01.add(v1); c02 = c02.add(v2); c03 = c03.add(v3);
+                c10 = c10.add(v0); c11 = c11.add(v1); c12 = c12.add(v2); c13 = c13.add(v3);
+                c20 = c20.add(v0); c21 = c21.add(v1); c22 = c22.add(v2); c23 = c23.add(v3);
+                c30 = c30.add(v0); c31 = c31.add(v1); c32 = c32.add(v2); c33 = c33.add(v3);
+            }
+            if (accumulate) {
+                int o = cBase;
+                c00 = c00.add(FloatVector.fromArray(S, c, o));
+                c01 = c01.add(FloatVector.fromArray(S, c, o + L));
+                c02 = c02.add(FloatVector.fromArray(S, c, o + 2 * L));
+                c03 = c03.add(FloatVector.fromArray(S, c, o + 3 * L));
+                o += ldc;
+                c10 = c10.add(FloatVector.fromArray(S, c, o));
+                c11 = c11.add(FloatVector.fromArray(S, c, o + L));
+                c12 = c12.add(FloatVector.fromArray(S, c, o + 2 * L));
+                c13 = c13.add(FloatVector.fromArray(S, c, o + 3 * L));
+                o += ldc;
+                c20 = c20.add(FloatVector.fromArray(S, c, o));
+                c21 = c21.add(FloatVector.fromArray(S, c, o + L));
+                c22 = c22.add(FloatVector.fromArray(S, c, o + 2 * L));
+                c23 = c23.add(FloatVector.fromArray(S, c, o + 3 * L));
+                o += ldc;
+                c30 = c30.add(FloatVector.fromArray(S, c, o));
+                c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+                c32 = c32.add(FloatVector.fromArray(S, c, o + 2 * L));
+                c33 = c33.add(FloatVector.fromArray(S, c, o + 3 * L));
+            }
+            int o = cBase;
+            c00.intoArray(c, o); c01.intoArray(c, o + L); c02.intoArray(c, o + 2 * L); c03.intoArray(c, o + 3 * L);
+            o += ldc;
+            c10.intoArray(c, o); c11.intoArray(c, o + L); c12.intoArray(c, o + 2 * L); c13.intoArray(c, o + 3 * L);
+            o += ldc;
+            c20.intoArray(c, o); c21.intoArray(c, o + L); c22.intoArray(c, o + 2 * L); c23.intoArray(c, o + 3 * L);
+            o += ldc;
+            c30.intoArray(c, o); c31.intoArray(c, o + L); c32.intoArray(c, o + 2 * L); c33.intoArray(c, o + 3 * L);
+            return;
+        }
+        // general case: spill the tile, then add bias and C from memory (no vector crosses a call)
+        c00.intoArray(tile, 0 * L); c01.intoArray(tile, 1 * L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
+        c20.intoArray(tile, 8 * L); c21.intoArray(tile, 9 * L); c22.intoArray(tile, 10 * L); c23.intoArray(tile, 11 * L);
+        c30.intoArray(tile, 12 * L); c31.intoArray(tile, 13 * L); c32.intoArray(tile, 14 * L); c33.intoArray(tile, 15 * L);
+        finishTile(tile, 4 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
+    }
+
+    /** 6 rows x 2 vectors (12 accumulators): see the class comment for the arguments. */
+    static void kernel6x2(int kc, float[] a, int aBase, int aRow, int aStep,
+                          float[] b, int bBase,
+                          float[] c, int cBase, int ldc, int rows, int cols,
+                          boolean accumulate, float[] bias, int biasBase, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00;
+        FloatVector c41 = c00, c50 = c00, c51 = c00;
+        int a0 = aBase;
+        int a1 = a0 + aRow;
+        int a2 = a1 + aRow;
+        int a3 = a2 + aRow;
+        int a4 = a3 + aRow;
+        int a5 = a4 + aRow;
+        for (int p = 0; p < kc; p++) {
+            int ap = p * aStep;
+            int bp = bBase + p * 2 * L;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + ap]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + ap]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        if (rows == 6 && cols == 2 * L) {
+            // a full tile: bias and C added in registers, (sum + bias) + C as finishTile does
+            if (bias != null) {
+                FloatVector v0 = FloatVector.fromArray(S, bias, biasBase);
+                FloatVector v1 = FloatVector.fromArray(S, bias, biasBase + L);
+                c00 = c00.add(v0); c01 = c01.add(v1);
+                c10 = c10.add(v0); c11 = c11.add(v1);
+                c20 = c20.add(v0); c21 = c21.add(v1);
+                c30 = c30.add(v0); c31 = c31.add(v1);
+                c40 = c40.add(v0); c41 = c41.add(v1);
+                c50 = c50.add(v0); c51 = c51.add(v1);
+            }
+            if (accumulate) {
+                int o = cBase;
+                c00 = c00.add(FloatVector.fromArray(S, c, o));
+                c01 = c01.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c10 = c10.add(FloatVector.fromArray(S, c, o));
+                c11 = c11.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c20 = c20.add(FloatVector.fromArray(S, c, o));
+                c21 = c21.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c30 = c30.add(FloatVector.fromArray(S, c, o));
+                c31 = c31.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c40 = c40.add(FloatVector.fromArray(S, c, o));
+                c41 = c41.add(FloatVector.fromArray(S, c, o + L));
+                o += ldc;
+                c50 = c50.add(FloatVector.fromArray(S, c, o));
+                c51 = c51.add(FloatVector.fromArray(S, c, o + L));
+            }
+            int o = cBase;
+            c00.intoArray(c, o); c01.intoArray(c, o + L);
+            o += ldc;
+            c10.intoArray(c, o); c11.intoArray(c, o + L);
+            o += ldc;
+            c20.intoArray(c, o); c21.intoArray(c, o + L);
+            o += ldc;
+            c30.intoArray(c, o); c31.intoArray(c, o + L);
+            o += ldc;
+            c40.intoArray(c, o); c41.intoArray(c, o + L);
+            o += ldc;
+            c50.intoArray(c, o); c51.intoArray(c, o + L);
+            return;
+        }
+        // general case: spill the tile, then add bias and C from memory (no vector crosses a call)
+        c00.intoArray(tile, 0 * L); c01.intoArray(tile, 1 * L);
+        c10.intoArray(tile, 2 * L); c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L); c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L); c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L); c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
         finishTile(tile, 2 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
     }
 

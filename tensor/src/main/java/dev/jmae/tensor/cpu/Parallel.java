@@ -63,6 +63,22 @@ public final class Parallel {
     }
 
     /**
+     * CPU time used so far by the pool's workers and the calling thread, in nanoseconds: what
+     * {@link GemmTuner} times candidates by, since on a shared machine the wall time of a product
+     * mostly measures how long other processes held the cores.
+     *
+     * @return the summed thread CPU times (an idle spinning worker counts; a parked one does not)
+     */
+    static long cpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = mx.getCurrentThreadCpuTime();
+        for (Worker w : POOL.workers) {
+            sum += Math.max(0, mx.getThreadCpuTime(w.threadId()));
+        }
+        return sum;
+    }
+
+    /**
      * The number of threads work is spread over, the caller included.
      *
      * @return the pool size, at least 1

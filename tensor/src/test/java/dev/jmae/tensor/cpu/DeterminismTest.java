@@ -82,7 +82,7 @@ class DeterminismTest {
         Map<String, Tensor> warm = probe();
         Path file = dir.resolve("xint.safetensors");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Xint", "--add-modules", "jdk.incubator.vector",
+        Process p = new ProcessBuilder(List.of(java, "-Xint", "-Djmae.gemm.tuning=default", "--add-modules", "jdk.incubator.vector",
                 "-cp", System.getProperty("java.class.path"), DeterminismTest.class.getName(), file.toString()))
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

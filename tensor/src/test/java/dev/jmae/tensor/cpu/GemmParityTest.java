@@ -43,10 +43,10 @@ class GemmParityTest {
     private static final long SEED = 0x6a6d6165L;
 
     /** How one operand is laid out: transposed, extra padding per row, offset; or broadcast (stride 0). */
-    private enum View { ROW_MAJOR, TRANSPOSED, PADDED, BROADCAST_ROWS, BROADCAST_COLS }
+    enum View { ROW_MAJOR, TRANSPOSED, PADDED, BROADCAST_ROWS, BROADCAST_COLS }
 
     /** One product to check: sizes, views, options; {@code checkRows} null checks every row. */
-    private record Case(String op, int m, int n, int k, View aView, View bView, boolean bias, int biasStride,
+    record Case(String op, int m, int n, int k, View aView, View bView, boolean bias, int biasStride,
                         boolean accumulate, int batch, int[] checkRows) {
 
         Case(String op, int m, int n, int k, View aView, View bView, boolean bias, boolean accumulate) {
@@ -93,6 +93,11 @@ class GemmParityTest {
 
     /** Runs one case through {@link Gemm} and {@link ReferenceGemm} and compares. */
     private static void check(Case cs) {
+        check(cs, null);
+    }
+
+    /** Runs one case with a given tuning (null: the one in force, the pinned default) and compares. */
+    static void check(Case cs, GemmTuning tuning) {
         SplittableRandom rnd = new SplittableRandom(SEED ^ cs.toString().hashCode());
         int m = cs.m;
         int n = cs.n;
@@ -128,7 +133,7 @@ class GemmParityTest {
         float[] before = c.clone();
         int biasOffset = 1;
         if (batch == 1) {
-            Gemm.sgemm(m, n, k, a, aOffsets[0], la[1], la[2], b, bOffsets[0], lb[1], lb[2], c, cOffsets[0], cRow,
+            Gemm.sgemm(tuning != null ? tuning : GemmTuning.current(), m, n, k, a, aOffsets[0], la[1], la[2], b, bOffsets[0], lb[1], lb[2], c, cOffsets[0], cRow,
                     bias, biasOffset, cs.biasStride, cs.accumulate);
         } else {
             Gemm.sgemmBatched(batch, m, n, k, a, aOffsets, la[1], la[2], b, bOffsets, lb[1], lb[2], c, cOffsets, cRow,
@@ -165,7 +170,7 @@ class GemmParityTest {
     }
 
     /** Rows 0-6, every 16th row, and the last 9: covers the first, interior and ragged last row panels. */
-    private static int[] sampledRows(int m) {
+    static int[] sampledRows(int m) {
         TreeSet<Integer> set = new TreeSet<>();
         for (int i = 0; i < Math.min(m, 7); i++) {
             set.add(i);
@@ -249,7 +254,7 @@ class GemmParityTest {
         // Sizes one off every block edge the kernel uses, read from its own blocking.
         List<Case> cases = new ArrayList<>();
         for (int n : new int[] {48, 96, 64}) {
-            int[] blk = Gemm.blocking(1000, n, 100, 100, 1);
+            int[] blk = Gemm.blocking(GemmTuning.DEFAULT, 1000, n, 100, 100, 1);
             int mr = blk[0];
             int nr = blk[1];
             for (int m : edges(mr)) {
@@ -269,7 +274,7 @@ class GemmParityTest {
         }
         // Depth strips: K one off the deepest strip of each tile shape.
         for (int n : new int[] {48, 50}) {
-            int kc = Gemm.blocking(100, n, 100_000, 100_000, 1)[2];
+            int kc = Gemm.blocking(GemmTuning.DEFAULT, 100, n, 100_000, 100_000, 1)[2];
             for (int k : edges(kc)) {
                 cases.add(new Case("sgemm", 13, n, k, View.ROW_MAJOR, View.ROW_MAJOR, true, false));
                 cases.add(new Case("sgemm", 13, n, k, View.TRANSPOSED, View.TRANSPOSED, false, true));
@@ -280,7 +285,7 @@ class GemmParityTest {
         }
         // Column blocks (NC) and packed-A row blocks (MC): one off each, with a short K so it stays quick.
         for (int n : new int[] {48, 50}) {
-            int[] blk = Gemm.blocking(100_000, n, 700, 1, 100_000);
+            int[] blk = Gemm.blocking(GemmTuning.DEFAULT, 100_000, n, 700, 1, 100_000);
             int nc = blk[4];
             for (int nn : edges(nc)) {
                 cases.add(new Case("sgemm", 9, nn, 700, View.ROW_MAJOR, View.ROW_MAJOR, true, false));

@@ -17,15 +17,15 @@ import java.util.SplittableRandom;
  * -XX:ActiveProcessorCount=1} for one thread. Rounds during which other processes used over 10% of
  * a core (busy time in /proc/stat minus this JVM's CPU time) are dropped and retried.
  *
- * <p>Usage: {@code GemmTuning [M N K LAYOUT]...}, LAYOUT one of NN, NT, TN, TT (A then B; T means
+ * <p>Usage: {@code GemmThroughput [M N K LAYOUT]...}, LAYOUT one of NN, NT, TN, TT (A then B; T means
  * stored transposed: A as [K, M], B as [N, K]), optionally followed by /BATCH for the batched form.
  * Without arguments it runs the transformer shapes, 1024^3 and a few small products. Example:
  * {@code java --add-modules jdk.incubator.vector -cp tensor/target/classes:tensor/target/test-classes
- * dev.jmae.tensor.cpu.GemmTuning 3200 2304 768 NT}
+ * dev.jmae.tensor.cpu.GemmThroughput 3200 2304 768 NT}
  */
-public final class GemmTuning {
+public final class GemmThroughput {
 
-    private GemmTuning() {
+    private GemmThroughput() {
     }
 
     /**
