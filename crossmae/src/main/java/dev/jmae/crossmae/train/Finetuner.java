@@ -151,8 +151,9 @@ public final class Finetuner {
         Finetuner probe = new Finetuner(config, rd, device, home, console, progress, false, null, "", null);
         probe.resolveData();
         Files.createDirectories(runDir);
-        return RunSetup.prepare(rd, true, true, Configs.prettyJson(config.toJson()), new ArrayList<>(), lock -> {
-            Finetuner f = new Finetuner(config, rd, device, home, console, progress, false, lock, "", null);
+        List<String> notes = new ArrayList<>();
+        return RunSetup.prepare(rd, device, true, true, Configs.prettyJson(config.toJson()), notes, lock -> {
+            Finetuner f = new Finetuner(config, rd, device, home, console, progress, false, lock, String.join("\n", notes), null);
             f.trainSet = probe.trainSet;
             f.testSet = probe.testSet;
             return f;
@@ -215,7 +216,7 @@ public final class Finetuner {
             notes.add("changed on resume (config.json updated): " + Configs.changes(saved.toJson(), c.toJson()));
         }
         String changed = overrides.isEmpty() ? null : Configs.prettyJson(c.toJson());
-        return RunSetup.prepare(rd, true, false, null, notes,
+        return RunSetup.prepare(rd, device, true, false, null, notes,
                 lock -> new Finetuner(c, rd, device, home, console, progress, true, lock, String.join("\n", notes), changed));
     }
 

@@ -174,8 +174,10 @@ public final class Pretrainer {
         if (ranks.isMain()) {
             rd.create();
         }
-        return RunSetup.prepare(rd, ranks.isMain(), true, config.toPrettyJson(), new ArrayList<>(),
-                lock -> new Pretrainer(config, rd, device, home, console, progress, false, ranks, "", lock, null));
+        List<String> notes = new ArrayList<>();
+        return RunSetup.prepare(rd, device, ranks.isMain(), true, config.toPrettyJson(), notes,
+                lock -> new Pretrainer(config, rd, device, home, console, progress, false, ranks, String.join("\n", notes),
+                        lock, null));
     }
 
     /**
@@ -273,7 +275,7 @@ public final class Pretrainer {
         c.train().checkMinLr(c.model(), world);
         Configs.Config resolved = c;
         String changed = overrides.isEmpty() ? null : toSave.toPrettyJson();
-        return RunSetup.prepare(rd, ranks.isMain(), false, null, notes,
+        return RunSetup.prepare(rd, device, ranks.isMain(), false, null, notes,
                 lock -> new Pretrainer(resolved, rd, device, home, console, progress, true, ranks, String.join("\n", notes),
                         lock, changed));
     }
@@ -379,7 +381,7 @@ public final class Pretrainer {
                 }
             }
             PretrainReport.printStart(console, config, run, device, ranks, peakLr, trainSet, testSet, batches, resuming ? resumeNote
-                    + (resumeNote.isEmpty() ? "" : "\n") + "resuming at epoch " + (startEpoch + 1) + " batch " + startBatch : "");
+                    + (resumeNote.isEmpty() ? "" : "\n") + "resuming at epoch " + (startEpoch + 1) + " batch " + startBatch : resumeNote);
             TrainStep trainStep = new TrainStep(opt, schedule, tc.accumIter(), 0).resumeAt(from == null ? 0 : from.step());
             if (ddp != null) {
                 trainStep.distributed(ddp);
