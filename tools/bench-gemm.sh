@@ -7,8 +7,9 @@
 #            process), alternating, then PeakBench (JMH) once.
 #   TUNING   jmae tunings to run (GemmTuning specs, 'default' or 'auto'; default: auto, the choice
 #            cached for this machine, or a search at first use).
-# Environment: OPENBLAS_CORETYPE (default SkylakeX, the AVX-512 kernels; GemmVersus prints the core
-# OpenBLAS used). Needs bench/target/benchmarks.jar (mvn -B -q package -pl bench -am -DskipTests).
+# Environment: PEER_CORETYPE (the OPENBLAS_CORETYPE the OpenBLAS side runs with; default SkylakeX, the
+# AVX-512 kernels, on a CPU with AVX-512; an OPENBLAS_CORETYPE inherited from the environment -- our
+# machines export Haswell -- is replaced, and said so; GemmVersus prints the core OpenBLAS used). Needs bench/target/benchmarks.jar (mvn -B -q package -pl bench -am -DskipTests).
 # Prints the load before every run and, at the end, per cell the median over the rounds of the
 # minimum CPU time per thread and of the minimum wall time (see GemmVersus for why both).
 set -euo pipefail
@@ -21,12 +22,19 @@ J=$(. "$root/bin/find-java.sh" >/dev/null; echo "$JAVA_HOME/bin/java")
 jar="$root/bench/target/benchmarks.jar"
 out=${BENCH_GEMM_OUT:-$(mktemp -d /tmp/bench-gemm.XXXXXX)}
 mkdir -p "$out"
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
+inherited=${OPENBLAS_CORETYPE:-}
+unset OPENBLAS_CORETYPE
+coretype=${PEER_CORETYPE:-}
+if [ -z "$coretype" ] && grep -qw avx512f /proc/cpuinfo; then
+  coretype=SkylakeX
+fi
+[ -z "$coretype" ] || export OPENBLAS_CORETYPE=$coretype
+[ -z "$inherited" ] || [ "$inherited" = "$coretype" ] || echo "note: the inherited OPENBLAS_CORETYPE=$inherited is replaced by ${coretype:-the detected core} (PEER_CORETYPE picks another)"
 java=("$J" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g -cp "$jar")
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
      "(family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')," \
      "model $(grep -m1 '^model\s' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')), $(nproc) processors;" \
-     "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE; results in $out"
+     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; results in $out"
 for r in $(seq 1 "$rounds"); do
     for i in "${!tunings[@]}"; do
         echo "round $r jmae ${tunings[$i]}: load $(cut -d' ' -f1-3 /proc/loadavg)"
