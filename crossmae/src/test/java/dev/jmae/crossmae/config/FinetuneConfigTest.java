@@ -70,8 +70,16 @@ class FinetuneConfigTest {
         assertEquals(0.1 * 16384 / 256, p.peakLr(), 1e-12);
         assertTrue(!p.globalPool(), "MAE's published probe command passes --cls_token");
         FinetuneConfig f = FinetuneConfig.resolve(Configs.source("fashion_mnist_finetune"), Recipe.FINETUNE);
-        assertEquals(List.of(28, 4, 1, 192, 6, 3, 10), List.of(f.inputSize(), f.patchSize(), f.inChans(), f.embedDim(), f.depth(),
+        assertEquals(List.of(28, 7, 1, 192, 6, 3, 10), List.of(f.inputSize(), f.patchSize(), f.inChans(), f.embedDim(), f.depth(),
                 f.numHeads(), f.nbClasses()), "the encoder of fashion_mnist_crossmae / fashion_mnist_mae");
+        for (String pretrain : new String[] {"fashion_mnist_crossmae", "fashion_mnist_mae"}) {
+            ModelConfig m = Configs.resolve(Configs.source(pretrain), true).model();
+            for (FinetuneConfig c : List.of(f, FinetuneConfig.resolve(Configs.source("fashion_mnist_linprobe"), Recipe.LINPROBE))) {
+                assertEquals(List.of(m.imgSize(), m.patchSize(), m.inChans(), m.embedDim(), m.depth(), m.numHeads()),
+                        List.of(c.inputSize(), c.patchSize(), c.inChans(), c.embedDim(), c.depth(), c.numHeads()),
+                        "a checkpoint of the default " + pretrain + " run loads into the Fashion-MNIST fine-tuning and probe presets");
+            }
+        }
         FinetuneConfig fp = FinetuneConfig.resolve(Configs.source("fashion_mnist_linprobe"), Recipe.LINPROBE);
         assertTrue(fp.globalPool(), "global pooling works for CrossMAE and MAE checkpoints alike");
     }

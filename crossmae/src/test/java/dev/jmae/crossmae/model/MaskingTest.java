@@ -116,7 +116,7 @@ class MaskingTest {
 
     @Test
     void theNoiseOfATrainingStepGivesTheSameMaskingAsBeforeForEverySeed() {
-        // the pretraining shape of the default preset (L 49, p 0.75, gamma 0.75) and of CrossMAE's
+        // the pretraining shape of the Fashion-MNIST preset at patch 4 (L 49, p 0.75, gamma 0.75) and of CrossMAE's
         // gamma 0.25, with the uniform noise a training step draws
         List<String> failures = new ArrayList<>();
         for (long seed = 0; seed < 50; seed++) {
