@@ -67,7 +67,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     // the defaults quoted here are the default preset's (configs/fashion_mnist_crossmae.json); PretrainCommandTest checks them
     @Option(names = "--epochs", paramLabel = "N",
-            description = "Override epochs, at least 1 (default: the config's; " + DEFAULT_CONFIG + ": 2). With --resume:"
+            description = "Override epochs, at least 1 (default: the config's; " + DEFAULT_CONFIG + ": 10). With --resume:"
                     + " train on to N epochs.")
     Integer epochs;
 

@@ -508,8 +508,8 @@ public final class Pretrainer {
     }
 
     /**
-     * The evaluation in words, with its matching baseline named: e.g. "test masked-patch PSNR 15.85
-     * dB vs 15.28 dB for the oracle-statistics baseline (...): +0.57 dB; normalized MSE 0.91 vs 1.00".
+     * The evaluation in words, with its matching baseline named: e.g. "test masked-patch PSNR 15.88
+     * dB vs 13.26 dB for the oracle-statistics baseline (...): +2.62 dB; normalized MSE 0.55 vs 0.80".
      *
      * @param e the evaluation
      * @return the text
