@@ -38,6 +38,7 @@ fi
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
 export JMAE_JAVA_OPTS="-XX:ActiveProcessorCount=$threads ${JMAE_JAVA_OPTS:-}"
 bin/jmae --version >/dev/null   # build the jar once, before the timed runs
+. bin/find-java.sh >/dev/null   # JAVA_HOME, for the PeakBench run
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -50,8 +51,8 @@ if [ -z "$peak" ]; then
   fi
   "$JAVA_HOME/bin/java" -XX:ActiveProcessorCount="$threads" -jar bench/target/benchmarks.jar 'PeakBench.allThreads' \
     -wi 2 -i 3 -rf json -rff "$work/peak.json" >"$work/peak.log" 2>&1 || { cat "$work/peak.log" >&2; exit 1; }
-  # the aux counter "flops" is in FLOP/ms (= MFLOP/s), summed over the JMH threads
-  peak=$($py -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; print("%.1f" % (r["secondaryMetrics"]["flops"]["score"] / 1e3))' "$work/peak.json")
+  # the aux counter "flops" is in FLOP/ms (1e6 FLOP/ms = 1 GFLOP/s), summed over the JMH threads
+  peak=$($py -c 'import json,sys; r=json.load(open(sys.argv[1]))[0]; print("%.1f" % (r["secondaryMetrics"]["flops"]["score"] / 1e6))' "$work/peak.json")
   echo "FMA peak (JMH PeakBench.allThreads, $threads threads): $peak GFLOP/s"
 else
   echo "FMA peak: $peak GFLOP/s (PEAK_GFLOPS)"

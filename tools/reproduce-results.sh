@@ -14,9 +14,10 @@
 #       masked-patch PSNR next to its oracle-statistics baseline; one PNG with the three models'
 #       reconstructions of the same test images.
 #
-# Usage: tools/reproduce-results.sh [--quick] [--out DIR] [--data PATH]
+# Usage: tools/reproduce-results.sh [--quick] [--part ladder|quality|all] [--out DIR] [--data PATH]
 #   --quick   the committed subset (data/fashion-mnist-subset), 1 epoch of everything, short benches,
 #             no ViT-S ladder: checks the whole pipeline in minutes (CI runs it).
+#   --part    only (a) the cost ladder or only (b) the quality runs (default all).
 #   --out     where the runs and summary.md go (default runs/results-<timestamp>).
 #   --data    the dataset (default: bin/jmae's default, the full Fashion-MNIST when installed).
 # Environment (budgets of the full run): PRETRAIN_EPOCHS (default: the presets' epochs),
@@ -27,11 +28,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 quick=0
+part=all
 out=""
 data=()
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
+    --part) part=$2; shift ;;
+    --part=*) part=${1#--part=} ;;
     --out) out=$2; shift ;;
     --out=*) out=${1#--out=} ;;
     --data) data=(--data "$2"); shift ;;
@@ -41,6 +45,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+case $part in
+  ladder|quality|all) ;;
+  *) echo "reproduce-results: --part must be ladder, quality or all, given '$part'" >&2; exit 2 ;;
+esac
 out=${out:-runs/results-$(date +%Y%m%d-%H%M%S)}
 if [ $quick -eq 1 ]; then
   [ ${#data[@]} -gt 0 ] || data=(--data data/fashion-mnist-subset)
@@ -91,13 +99,16 @@ EOF
     run "ladder-$size-bench-$r" bin/jmae bench --config "$configs" --batch-size "$batch" "${bench[@]}"
   done
 }
-ladder fashion_mnist fashion_mnist_mae fashion_mnist_crossmae 128
-[ $quick -eq 1 ] || ladder vit_small mae_vit_small_patch16 crossmae_vit_small_patch16 16
+if [ "$part" != quality ]; then
+  ladder fashion_mnist fashion_mnist_mae fashion_mnist_crossmae 128
+  [ $quick -eq 1 ] || ladder vit_small mae_vit_small_patch16 crossmae_vit_small_patch16 16
+fi
+[ "$part" != ladder ] || models=()
 
 # ---- (b) quality ----
 declare -A variant=([mae]="--config fashion_mnist_mae" [crossmae_075]="--config fashion_mnist_crossmae"
                     [crossmae_025]="--config fashion_mnist_crossmae --set kept_mask_ratio=0.25")
-models=(mae crossmae_075 crossmae_025)
+[ "$part" = ladder ] || models=(mae crossmae_075 crossmae_025)
 for m in "${models[@]}"; do
   # shellcheck disable=SC2086  # the variant's words are options
   run "pretrain-$m" bin/jmae pretrain ${variant[$m]} "${data[@]}" "${pre[@]}" --no-progress --out "$out/pretrain-$m"
@@ -106,12 +117,14 @@ for m in "${models[@]}"; do
   run "linprobe-$m" bin/jmae linprobe --checkpoint "$ckpt" "${data[@]}" --epochs "$lp_epochs" --no-progress --out "$out/linprobe-$m"
   run "finetune-$m" bin/jmae finetune --checkpoint "$ckpt" "${data[@]}" --epochs "$ft_epochs" --no-progress --out "$out/finetune-$m"
 done
+if [ "$part" != ladder ]; then
 run linprobe-random bin/jmae linprobe --from-scratch "${data[@]}" --epochs "$lp_epochs" --no-progress --out "$out/linprobe-random"
 run finetune-scratch bin/jmae finetune --from-scratch "${data[@]}" --epochs "$ft_epochs" --no-progress --out "$out/finetune-scratch"
 run reconstruct bin/jmae reconstruct "${data[@]}" --out "$out/reconstructions.png" --count 8 \
   --checkpoint "$out/pretrain-mae/checkpoint-last.safetensors" \
   --checkpoint "$out/pretrain-crossmae_075/checkpoint-last.safetensors" \
   --checkpoint "$out/pretrain-crossmae_025/checkpoint-last.safetensors"
+fi
 
 elapsed=$(( $(date +%s) - start ))
 /usr/bin/env python3 - "$out" "$elapsed" "$quick" <<'EOF'
@@ -163,29 +176,31 @@ for size in ("fashion_mnist", "vit_small"):
     say()
     say("Paper memory per GPU (Table 4, ViT-B): CrossMAE 0.75 0.85x, CrossMAE 0.25 0.54x of MAE (both with inter-block attention).")
 
-say()
-say("## Quality on Fashion-MNIST (same pretraining budget, same fine-tuning budget)")
-say()
-say("| encoder | pretrain loss | masked-patch PSNR dB | oracle-statistics baseline dB | margin dB | k-NN top-1 | quick linear top-1 | linprobe top-1 | fine-tune top-1 |")
-say("|---|---|---|---|---|---|---|---|---|")
-for m, label in (("mae", "MAE"), ("crossmae_075", "CrossMAE gamma 0.75"), ("crossmae_025", "CrossMAE gamma 0.25")):
-    p = last_epoch(os.path.join(out, "pretrain-" + m, "metrics.jsonl"))
-    probe = open(os.path.join(out, "probe-%s.log" % m)).read()
-    # columns: encoder, raw pixels, the same encoder randomly initialized
-    knn = re.search(r"k-NN \(k=20, cosine\)\s+([\d.]+)%\s+([\d.]+)%\s+([\d.]+)%", probe)
-    lin = re.search(r"linear probe \(\d+ epochs\)\s+([\d.]+)%\s+([\d.]+)%\s+([\d.]+)%", probe)
-    lp = last_epoch(os.path.join(out, "linprobe-" + m, "metrics.jsonl"))
-    ft = last_epoch(os.path.join(out, "finetune-" + m, "metrics.jsonl"))
-    say("| %s | %.4f | %.2f | %.2f | %+.2f | %s%% | %s%% | %.2f%% (best %.2f%%) | %.2f%% (best %.2f%%) |" % (
-        label, p["loss"], p["test_psnr"], p["test_baseline_psnr"], p["test_psnr"] - p["test_baseline_psnr"],
-        knn.group(1), lin.group(1), lp["test_acc1"], lp["max_accuracy"], ft["test_acc1"], ft["max_accuracy"]))
-lp = last_epoch(os.path.join(out, "linprobe-random", "metrics.jsonl"))
-ft = last_epoch(os.path.join(out, "finetune-scratch", "metrics.jsonl"))
-say("| random init (no pretraining) | | | | | %s%% | %s%% | %.2f%% (best %.2f%%) | %.2f%% (best %.2f%%) |" % (
-    knn.group(3), lin.group(3), lp["test_acc1"], lp["max_accuracy"], ft["test_acc1"], ft["max_accuracy"]))
-say("| raw pixels (probe's baseline) | | | | | %s%% | %s%% | | |" % (knn.group(2), lin.group(2)))
-say()
-say("Reconstructions (rows: MAE, CrossMAE 0.75, CrossMAE 0.25 on the same test images): reconstructions.png")
+quality = os.path.exists(os.path.join(out, "finetune-scratch", "metrics.jsonl"))
+if quality:
+    say()
+    say("## Quality on Fashion-MNIST (same pretraining budget, same fine-tuning budget)")
+    say()
+    say("| encoder | pretrain loss | masked-patch PSNR dB | oracle-statistics baseline dB | margin dB | k-NN top-1 | quick linear top-1 | linprobe top-1 | fine-tune top-1 |")
+    say("|---|---|---|---|---|---|---|---|---|")
+    for m, label in (("mae", "MAE"), ("crossmae_075", "CrossMAE gamma 0.75"), ("crossmae_025", "CrossMAE gamma 0.25")):
+        p = last_epoch(os.path.join(out, "pretrain-" + m, "metrics.jsonl"))
+        probe = open(os.path.join(out, "probe-%s.log" % m)).read()
+        # columns: encoder, raw pixels, the same encoder randomly initialized
+        knn = re.search(r"k-NN \(k=20, cosine\)\s+([\d.]+)%\s+([\d.]+)%\s+([\d.]+)%", probe)
+        lin = re.search(r"linear probe \(\d+ epochs\)\s+([\d.]+)%\s+([\d.]+)%\s+([\d.]+)%", probe)
+        lp = last_epoch(os.path.join(out, "linprobe-" + m, "metrics.jsonl"))
+        ft = last_epoch(os.path.join(out, "finetune-" + m, "metrics.jsonl"))
+        say("| %s | %.4f | %.2f | %.2f | %+.2f | %s%% | %s%% | %.2f%% (best %.2f%%) | %.2f%% (best %.2f%%) |" % (
+            label, p["loss"], p["test_psnr"], p["test_baseline_psnr"], p["test_psnr"] - p["test_baseline_psnr"],
+            knn.group(1), lin.group(1), lp["test_acc1"], lp["max_accuracy"], ft["test_acc1"], ft["max_accuracy"]))
+    lp = last_epoch(os.path.join(out, "linprobe-random", "metrics.jsonl"))
+    ft = last_epoch(os.path.join(out, "finetune-scratch", "metrics.jsonl"))
+    say("| random init (no pretraining) | | | | | %s%% | %s%% | %.2f%% (best %.2f%%) | %.2f%% (best %.2f%%) |" % (
+        knn.group(3), lin.group(3), lp["test_acc1"], lp["max_accuracy"], ft["test_acc1"], ft["max_accuracy"]))
+    say("| raw pixels (probe's baseline) | | | | | %s%% | %s%% | | |" % (knn.group(2), lin.group(2)))
+    say()
+    say("Reconstructions (rows: MAE, CrossMAE 0.75, CrossMAE 0.25 on the same test images): reconstructions.png")
 say()
 say("Commands:")
 say()

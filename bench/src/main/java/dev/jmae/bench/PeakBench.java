@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * {@code FloatVector.SPECIES_PREFERRED} vectors (enough to cover the FMA latency times the FMA
  * pipes of every x86 core seen: 4 cycles × 2 pipes needs 8; 12 leaves room) updated with
  * {@code fma} in a loop with no loads or stores. Each FMA is 2 FLOPs per lane. The secondary result
- * {@code flops} (an auxiliary counter, so it holds for any vector length) is in FLOP/ms, i.e.
+ * {@code flops} (an auxiliary counter, so it holds for any vector length) is in FLOP/ms, i.e. thousands of FLOP/s, not
  * MFLOP/s: divide by 1e6 for GFLOP/s.
  *
  * <p>{@code oneThread}: one core. {@code allThreads}: one JMH thread per available processor, whose
