@@ -60,8 +60,10 @@ public final class GradHooks {
      */
     public static RemovableHandle registerPostAccumulateGradHook(Variable leaf, Consumer<Variable> hook) {
         if (!leaf.isLeaf() || !leaf.requiresGrad()) {
-            throw new IllegalArgumentException("registerPostAccumulateGradHook: expected a leaf that requires a gradient, got "
-                    + (leaf.isLeaf() ? "a leaf with requiresGrad false" : "the output of " + leaf.gradFn().name()));
+            throw new IllegalArgumentException(
+                    "registerPostAccumulateGradHook: expected a leaf that requires a gradient, got "
+                            + (leaf.isLeaf() ? "a leaf with requiresGrad false"
+                                    : "the output of " + leaf.gradFn().name()));
         }
         synchronized (HOOKS) {
             HOOKS.computeIfAbsent(leaf, k -> new ArrayList<>()).add(hook);

@@ -116,7 +116,8 @@ final class NnFunctions {
         protected Tensor[] backward(Tensor g) {
             Functional.AttentionGrads gr = Functional.attentionBackward(g, saved(0), saved(1), saved(2), saved(3),
                     saved(4), scale);
-            return new Tensor[] {needsGrad(0) ? gr.dq() : null, needsGrad(1) ? gr.dk() : null, needsGrad(2) ? gr.dv() : null};
+            return new Tensor[] {needsGrad(0) ? gr.dq() : null, needsGrad(1) ? gr.dk() : null,
+                needsGrad(2) ? gr.dv() : null};
         }
     }
 
@@ -142,14 +143,16 @@ final class NnFunctions {
 
         private int headDim(String op, int width) {
             if (width % heads != 0) {
-                throw new IllegalArgumentException(op + ": width " + width + " is not divisible by " + heads + " heads");
+                throw new IllegalArgumentException(
+                        op + ": width " + width + " is not divisible by " + heads + " heads");
             }
             return width / heads;
         }
 
         Variable self(Variable qkv) {
             if (qkv.ndim() != 3 || qkv.size(2) % 3 != 0) {
-                throw new IllegalArgumentException("selfAttention: expected qkv [B, T, 3*D], got " + Arrays.toString(qkv.shape()));
+                throw new IllegalArgumentException(
+                        "selfAttention: expected qkv [B, T, 3*D], got " + Arrays.toString(qkv.shape()));
             }
             batch = qkv.size(0);
             m = qkv.size(1);
@@ -241,8 +244,9 @@ final class NnFunctions {
 
         Variable apply(Variable pred) {
             if (!Arrays.equals(pred.shape(), target.shape())) {
-                throw new IllegalArgumentException("mseLoss: expected a target of shape " + Arrays.toString(pred.shape())
-                        + ", got " + Arrays.toString(target.shape()));
+                throw new IllegalArgumentException(
+                        "mseLoss: expected a target of shape " + Arrays.toString(pred.shape())
+                                + ", got " + Arrays.toString(target.shape()));
             }
             Tensor diff = pred.value().sub(target);
             target = null;

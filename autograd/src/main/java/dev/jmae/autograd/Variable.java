@@ -85,8 +85,9 @@ public class Variable {
                     + gradFn.name());
         }
         if (!java.util.Arrays.equals(newValue.shape(), value.shape())) {
-            throw new IllegalArgumentException("replaceValue: expected shape " + java.util.Arrays.toString(value.shape())
-                    + ", got " + java.util.Arrays.toString(newValue.shape()));
+            throw new IllegalArgumentException(
+                    "replaceValue: expected shape " + java.util.Arrays.toString(value.shape())
+                            + ", got " + java.util.Arrays.toString(newValue.shape()));
         }
         this.value = newValue;
         this.grad = null;
@@ -185,7 +186,8 @@ public class Variable {
 
     @Override
     public String toString() {
-        return "Variable(" + value + (gradFn != null ? ", gradFn=" + gradFn.name() : requiresGrad ? ", requiresGrad" : "") + ")";
+        return "Variable(" + value
+                + (gradFn != null ? ", gradFn=" + gradFn.name() : requiresGrad ? ", requiresGrad" : "") + ")";
     }
 
     // ============================================================================ backward

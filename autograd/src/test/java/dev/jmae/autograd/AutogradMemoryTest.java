@@ -50,8 +50,10 @@ class AutogradMemoryTest {
         Variable fc1B = param(g, 4 * D);
         Variable fc2W = param(g, D, 4 * D);
         Variable fc2B = param(g, D);
-        Variable qkv = x.layerNorm(n1w, n1b, 1e-6f).linear(qkvW, qkvB).reshape(B, T, 3, H, D / H).permute(2, 0, 3, 1, 4);
-        Variable a = Variable.attention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), (float) Math.pow(D / H, -0.5));
+        Variable qkv = x.layerNorm(n1w, n1b, 1e-6f).linear(qkvW, qkvB).reshape(B, T, 3, H, D / H).permute(2, 0, 3, 1,
+                4);
+        Variable a = Variable.attention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2),
+                (float) Math.pow(D / H, -0.5));
         x = x.add(a.transpose(1, 2).reshape(B, T, D).linear(projW, projB));
         return x.add(x.layerNorm(n2w, n2b, 1e-6f).linear(fc1W, fc1B).gelu().linear(fc2W, fc2B));
     }
@@ -108,7 +110,8 @@ class AutogradMemoryTest {
         assertEquals(baseline + paramBytes + gradBytes + 4, after,
                 "live bytes after backward: expected baseline " + baseline + " + params " + paramBytes + " + grads "
                         + gradBytes + " + 4; peak during backward was " + peak + " (loss " + loss.item() + ")");
-        assertTrue(peak > after + 4L * B * T * D * DEPTH, "the activations were live during backward (peak " + peak + ")");
+        assertTrue(peak > after + 4L * B * T * D * DEPTH,
+                "the activations were live during backward (peak " + peak + ")");
     }
 
     @Test

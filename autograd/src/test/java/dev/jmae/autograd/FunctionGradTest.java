@@ -85,12 +85,16 @@ class FunctionGradTest {
         GradCheck.of("tanh", v -> v[0].tanh(), x).run();
         GradCheck.of("erf", v -> v[0].erf(), x).run();
         // both signs, every element at least 0.2 away from the kink at 0
-        GradCheck.of("abs", v -> v[0].abs(), Variable.of(Tensor.of(new float[] {-1.2f, -0.5f, 0.3f, 0.8f, -2f, 1.7f}, 2, 3).to(REF), true)).run();
+        GradCheck
+                .of("abs", v -> v[0].abs(),
+                        Variable.of(Tensor.of(new float[] {-1.2f, -0.5f, 0.3f, 0.8f, -2f, 1.7f}, 2, 3).to(REF), true))
+                .run();
         GradCheck.of("square", v -> v[0].square(), t).run();
         GradCheck.of("reciprocal", v -> v[0].reciprocal(), pos).run();
         GradCheck.of("sigmoid", v -> v[0].sigmoid(), x).run();
         // clamp bounds chosen between the sampled values so no element sits within h of a bound
-        GradCheck.of("clamp", v -> v[0].clamp(-0.6f, 0.7f), Variable.of(Tensor.of(new float[] {-2, -0.3f, 0.1f, 0.4f, 1.5f, 3}, 2, 3).to(REF), true)).run();
+        GradCheck.of("clamp", v -> v[0].clamp(-0.6f, 0.7f),
+                Variable.of(Tensor.of(new float[] {-2, -0.3f, 0.1f, 0.4f, 1.5f, 3}, 2, 3).to(REF), true)).run();
         GradCheck.of("gelu", v -> v[0].gelu(), x).run();
     }
 
@@ -101,10 +105,15 @@ class FunctionGradTest {
         Variable t = transposedLeaf(22, 4, 6);
         GradCheck.of("reshape", v -> v[0].reshape(6, 4).mul(v[0].flatten(0, 1)), x).run();
         GradCheck.of("view/unsqueeze/squeeze", v -> v[0].view(24).unsqueeze(0).squeeze(0).square(), x).run();
-        GradCheck.of("permute", v -> v[0].permute(2, 0, 1).mul(Variable.constant(Tensor.arange(REF, 0, 24, 1).reshape(4, 2, 3))), x).run();
+        GradCheck.of("permute",
+                v -> v[0].permute(2, 0, 1).mul(Variable.constant(Tensor.arange(REF, 0, 24, 1).reshape(4, 2, 3))), x)
+                .run();
         GradCheck.of("transpose of transposed", v -> v[0].transpose(0, 1).square(), t).run();
-        GradCheck.of("narrow/select", v -> v[0].narrow(2, 1, 2).mul(v[0].select(1, -1).unsqueeze(1).narrow(2, 0, 2)), x).run();
-        GradCheck.of("expand", v -> v[0].expand(5, 4, 6).mul(Variable.constant(Tensor.randn(new Generator(23), 5, 4, 6).to(REF))), t).run();
+        GradCheck.of("narrow/select", v -> v[0].narrow(2, 1, 2).mul(v[0].select(1, -1).unsqueeze(1).narrow(2, 0, 2)), x)
+                .run();
+        GradCheck.of("expand",
+                v -> v[0].expand(5, 4, 6).mul(Variable.constant(Tensor.randn(new Generator(23), 5, 4, 6).to(REF))), t)
+                .run();
         GradCheck.of("cat", v -> Variable.cat(List.of(v[0], v[1].mul(2f)), 1), leaf(24, 2, 3), leaf(25, 2, 5)).run();
         GradCheck.of("stack", v -> Variable.stack(List.of(v[0], v[1]), 0), leaf(26, 3), leaf(27, 3)).run();
         Tensor idx = Tensor.of(new float[] {2, 0, 2, 1}, 4).to(REF);
@@ -133,13 +142,18 @@ class FunctionGradTest {
     @Order(5)
     void matrixProducts() {
         GradCheck.of("matmul 2d", v -> v[0].matmul(v[1]), leaf(41, 3, 4), leaf(42, 4, 5)).run();
-        GradCheck.of("matmul batched broadcast weight", v -> v[0].matmul(v[1]), leaf(43, 2, 3, 4), leaf(44, 4, 5)).run();
-        GradCheck.of("matmul batch broadcast both", v -> v[0].matmul(v[1]), leaf(45, 2, 1, 3, 4), leaf(46, 3, 4, 2)).run();
-        GradCheck.of("matmul transposed operands", v -> v[0].matmul(v[1]), transposedLeaf(47, 3, 4), transposedLeaf(48, 4, 2)).run();
+        GradCheck.of("matmul batched broadcast weight", v -> v[0].matmul(v[1]), leaf(43, 2, 3, 4), leaf(44, 4, 5))
+                .run();
+        GradCheck.of("matmul batch broadcast both", v -> v[0].matmul(v[1]), leaf(45, 2, 1, 3, 4), leaf(46, 3, 4, 2))
+                .run();
+        GradCheck.of("matmul transposed operands", v -> v[0].matmul(v[1]), transposedLeaf(47, 3, 4),
+                transposedLeaf(48, 4, 2)).run();
         GradCheck.of("matmul vector-matrix", v -> v[0].matmul(v[1]), leaf(49, 4), leaf(50, 4, 3)).run();
         GradCheck.of("matmul matrix-vector", v -> v[0].matmul(v[1]), leaf(51, 2, 3, 4), leaf(52, 4)).run();
-        GradCheck.of("linear with bias", v -> v[0].linear(v[1], v[2]), leaf(53, 2, 3, 4), leaf(54, 5, 4), leaf(55, 5)).run();
-        GradCheck.of("linear without bias", v -> v[0].linear(v[1], null), transposedLeaf(56, 3, 4), leaf(57, 2, 4)).run();
+        GradCheck.of("linear with bias", v -> v[0].linear(v[1], v[2]), leaf(53, 2, 3, 4), leaf(54, 5, 4), leaf(55, 5))
+                .run();
+        GradCheck.of("linear without bias", v -> v[0].linear(v[1], null), transposedLeaf(56, 3, 4), leaf(57, 2, 4))
+                .run();
     }
 
     @Test
@@ -185,7 +199,9 @@ class FunctionGradTest {
         Variable q = Variable.of(Tensor.randn(new Generator(81), 1, 2, 3, 4), true);
         Variable k = Variable.of(Tensor.randn(new Generator(82), 1, 2, 5, 4), true);
         Variable v = Variable.of(Tensor.randn(new Generator(83), 1, 2, 5, 4), true);
-        GradCheck.of("cpu attention", x -> Variable.attention(x[0], x[1], x[2], 0.5f).layerNorm(null, null, 1e-5f).gelu(), q, k, v)
+        GradCheck
+                .of("cpu attention",
+                        x -> Variable.attention(x[0], x[1], x[2], 0.5f).layerNorm(null, null, 1e-5f).gelu(), q, k, v)
                 .rtol(1e-2).run();
         GradCheck.of("cpu linear", x -> x[0].linear(x[1], x[2]).softmax(-1),
                 Variable.of(Tensor.randn(new Generator(84), 3, 4), true),
@@ -204,7 +220,8 @@ class FunctionGradTest {
                 String cls = "dev.jmae.autograd." + p.getFileName().toString().replace(".class", "");
                 try {
                     Class<?> c = Class.forName(cls);
-                    if (Function.class.isAssignableFrom(c) && c != Function.class && !Modifier.isAbstract(c.getModifiers())) {
+                    if (Function.class.isAssignableFrom(c) && c != Function.class
+                            && !Modifier.isAbstract(c.getModifiers())) {
                         all.add(c.getName());
                     }
                 } catch (ClassNotFoundException e) {
@@ -219,7 +236,8 @@ class FunctionGradTest {
         }
         Set<String> missing = new TreeSet<>(all);
         missing.removeAll(covered);
-        assertTrue(missing.isEmpty(), "Function classes without a gradient check: " + missing + " (checked: " + covered + ")");
+        assertTrue(missing.isEmpty(),
+                "Function classes without a gradient check: " + missing + " (checked: " + covered + ")");
         assertTrue(all.size() >= 30, "expected at least 30 Function classes, found " + all.size() + ": " + all);
     }
 }

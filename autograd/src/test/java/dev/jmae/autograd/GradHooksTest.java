@@ -96,7 +96,8 @@ class GradHooksTest {
         } finally {
             h.remove();
         }
-        IllegalStateException outside = assertThrows(IllegalStateException.class, () -> GradHooks.queueCallback(() -> { }));
+        IllegalStateException outside = assertThrows(IllegalStateException.class,
+                () -> GradHooks.queueCallback(() -> {}));
         assertEquals("queueCallback: no backward pass is running on this thread; hint: call it from a gradient hook",
                 outside.getMessage());
     }
@@ -105,10 +106,10 @@ class GradHooksTest {
     void onlyLeavesThatRequireGradCanBeHooked() {
         Variable a = leaf(1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GradHooks.registerPostAccumulateGradHook(a.mul(2f), v -> { }));
+                () -> GradHooks.registerPostAccumulateGradHook(a.mul(2f), v -> {}));
         assertEquals("registerPostAccumulateGradHook: expected a leaf that requires a gradient, got the output of Mul",
                 e.getMessage().replace("MulScalar", "Mul"));
         assertThrows(IllegalArgumentException.class,
-                () -> GradHooks.registerPostAccumulateGradHook(Variable.constant(Tensor.zeros(1)), v -> { }));
+                () -> GradHooks.registerPostAccumulateGradHook(Variable.constant(Tensor.zeros(1)), v -> {}));
     }
 }

@@ -68,7 +68,8 @@ public final class GemmVersus {
                     boolean ta = layout.equals("TN");
                     boolean tb = layout.equals("NT");
                     Runnable call = impl.equals("openblas")
-                            ? () -> openblas.cblas_sgemm(openblas.CblasRowMajor, ta ? openblas.CblasTrans : openblas.CblasNoTrans,
+                            ? () -> openblas.cblas_sgemm(openblas.CblasRowMajor,
+                                    ta ? openblas.CblasTrans : openblas.CblasNoTrans,
                                     tb ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, 1f, pa, ta ? m : k, pb,
                                     tb ? k : n, 0f, pc, n)
                             : () -> Gemm.sgemm(m, n, k, a, 0, ta ? 1 : k, ta ? m : 1, b, 0, tb ? 1 : n, tb ? k : 1,
@@ -88,7 +89,8 @@ public final class GemmVersus {
                     }
                     Arrays.sort(wall);
                     Arrays.sort(cpu);
-                    System.out.printf(Locale.ROOT, "%s %s %s wallMin %.2f wallMedian %.2f cpuMin %.2f%n", impl, names[s],
+                    System.out.printf(Locale.ROOT, "%s %s %s wallMin %.2f wallMedian %.2f cpuMin %.2f%n", impl,
+                            names[s],
                             layout, wall[0], wall[reps / 2], cpu[0]);
                 }
             }

@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx8g"})
+@Fork(value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx8g"})
 public class MatmulBench {
 
     @Param({"qkv", "mlp", "square"})
@@ -164,7 +165,8 @@ public class MatmulBench {
     public static class CpuTuning {
         @Setup(Level.Trial)
         public void setup() {
-            System.out.println("\njmae GEMM tuning: " + GemmTuning.current().spec() + "; threads " + Parallel.threads());
+            System.out
+                    .println("\njmae GEMM tuning: " + GemmTuning.current().spec() + "; threads " + Parallel.threads());
         }
     }
 

@@ -84,7 +84,8 @@ public final class ConfigAgreement {
         try {
             return JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new DistributedException("the config of rank " + rank + " is not valid JSON: " + e.getOriginalMessage());
+            throw new DistributedException(
+                    "the config of rank " + rank + " is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
             throw new DistributedException("the config of rank " + rank + " could not be read: " + e.getMessage(), e);
         }

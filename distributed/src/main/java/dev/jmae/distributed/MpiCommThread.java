@@ -34,7 +34,7 @@ final class MpiCommThread {
         }
     }
 
-    private static final Op STOP = new Op("stop", "", -1, () -> { }, new MpiWork(null, null));
+    private static final Op STOP = new Op("stop", "", -1, () -> {}, new MpiWork(null, null));
 
     private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final Thread thread;

@@ -113,12 +113,14 @@ final class MpiLibrary {
         try {
             lib = SymbolLookup.libraryLookup(name, Arena.global());
         } catch (IllegalArgumentException e) {
-            throw new BackendUnavailableException("mpi: cannot load the Open MPI library " + name + " (" + e.getMessage()
+            throw new BackendUnavailableException("mpi: cannot load the Open MPI library " + name + " ("
+                    + e.getMessage()
                     + "); hint: install Open MPI (Debian/Ubuntu: apt-get install libopenmpi3 openmpi-bin), or put the"
                     + " directory holding libmpi.so.40 on LD_LIBRARY_PATH", e);
         }
         if (lib.find("ompi_mpi_comm_world").isEmpty()) {
-            throw new BackendUnavailableException("mpi: " + name + " is not Open MPI (it exports no ompi_mpi_comm_world);"
+            throw new BackendUnavailableException("mpi: " + name
+                    + " is not Open MPI (it exports no ompi_mpi_comm_world);"
                     + " jmae binds Open MPI's ABI, where MPI_COMM_WORLD is that symbol's address; hint: use Open MPI 4 or 5");
         }
         return new MpiLibrary(name, lib);
@@ -130,7 +132,8 @@ final class MpiLibrary {
     }
 
     @SuppressWarnings("restricted")
-    private static MethodHandle fn(Linker linker, SymbolLookup lib, String symbol, java.lang.foreign.MemoryLayout... args) {
+    private static MethodHandle fn(Linker linker, SymbolLookup lib, String symbol,
+                                   java.lang.foreign.MemoryLayout... args) {
         MemorySegment address = lib.find(symbol).orElseThrow(() -> new BackendUnavailableException(
                 "mpi: the Open MPI library lacks the function " + symbol + "; hint: use Open MPI 4 or 5"));
         return linker.downcallHandle(address, FunctionDescriptor.of(JAVA_INT, args));

@@ -61,11 +61,13 @@ public final class MpiProcessGroup implements ProcessGroup {
          */
         public Options {
             if (library == null || library.isBlank()) {
-                throw new IllegalArgumentException("MpiProcessGroup.Options: library must name a library, got '" + library + "'");
+                throw new IllegalArgumentException(
+                        "MpiProcessGroup.Options: library must name a library, got '" + library + "'");
             }
             if (timeout.isNegative() || timeout.isZero() || abortGrace.isNegative() || abortGrace.isZero()) {
-                throw new IllegalArgumentException("MpiProcessGroup.Options: timeout and abortGrace must be positive, got "
-                        + timeout + " and " + abortGrace);
+                throw new IllegalArgumentException(
+                        "MpiProcessGroup.Options: timeout and abortGrace must be positive, got "
+                                + timeout + " and " + abortGrace);
             }
         }
 
@@ -146,8 +148,9 @@ public final class MpiProcessGroup implements ProcessGroup {
             MemorySegment flag = arena.allocate(JAVA_INT);
             check("MPI_Initialized", (int) lib.initialized.invokeExact(flag));
             if (flag.get(JAVA_INT, 0) != 0) {
-                throw new IllegalStateException("MpiProcessGroup.init: MPI was initialized by other code in this process;"
-                        + " hint: let jmae initialize it");
+                throw new IllegalStateException(
+                        "MpiProcessGroup.init: MPI was initialized by other code in this process;"
+                                + " hint: let jmae initialize it");
             }
             MemorySegment level = arena.allocate(JAVA_INT);
             // MPI_Init_thread(NULL, NULL, ...) is allowed since MPI-2; errors here abort (no handler set yet)
@@ -162,9 +165,11 @@ public final class MpiProcessGroup implements ProcessGroup {
             size = out.get(JAVA_INT, 0);
             comm.setWhere("rank " + rank + " of " + size);
             if (provided < MpiLibrary.MPI_THREAD_FUNNELED) {
-                throw new DistributedException("MPI_Init_thread on " + comm.where() + ": requested MPI_THREAD_MULTIPLE, got "
-                        + MpiLibrary.threadLevelName(provided) + "; jmae needs at least MPI_THREAD_FUNNELED (a JVM always"
-                        + " runs several threads); hint: use an Open MPI built with thread support");
+                throw new DistributedException(
+                        "MPI_Init_thread on " + comm.where() + ": requested MPI_THREAD_MULTIPLE, got "
+                                + MpiLibrary.threadLevelName(provided)
+                                + "; jmae needs at least MPI_THREAD_FUNNELED (a JVM always"
+                                + " runs several threads); hint: use an Open MPI built with thread support");
             }
             // a duplicate of MPI_COMM_WORLD (inheriting MPI_ERRORS_RETURN), so jmae's collectives
             // cannot match messages of other MPI users in the process
@@ -265,7 +270,8 @@ public final class MpiProcessGroup implements ProcessGroup {
             if (isRoot) {
                 HostBuffers.copyIn(tensor, buffer, 0);
             }
-            return comm.submit("MPI_Bcast", n + " floats from rank " + root, () -> bcastNative(buffer, n, JAVA_FLOAT_TYPE, root),
+            return comm.submit("MPI_Bcast", n + " floats from rank " + root,
+                    () -> bcastNative(buffer, n, JAVA_FLOAT_TYPE, root),
                     isRoot ? null : () -> HostBuffers.copyOut(buffer, 0, tensor), arena);
         } catch (RuntimeException e) {
             arena.close();
@@ -278,7 +284,8 @@ public final class MpiProcessGroup implements ProcessGroup {
         checkOpen("broadcast");
         Collectives.checkRoot("broadcast", root, size);
         int n = HostBuffers.floatCount("broadcast", buffer);
-        return comm.submit("MPI_Bcast", n + " floats from rank " + root, () -> bcastNative(buffer, n, JAVA_FLOAT_TYPE, root),
+        return comm.submit("MPI_Bcast", n + " floats from rank " + root,
+                () -> bcastNative(buffer, n, JAVA_FLOAT_TYPE, root),
                 null, null);
     }
 
@@ -314,8 +321,9 @@ public final class MpiProcessGroup implements ProcessGroup {
         String[] mismatch = new String[1];
         float[][] values = new float[1][];
         MpiWork work = comm.submit("MPI_Allgather", n + " floats per rank", () -> {
-            check("MPI_Allgather", (int) lib.allgather.invokeExact(myShape, block, lib.intType, shapes, block, lib.intType,
-                    communicator));
+            check("MPI_Allgather",
+                    (int) lib.allgather.invokeExact(myShape, block, lib.intType, shapes, block, lib.intType,
+                            communicator));
             mismatch[0] = shapeMismatch(shapes, block);
             if (mismatch[0] == null) {
                 check("MPI_Allgather", (int) lib.allgather.invokeExact(send, n, lib.floatType, recv, n, lib.floatType,

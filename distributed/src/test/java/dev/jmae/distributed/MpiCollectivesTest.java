@@ -54,7 +54,8 @@ class MpiCollectivesTest {
         assertTrue(error.startsWith("MPI_Bcast failed on rank 1 of 2: MPI_ERR_TRUNCATE"), error);
         assertTrue(error.contains("(MPI error code 15)"), error);
         String after = r.value(1, "afterError");
-        assertTrue(after.startsWith("MPI_Barrier on rank 1 of 2: the process group is unusable after an earlier failure"),
+        assertTrue(
+                after.startsWith("MPI_Barrier on rank 1 of 2: the process group is unusable after an earlier failure"),
                 after);
         // rank 1 exits without MPI_Finalize, so mpirun reports the job as failed
         assertNotEquals(0, r.exitCode(), r.output());

@@ -51,8 +51,10 @@ class MpiFaultTest {
     @Test
     void hungRankTimesOutTheCollective() {
         Result r = runFault("hangs", "3000");
-        assertTrue(r.output().contains("MPI_Allreduce (collective #5: 16 floats, AVG) did not complete within 3 s on rank 0"
-                + " of 2"), r.output());
+        assertTrue(r.output()
+                .contains("MPI_Allreduce (collective #5: 16 floats, AVG) did not complete within 3 s on rank 0"
+                        + " of 2"),
+                r.output());
     }
 
     @Test

@@ -18,9 +18,13 @@ class MpiInitTest {
     @Test
     void missingLibraryNamesThePackageToInstall() {
         MpiProcessGroup.Options options = MpiProcessGroup.Options.defaults().withLibrary("libmpi-jmae-missing.so.40");
-        BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> MpiProcessGroup.init(options));
-        assertTrue(e.getMessage().startsWith("mpi: cannot load the Open MPI library libmpi-jmae-missing.so.40"), e.getMessage());
-        assertTrue(e.getMessage().contains("hint: install Open MPI (Debian/Ubuntu: apt-get install libopenmpi3 openmpi-bin)"),
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> MpiProcessGroup.init(options));
+        assertTrue(e.getMessage().startsWith("mpi: cannot load the Open MPI library libmpi-jmae-missing.so.40"),
+                e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("hint: install Open MPI (Debian/Ubuntu: apt-get install libopenmpi3 openmpi-bin)"),
                 e.getMessage());
     }
 

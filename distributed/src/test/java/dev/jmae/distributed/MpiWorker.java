@@ -89,7 +89,8 @@ public final class MpiWorker {
         Work w2 = g.allReduceAsync(a2, ReduceOp.MAX);
         w2.await();
         w1.await();
-        print(g, "async", Arrays.toString(new float[] {a1.item(), a2.item()}) + " ordered=" + (w1.endNanos() <= w2.startNanos()));
+        print(g, "async",
+                Arrays.toString(new float[] {a1.item(), a2.item()}) + " ordered=" + (w1.endNanos() <= w2.startNanos()));
         // a native segment, in place, large enough for Open MPI's large-message protocols
         int n = 3_000_000;
         try (Arena arena = Arena.ofShared()) {
@@ -148,7 +149,7 @@ public final class MpiWorker {
      */
     private static void fault(MpiProcessGroup g, String how) throws Exception {
         Tensor t = Tensor.ones(Device.CPU, 16);
-        for (int step = 0; ; step++) {
+        for (int step = 0;; step++) {
             if (g.rank() == 1 && step == 3) {
                 print(g, "failing", how);
                 System.out.flush();

@@ -37,7 +37,8 @@ class SingleProcessGroupTest {
             assertArrayEquals(new int[] {1, 2, 2}, gathered.shape());
             assertArrayEquals(values, gathered.toArray());
             g.barrier();
-            assertArrayEquals("x".getBytes(StandardCharsets.UTF_8), g.broadcastBytes("x".getBytes(StandardCharsets.UTF_8), 0));
+            assertArrayEquals("x".getBytes(StandardCharsets.UTF_8),
+                    g.broadcastBytes("x".getBytes(StandardCharsets.UTF_8), 0));
             List<byte[]> all = g.allGatherBytes(new byte[] {1, 2});
             assertEquals(1, all.size());
             assertArrayEquals(new byte[] {1, 2}, all.get(0));
@@ -60,8 +61,10 @@ class SingleProcessGroupTest {
         assertEquals("broadcast: root must be a rank in [0, 1), got 1", root.getMessage());
         IllegalArgumentException heap = assertThrows(IllegalArgumentException.class,
                 () -> g.allReduceAsync(MemorySegment.ofArray(new float[3]), ReduceOp.SUM));
-        assertTrue(heap.getMessage().startsWith("allReduce: expected a native segment, got a heap segment"), heap.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> g.allGather(Tensor.zeros(Device.CPU, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
+        assertTrue(heap.getMessage().startsWith("allReduce: expected a native segment, got a heap segment"),
+                heap.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> g.allGather(Tensor.zeros(Device.CPU, 1, 1, 1, 1, 1, 1, 1, 1, 1)));
         g.close();
         IllegalStateException closed = assertThrows(IllegalStateException.class, () -> g.allReduce(t, ReduceOp.SUM));
         assertEquals("allReduce: the process group was closed", closed.getMessage());

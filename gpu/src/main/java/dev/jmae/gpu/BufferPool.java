@@ -28,7 +28,7 @@ final class BufferPool {
     private final long capacityBytes;
     private final Map<Long, ArrayDeque<cl_mem>> free = new HashMap<>();
     private long cachedBytes;
-    private static final LongConsumer NONE = delta -> { };
+    private static final LongConsumer NONE = delta -> {};
     private volatile LongConsumer reservedChanges = NONE;
 
     BufferPool(long capacityBytes) {

@@ -80,8 +80,10 @@ final class ClRuntime {
         try {
             rt = new ClRuntime(platform, device);
         } catch (CLException e) {
-            throw new IllegalStateException("OpenCL: cannot open device " + deviceString(device, CL.CL_DEVICE_NAME).trim()
-                    + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "OpenCL: cannot open device " + deviceString(device, CL.CL_DEVICE_NAME).trim()
+                            + ": " + e.getMessage(),
+                    e);
         }
         try {
             rt.checkArrayTransfers();
@@ -187,7 +189,8 @@ final class ClRuntime {
         try {
             return CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, Math.max(4, bytes), null, null);
         } catch (CLException e) {
-            throw new IllegalStateException("OpenCL device " + name + ": cannot allocate a buffer of " + bytes + " bytes: "
+            throw new IllegalStateException("OpenCL device " + name + ": cannot allocate a buffer of " + bytes
+                    + " bytes: "
                     + e.getMessage() + "; hint: free tensors (Tensor.release, TensorScope) or use smaller batches", e);
         }
     }
@@ -241,7 +244,6 @@ final class ClRuntime {
         }
     }
 
-
     synchronized void fillInts(cl_mem mem, int first, int count, int value) {
         try {
             CL.clEnqueueFillBuffer(queue, mem, Pointer.to(new int[] {value}), Sizeof.cl_int, 4L * first, 4L * count, 0,
@@ -270,7 +272,8 @@ final class ClRuntime {
             return;
         }
         try {
-            CL.clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), srcByteOffset, dstByteOffset, 4L * count, 0, null, null);
+            CL.clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), srcByteOffset, dstByteOffset, 4L * count, 0, null,
+                    null);
         } catch (CLException e) {
             throw failure("copy of " + count + " floats", e);
         } finally {
@@ -342,7 +345,8 @@ final class ClRuntime {
             try {
                 k = CL.clCreateKernel(program(file, variant), kernelName, null);
             } catch (CLException e) {
-                throw new IllegalStateException("OpenCL: no kernel " + kernelName + " in " + file + ": " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "OpenCL: no kernel " + kernelName + " in " + file + ": " + e.getMessage(), e);
             }
             kernels.put(key, k);
         }
@@ -403,9 +407,11 @@ final class ClRuntime {
             }
             CL.clEnqueueNDRangeKernel(queue, k, g.length, null, g, local, 0, null, null);
         } catch (CLException e) {
-            throw new IllegalStateException("OpenCL kernel " + kernelName + " (" + file + ", " + variant + ") failed on "
-                    + name + ": " + e.getMessage() + " (global " + Arrays.toString(g) + ", local "
-                    + Arrays.toString(local) + ")", e);
+            throw new IllegalStateException(
+                    "OpenCL kernel " + kernelName + " (" + file + ", " + variant + ") failed on "
+                            + name + ": " + e.getMessage() + " (global " + Arrays.toString(g) + ", local "
+                            + Arrays.toString(local) + ")",
+                    e);
         } finally {
             // the storages among the arguments must stay reachable until the launch is queued
             Reference.reachabilityFence(args);

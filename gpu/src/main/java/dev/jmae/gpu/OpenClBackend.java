@@ -215,7 +215,8 @@ public final class OpenClBackend implements Backend {
         }
         ClStorage tmp = scratch(n);
         try {
-            elementwise.copy(Tensor.wrap(tmp, src.shape(), dev.jmae.tensor.Shape.contiguousStrides(src.shape()), 0), src);
+            elementwise.copy(Tensor.wrap(tmp, src.shape(), dev.jmae.tensor.Shape.contiguousStrides(src.shape()), 0),
+                    src);
             runtime.readBuffer(tmp, 0, dst, dstOffset, n);
         } finally {
             tmp.release();

@@ -97,7 +97,8 @@ public final class OpenClProvider implements BackendProvider, DeviceInfoProvider
                 ClRuntime rt = ClRuntime.open(p.platforms().get(i), p.devices().get(i));
                 return new OpenClBackend(new Device("opencl", i), rt, OpenClBackend.configuredVariant(rt));
             } catch (RuntimeException e) {
-                throw new BackendUnavailableException("device opencl:" + i + " could not be opened: " + e.getMessage(), e);
+                throw new BackendUnavailableException("device opencl:" + i + " could not be opened: " + e.getMessage(),
+                        e);
             }
         });
     }

@@ -63,7 +63,8 @@ public abstract class SharedAttention implements AttentionKernels {
         int rows = Math.max(1, rowsWanted);
         int block = BLOCK_MAX;
         long budget = launcher.localMemBytes() * 3 / 4;
-        while (4L * ((long) (rowsFactor * rows + blockFactor * block) * pitch + (long) extraPerBlockRow * block) > budget) {
+        while (4L * ((long) (rowsFactor * rows + blockFactor * block) * pitch
+                + (long) extraPerBlockRow * block) > budget) {
             if (rows > 8) {
                 rows /= 2;
             } else if (block > 4) {
@@ -120,14 +121,16 @@ public abstract class SharedAttention implements AttentionKernels {
         launcher.launch(FILE, "attentionForward", new long[] {(long) ceil(m, bm) * bm, (long) b * h},
                 new long[] {bm, 1}, storage(out), storage(lse), storage(q),
                 storage(k), storage(v), heads(out), heads(q), heads(k), heads(v),
-                new int[] {h, m, n, dh}, new int[] {ldl, bn, lse.offset(), 0}, scale, new KernelLauncher.Local(bm * rowBytes),
+                new int[] {h, m, n, dh}, new int[] {ldl, bn, lse.offset(), 0}, scale,
+                new KernelLauncher.Local(bm * rowBytes),
                 new KernelLauncher.Local(bm * rowBytes), new KernelLauncher.Local(bn * rowBytes),
                 new KernelLauncher.Local(bn * rowBytes));
     }
 
     @Override
-    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q, Tensor k, Tensor v,
-                  float scale) {
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q,
+                                  Tensor k, Tensor v,
+                                  float scale) {
         int b = q.size(0);
         int h = q.size(1);
         int m = q.size(2);
@@ -171,10 +174,12 @@ public abstract class SharedAttention implements AttentionKernels {
                         new long[] {(long) ceil(n, bk) * bk, (long) b * h}, new long[] {bk, 1}, storage(dk),
                         storage(dv), lseBuf, delta, storage(q), storage(k),
                         storage(v), storage(dout), heads(dk), heads(dv), heads(q), heads(k),
-                        heads(v), heads(dout), sizes, new int[] {ldl, bq, lse.offset(), 0}, scale, new KernelLauncher.Local(bk * rowBytes),
+                        heads(v), heads(dout), sizes, new int[] {ldl, bq, lse.offset(), 0}, scale,
+                        new KernelLauncher.Local(bk * rowBytes),
                         new KernelLauncher.Local(bk * rowBytes), new KernelLauncher.Local(bk * rowBytes),
                         new KernelLauncher.Local(bk * rowBytes), new KernelLauncher.Local(bq * rowBytes),
-                        new KernelLauncher.Local(bq * rowBytes), new KernelLauncher.Local(4L * bq), new KernelLauncher.Local(4L * bq));
+                        new KernelLauncher.Local(bq * rowBytes), new KernelLauncher.Local(4L * bq),
+                        new KernelLauncher.Local(4L * bq));
             }
         } finally {
             delta.release();

@@ -146,7 +146,8 @@ public abstract class SharedLinalg implements LinalgKernels {
                 Storage ap = sharedA ? null : pack("gemmPackA", a, s, base, count, m, k, ars, acs, mPanels, aSize);
                 Storage bp = sharedB ? null : pack("gemmPackB", b, s, base, count, n, k, brs, bcs, nPanels, bSize);
                 try {
-                    launcher.launch(FILE, "matmul", new long[] {nPanels, ceil(mPanels, MT), count}, new long[] {4, 1, 1},
+                    launcher.launch(FILE, "matmul", new long[] {nPanels, ceil(mPanels, MT), count},
+                            new long[] {4, 1, 1},
                             storage(out), sharedA ? aShared : ap, sharedB ? bShared : bp, biasArg, s, base,
                             m, n, k, mPanels, nPanels, sharedA ? 0 : (int) aSize, sharedB ? 0 : (int) bSize, hasBias,
                             biasOffset, biasStride);
@@ -171,10 +172,11 @@ public abstract class SharedLinalg implements LinalgKernels {
 
     /** Packs count problems starting at base into fresh scratch panels. */
     private Storage pack(String kernel, Tensor src, int[] s, int base, int count, int rows, int k, int rowStride,
-                           int colStride, int panels, long perProblem) {
+                         int colStride, int panels, long perProblem) {
         long total = perProblem * count;
         if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("matmul: a packed operand of " + total + " floats exceeds 2^31 elements");
+            throw new IllegalArgumentException(
+                    "matmul: a packed operand of " + total + " floats exceeds 2^31 elements");
         }
         Storage packed = launcher.scratch((int) total);
         long[] global = {k, panels, count};

@@ -34,7 +34,7 @@ public abstract class SharedOptim implements OptimKernels {
 
     @Override
     public void adamwStep(Tensor param, Tensor expAvg, Tensor expAvgSq, Tensor grad, float lr, float beta1, float beta2,
-                   float eps, float weightDecay, int step) {
+                          float eps, float weightDecay, int step) {
         int n = param.numel();
         double bc1 = 1.0 - Math.pow(beta1, step);
         double bc2 = 1.0 - Math.pow(beta2, step);

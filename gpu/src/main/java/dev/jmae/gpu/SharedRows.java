@@ -104,7 +104,8 @@ public abstract class SharedRows implements RowKernels {
     }
 
     @Override
-    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
+    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias,
+                                 float eps) {
         int cols = x.size(-1);
         int rows = cols == 0 ? 0 : x.numel() / cols;
         Storage xs = storage(x);
@@ -117,8 +118,9 @@ public abstract class SharedRows implements RowKernels {
     }
 
     @Override
-    public void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor mean, Tensor rstd, Tensor dy, Tensor x,
-                           Tensor weight) {
+    public void layerNormBackward(Tensor dx, Tensor dweight, Tensor dbias, Tensor mean, Tensor rstd, Tensor dy,
+                                  Tensor x,
+                                  Tensor weight) {
         int cols = x.size(-1);
         int rows = cols == 0 ? 0 : x.numel() / cols;
         Storage xs = storage(x);

@@ -45,7 +45,9 @@ class ArrayTransferCheckTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish: " + out);
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("REFUSED device opencl:0 could not be opened: OpenCL: 16 floats written from a Java array"),
+        assertTrue(
+                out.contains(
+                        "REFUSED device opencl:0 could not be opened: OpenCL: 16 floats written from a Java array"),
                 out);
         assertTrue(out.contains("JNI critical access") && out.contains("-Xcheck:jni"), out);
     }

@@ -40,7 +40,8 @@ class AttentionParityTest {
         for (Variant variant : GpuTesting.variants()) {
             for (int[] c : CASES) {
                 for (boolean packed : new boolean[] {false, true}) {
-                    String name = variant + " attention B" + c[0] + " H" + c[1] + " M" + c[2] + " N" + c[3] + " Dh" + c[4]
+                    String name = variant + " attention B" + c[0] + " H" + c[1] + " M" + c[2] + " N" + c[3] + " Dh"
+                            + c[4]
                             + (packed ? " packed views" : "");
                     tests.add(dynamicTest(name, () -> check(name, variant, c, packed)));
                 }
@@ -57,14 +58,16 @@ class AttentionParityTest {
         int n = c[3];
         int dh = c[4];
         if (!packed) {
-            return new Tensor[] {Tensor.of(d, q, b, h, m, dh), Tensor.of(d, k, b, h, n, dh), Tensor.of(d, v, b, h, n, dh)};
+            return new Tensor[] {Tensor.of(d, q, b, h, m, dh), Tensor.of(d, k, b, h, n, dh),
+                Tensor.of(d, v, b, h, n, dh)};
         }
         Tensor qt = Tensor.of(d, q, b, h, m, dh);
         Tensor kt = Tensor.of(d, k, b, h, n, dh);
         Tensor vt = Tensor.of(d, v, b, h, n, dh);
         if (m == n) {
             // self-attention: one [B, T, 3, H, Dh] qkv buffer
-            Tensor qkv = Tensor.stack(List.of(qt.permute(0, 2, 1, 3), kt.permute(0, 2, 1, 3), vt.permute(0, 2, 1, 3)), 2);
+            Tensor qkv = Tensor.stack(List.of(qt.permute(0, 2, 1, 3), kt.permute(0, 2, 1, 3), vt.permute(0, 2, 1, 3)),
+                    2);
             return new Tensor[] {qkv.select(2, 0).permute(0, 2, 1, 3), qkv.select(2, 1).permute(0, 2, 1, 3),
                 qkv.select(2, 2).permute(0, 2, 1, 3)};
         }
@@ -107,7 +110,8 @@ class AttentionParityTest {
         float scale = (float) (1 / Math.sqrt(dh));
         Tensor[] ri = inputs(Device.REFERENCE, q, k, v, c, packed);
         Tensor[] di = inputs(d, q, k, v, c, packed);
-        Tensor[] r = run(GpuTesting.reference(), ri[0], ri[1], ri[2], Tensor.of(Device.REFERENCE, dout, b, h, m, dh), scale);
+        Tensor[] r = run(GpuTesting.reference(), ri[0], ri[1], ri[2], Tensor.of(Device.REFERENCE, dout, b, h, m, dh),
+                scale);
         Tensor[] o = run(GpuTesting.backend(variant), di[0], di[1], di[2], Tensor.of(d, dout, b, h, m, dh), scale);
         String[] parts = {"output", "lse", "dq", "dk", "dv"};
         for (int p = 0; p < parts.length; p++) {

@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 class ElementwiseParityTest {
 
     private static final double TINY = 1e-37;
-    private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f, -1f, 2f};
+    private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1f,
+        -1f, 2f};
 
     /** Outlier data with the special values sprinkled in at every 13th position. */
     static float[] data(long seed, int n) {
@@ -168,7 +169,8 @@ class ElementwiseParityTest {
                             b[i] = Math.round(b[i]);
                         }
                     }
-                    Tensor ref = apply(op, TestData.make(Device.REFERENCE, a, pair[0], la), TestData.make(Device.REFERENCE, b, pair[1], lb));
+                    Tensor ref = apply(op, TestData.make(Device.REFERENCE, a, pair[0], la),
+                            TestData.make(Device.REFERENCE, b, pair[1], lb));
                     Tensor dev = apply(op, TestData.make(d, a, pair[0], la), TestData.make(d, b, pair[1], lb));
                     ParityAssert.assertClose(name, ref, dev, rtol(op), TINY);
                 }));
@@ -235,7 +237,8 @@ class ElementwiseParityTest {
                         ParityAssert.assertClose(variant + " " + op + " " + layout, want, got, rtol(op), TINY);
                         ref.elementwise().binary(op, want, xr, rowR);
                         be.elementwise().binary(op, got, xd, rowD);
-                        ParityAssert.assertClose(variant + " " + op + " broadcast " + layout, want, got, rtol(op), TINY);
+                        ParityAssert.assertClose(variant + " " + op + " broadcast " + layout, want, got, rtol(op),
+                                TINY);
                         ref.elementwise().binaryScalar(op, want, xr, 1.5f);
                         be.elementwise().binaryScalar(op, got, xd, 1.5f);
                         ParityAssert.assertClose(variant + " " + op + " scalar " + layout, want, got, rtol(op), TINY);
@@ -279,7 +282,8 @@ class ElementwiseParityTest {
         float[] b = data(3, 7);
         Tensor ref = Tensor.where(Tensor.of(Device.REFERENCE, cond, cs), Tensor.of(Device.REFERENCE, a, 5, 33),
                 Tensor.of(Device.REFERENCE, b, 7, 1, 1));
-        Tensor dev = Tensor.where(TestData.make(d, cond, cs, Layout.NARROWED), TestData.make(d, a, new int[] {5, 33}, Layout.TRANSPOSED),
+        Tensor dev = Tensor.where(TestData.make(d, cond, cs, Layout.NARROWED),
+                TestData.make(d, a, new int[] {5, 33}, Layout.TRANSPOSED),
                 Tensor.of(d, b, 7, 1, 1));
         ParityAssert.assertClose("where", ref, dev, 0, 0);
     }

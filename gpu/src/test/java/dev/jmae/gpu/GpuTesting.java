@@ -127,7 +127,8 @@ final class GpuTesting {
         int m = a.size(-2);
         int k = a.size(-1);
         int n = b.size(-1);
-        int[] batch = Shape.broadcast("matmul", Arrays.copyOf(a.shape(), a.ndim() - 2), Arrays.copyOf(b.shape(), b.ndim() - 2));
+        int[] batch = Shape.broadcast("matmul", Arrays.copyOf(a.shape(), a.ndim() - 2),
+                Arrays.copyOf(b.shape(), b.ndim() - 2));
         int[] as = Arrays.copyOf(batch, batch.length + 2);
         as[batch.length] = m;
         as[batch.length + 1] = k;

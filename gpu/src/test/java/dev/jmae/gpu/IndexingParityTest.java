@@ -89,7 +89,8 @@ class IndexingParityTest {
                     Generator g = new Generator(dd + 99L);
                     float[] x = TestData.withOutliers(g, Shape.numel(shape));
                     float[] idx = indices(g, 11, shape[dd]);
-                    Tensor ref = TestData.make(Device.REFERENCE, x, shape, Layout.PERMUTED).indexSelect(dd, Tensor.of(Device.REFERENCE, idx, 11));
+                    Tensor ref = TestData.make(Device.REFERENCE, x, shape, Layout.PERMUTED).indexSelect(dd,
+                            Tensor.of(Device.REFERENCE, idx, 11));
                     Tensor dev = TestData.make(d, x, shape, Layout.PERMUTED).indexSelect(dd, Tensor.of(d, idx, 11));
                     ParityAssert.assertClose(name, ref, dev, 0, 0);
                 }));
@@ -118,7 +119,8 @@ class IndexingParityTest {
                         }
                     }
                     for (Layout layout : List.of(Layout.CONTIGUOUS, Layout.TRANSPOSED)) {
-                        Tensor ref = TestData.make(Device.REFERENCE, x, new int[] {5, cols}, layout).argsort(-1, descending);
+                        Tensor ref = TestData.make(Device.REFERENCE, x, new int[] {5, cols}, layout).argsort(-1,
+                                descending);
                         Tensor dev = TestData.make(d, x, new int[] {5, cols}, layout).argsort(-1, descending);
                         ParityAssert.assertClose(name + " " + layout, ref, dev, 0, 0);
                         ParityAssert.assertClose(name + " dim 0 " + layout,
@@ -149,13 +151,15 @@ class IndexingParityTest {
             assertTrue(got.getMessage().startsWith(want.getMessage() + "; reported by " + d), got.getMessage());
             Tensor scattered = x.scatterAdd(1, idx, Tensor.ones(d, 2, 2));
             got = assertThrows(IllegalArgumentException.class, () -> d.backend().synchronize());
-            assertTrue(got.getMessage().startsWith(want.getMessage().replace("gather", "scatterAdd")), got.getMessage());
+            assertTrue(got.getMessage().startsWith(want.getMessage().replace("gather", "scatterAdd")),
+                    got.getMessage());
             assertArrayEquals(new float[] {2, 2, 3, 4, 6, 7}, scattered.toArray(),
                     "the valid positions were added, the invalid one skipped");
             Tensor sel = Tensor.of(d, new float[] {2, bad}, 2);
             Tensor selected = x.indexSelect(1, sel);
             assertThrows(IllegalArgumentException.class, selected::toArray);
-            assertArrayEquals(new float[] {3, 0, 6, 0}, selected.toArray(), "invalid positions read nothing and hold 0");
+            assertArrayEquals(new float[] {3, 0, 6, 0}, selected.toArray(),
+                    "invalid positions read nothing and hold 0");
         }
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, x.toArray(), "the input is untouched");
         // the check also sees the last position of a long index

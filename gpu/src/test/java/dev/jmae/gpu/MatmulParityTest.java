@@ -78,8 +78,9 @@ class MatmulParityTest {
                                 + (withBias ? " + bias" : "");
                         long seed = m * 7919L + k * 31L + n;
                         float[] bias = withBias ? TestData.normal(new Generator(seed), n, 0, 1) : null;
-                        tests.add(dynamicTest(name, () -> check(name, variant, new int[] {m, k}, la, new int[] {k, n}, lb,
-                                bias, seed)));
+                        tests.add(
+                                dynamicTest(name, () -> check(name, variant, new int[] {m, k}, la, new int[] {k, n}, lb,
+                                        bias, seed)));
                     }
                 }
             }
@@ -104,7 +105,8 @@ class MatmulParityTest {
                 String name = variant + " " + Shape.format(s[0]) + la + " x " + Shape.format(s[1]) + lb;
                 int n = s[1][s[1].length - 1];
                 float[] bias = c % 2 == 0 ? TestData.normal(new Generator(c), n, 0, 1) : null;
-                tests.add(dynamicTest(name, () -> check(name, variant, s[0], la, s[1], lb, bias, 17L * s[0][0] + s[1][0])));
+                tests.add(dynamicTest(name,
+                        () -> check(name, variant, s[0], la, s[1], lb, bias, 17L * s[0][0] + s[1][0])));
             }
         }
         return tests;
@@ -117,7 +119,8 @@ class MatmulParityTest {
             Backend be = GpuTesting.backend(variant);
             Tensor bias = Tensor.of(d, new float[] {1, 2, 3, 4}, 4);
             Tensor out = GpuTesting.matmul(be, Tensor.zeros(d, 3, 0), Tensor.zeros(d, 0, 4), bias);
-            ParityAssert.assertClose(variant + " K=0", Tensor.of(Device.REFERENCE, new float[] {1, 2, 3, 4}, 4).expand(3, 4),
+            ParityAssert.assertClose(variant + " K=0",
+                    Tensor.of(Device.REFERENCE, new float[] {1, 2, 3, 4}, 4).expand(3, 4),
                     out, 0, 0);
         }
     }
@@ -144,7 +147,8 @@ class MatmulParityTest {
         Tensor[] bounds = {xa.linear(wa, null), xa.matmul(va), va.matmul(wa.transpose(0, 1))};
         String[] names = {"linear [2,197,33] x [65,33]^T + bias", "matmul [2,197,33] x [33]", "matmul [33] x [33,65]"};
         for (int p = 0; p < 3; p++) {
-            ParityAssert.assertClose(names[p], r[p], r[p + 3], 2.4e-7, 33 * U * ParityAssert.maxAbs(bounds[p].toArray()));
+            ParityAssert.assertClose(names[p], r[p], r[p + 3], 2.4e-7,
+                    33 * U * ParityAssert.maxAbs(bounds[p].toArray()));
         }
     }
 }

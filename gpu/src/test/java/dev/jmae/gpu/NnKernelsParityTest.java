@@ -91,10 +91,12 @@ class NnKernelsParityTest {
                 for (Device dev : new Device[] {Device.REFERENCE, d}) {
                     Tensor y = Tensor.of(dev, x, 33, 7, 5).softmax(dim);
                     r[i++] = y;
-                    r[i++] = Functional.logSoftmaxBackward(Tensor.of(dev, x, 33, 7, 5).logSoftmax(dim), Tensor.of(dev, dy, 33, 7, 5), dim);
+                    r[i++] = Functional.logSoftmaxBackward(Tensor.of(dev, x, 33, 7, 5).logSoftmax(dim),
+                            Tensor.of(dev, dy, 33, 7, 5), dim);
                 }
                 ParityAssert.assertClose(name, r[0], r[2], 1e-5, 1e-6);
-                ParityAssert.assertClose(name + " logSoftmaxBackward", r[1], r[3], 1e-5, 1e-6 * ParityAssert.maxAbs(r[1].toArray()));
+                ParityAssert.assertClose(name + " logSoftmaxBackward", r[1], r[3], 1e-5,
+                        1e-6 * ParityAssert.maxAbs(r[1].toArray()));
             }));
         }
         return tests;
@@ -135,8 +137,10 @@ class NnKernelsParityTest {
                         float[] w = TestData.normal(new Generator(cols), cols, 1, 0.5);
                         float[] b = TestData.normal(new Generator(cols + 1), cols, 0, 0.5);
                         int[] shape = {rows, cols};
-                        Tensor[] r = layerNorm(GpuTesting.reference(), TestData.make(Device.REFERENCE, x, shape, Layout.TRANSPOSED),
-                                affine ? Tensor.of(Device.REFERENCE, w, cols) : null, affine ? Tensor.of(Device.REFERENCE, b, cols) : null,
+                        Tensor[] r = layerNorm(GpuTesting.reference(),
+                                TestData.make(Device.REFERENCE, x, shape, Layout.TRANSPOSED),
+                                affine ? Tensor.of(Device.REFERENCE, w, cols) : null,
+                                affine ? Tensor.of(Device.REFERENCE, b, cols) : null,
                                 Tensor.of(Device.REFERENCE, dy, shape), true);
                         Tensor[] o = layerNorm(be, TestData.make(d, x, shape, Layout.TRANSPOSED),
                                 affine ? Tensor.of(d, w, cols) : null, affine ? Tensor.of(d, b, cols) : null,
@@ -162,7 +166,8 @@ class NnKernelsParityTest {
             float[] dy = data(2, 9 * 65);
             Tensor[] r = layerNorm(GpuTesting.reference(), Tensor.of(Device.REFERENCE, x, shape), null, null,
                     Tensor.of(Device.REFERENCE, dy, shape), false);
-            Tensor[] o = layerNorm(GpuTesting.backend(), Tensor.of(d, x, shape), null, null, Tensor.of(d, dy, shape), false);
+            Tensor[] o = layerNorm(GpuTesting.backend(), Tensor.of(d, x, shape), null, null, Tensor.of(d, dy, shape),
+                    false);
             ParityAssert.assertClose("dx", r[3], o[3], 1e-4, 1e-4 * ParityAssert.maxAbs(r[3].toArray()));
         }));
     }

@@ -33,7 +33,8 @@ class OpenClBackendTest {
     @Test
     void providerIsDiscoveredAndBackendsAreCached() {
         Device d = GpuTesting.openclDevice();
-        BackendProvider p = Backends.providers().stream().filter(x -> x.type().equals("opencl")).findFirst().orElseThrow();
+        BackendProvider p = Backends.providers().stream().filter(x -> x.type().equals("opencl")).findFirst()
+                .orElseThrow();
         assertInstanceOf(OpenClProvider.class, p);
         assertNull(p.unavailableReason());
         assertTrue(p.deviceCount() >= 1);
@@ -184,16 +185,16 @@ class OpenClBackendTest {
         Tensor q = Tensor.of(d, TestData.normal(g, 2 * 3 * 49 * 32, 0, 1), 2, 3, 49, 32);
         Tensor k = Tensor.of(d, TestData.normal(g, 2 * 3 * 50 * 32, 0, 1), 2, 3, 50, 32);
         List<Supplier<Tensor>> ops = List.of(
-            () -> x.linear(w, null),
-            () -> x.sum(),
-            () -> x.var(new int[] {0, 1}, 1, false),
-            () -> x.softmax(-1),
-            () -> Functional.layerNormBackward(x, x, Functional.layerNorm(x, null, null, 1e-6f).mean(),
-                    Functional.layerNorm(x, null, null, 1e-6f).rstd(), w.select(0, 0), true, true).dweight(),
-            () -> {
-                Functional.AttentionOutput o = Functional.scaledDotProductAttention(q, k, k, 0.2f);
-                return Functional.attentionBackward(q, q, k, k, o.output(), o.lse(), 0.2f).dk();
-            });
+                () -> x.linear(w, null),
+                () -> x.sum(),
+                () -> x.var(new int[] {0, 1}, 1, false),
+                () -> x.softmax(-1),
+                () -> Functional.layerNormBackward(x, x, Functional.layerNorm(x, null, null, 1e-6f).mean(),
+                        Functional.layerNorm(x, null, null, 1e-6f).rstd(), w.select(0, 0), true, true).dweight(),
+                () -> {
+                    Functional.AttentionOutput o = Functional.scaledDotProductAttention(q, k, k, 0.2f);
+                    return Functional.attentionBackward(q, q, k, k, o.output(), o.lse(), 0.2f).dk();
+                });
         for (int i = 0; i < ops.size(); i++) {
             float[] first = ops.get(i).get().toArray();
             for (int run = 0; run < 2; run++) {

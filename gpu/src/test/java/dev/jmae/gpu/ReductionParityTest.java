@@ -84,7 +84,8 @@ class ReductionParityTest {
                 case MEAN -> 1e-6 * absSum / count;
                 case MAX, MIN -> 0;
             };
-            ParityAssert.assertClose(name + " " + op, ref, dev, op == ReduceOp.SUM || op == ReduceOp.MEAN ? 1e-6 : 0, atol);
+            ParityAssert.assertClose(name + " " + op, ref, dev, op == ReduceOp.SUM || op == ReduceOp.MEAN ? 1e-6 : 0,
+                    atol);
         }
         for (double correction : new double[] {0, 1}) {
             Tensor ref = GpuTesting.var(GpuTesting.reference(), xr, dims, correction);
@@ -145,7 +146,8 @@ class ReductionParityTest {
             assertEquals(Float.NaN, max[1]);
             assertEquals(0f, max[2]);
             assertEquals(0, Float.compare(0f, max[2]), "max(-0, 0) is +0 like Math.max");
-            assertArrayEquals(new float[] {1, 0, 0}, GpuTesting.argmax(be, t, 1).toArray(), variant + ": -0 and 0 tie, the first wins");
+            assertArrayEquals(new float[] {1, 0, 0}, GpuTesting.argmax(be, t, 1).toArray(),
+                    variant + ": -0 and 0 tie, the first wins");
             Tensor big = Tensor.full(d, 1f, 1, 5000);
             big.narrow(1, 4000, 1).fillInPlace(Float.NaN);
             big.narrow(1, 4500, 1).fillInPlace(Float.NaN);

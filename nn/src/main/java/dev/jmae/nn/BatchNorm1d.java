@@ -46,8 +46,9 @@ public final class BatchNorm1d extends Module implements Layer {
      */
     public BatchNorm1d(Device device, int numFeatures, float eps, float momentum, boolean affine) {
         if (numFeatures <= 0 || !(eps >= 0) || !(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException("BatchNorm1d: expected numFeatures > 0, eps >= 0 and momentum in [0, 1], got "
-                    + numFeatures + ", " + eps + ", " + momentum);
+            throw new IllegalArgumentException(
+                    "BatchNorm1d: expected numFeatures > 0, eps >= 0 and momentum in [0, 1], got "
+                            + numFeatures + ", " + eps + ", " + momentum);
         }
         this.numFeatures = numFeatures;
         this.eps = eps;
@@ -88,8 +89,10 @@ public final class BatchNorm1d extends Module implements Layer {
         if (isTraining()) {
             int n = x.size(0);
             if (n < 2) {
-                throw new IllegalArgumentException("BatchNorm1d(" + numFeatures + "): expected more than 1 value per channel "
-                        + "when training, got input " + Arrays.toString(x.shape()) + "; hint: use a batch size above 1 or eval()");
+                throw new IllegalArgumentException(
+                        "BatchNorm1d(" + numFeatures + "): expected more than 1 value per channel "
+                                + "when training, got input " + Arrays.toString(x.shape())
+                                + "; hint: use a batch size above 1 or eval()");
             }
             Variable mean = x.mean(0, true);
             Variable var = x.var(0, 0, true);

@@ -41,7 +41,8 @@ public final class Checkpoint {
      * @param metadata string metadata
      * @throws IOException if writing fails; the previous file is then untouched
      */
-    public static void save(Path file, Module model, Optimizer optimizer, Map<String, String> metadata) throws IOException {
+    public static void save(Path file, Module model, Optimizer optimizer, Map<String, String> metadata)
+            throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>(model.stateDict());
         if (optimizer != null) {
             Map<Parameter, String> keys = keysOf(model);

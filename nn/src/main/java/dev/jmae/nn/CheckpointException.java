@@ -58,7 +58,8 @@ public class CheckpointException extends RuntimeException {
             sb.append("\n  missing keys (").append(missing.size()).append("): ").append(String.join(", ", missing));
         }
         if (!unexpected.isEmpty()) {
-            sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ").append(String.join(", ", unexpected));
+            sb.append("\n  unexpected keys (").append(unexpected.size()).append("): ")
+                    .append(String.join(", ", unexpected));
         }
         if (!misShaped.isEmpty()) {
             sb.append("\n  mis-shaped (").append(misShaped.size()).append("): ").append(String.join("; ", misShaped));

@@ -35,7 +35,8 @@ public final class CrossAttention extends Module {
      */
     public CrossAttention(int dim, int contextDim, int numHeads, boolean qkvBias, Generator g, Device device) {
         if (numHeads <= 0 || dim % numHeads != 0) {
-            throw new IllegalArgumentException("CrossAttention: dim " + dim + " is not divisible by numHeads " + numHeads);
+            throw new IllegalArgumentException(
+                    "CrossAttention: dim " + dim + " is not divisible by numHeads " + numHeads);
         }
         this.dim = dim;
         this.contextDim = contextDim;

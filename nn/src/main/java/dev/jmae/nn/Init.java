@@ -25,7 +25,8 @@ public final class Init {
      */
     public static int[] fans(int[] shape) {
         if (shape.length < 2) {
-            throw new IllegalArgumentException("Init.fans: fan in and fan out need at least 2 dims, got " + Shape.format(shape));
+            throw new IllegalArgumentException(
+                    "Init.fans: fan in and fan out need at least 2 dims, got " + Shape.format(shape));
         }
         int receptive = 1;
         for (int d = 2; d < shape.length; d++) {

@@ -37,12 +37,15 @@ public final class LayerNorm extends Module implements Layer {
      */
     public LayerNorm(int normalizedShape, float eps, boolean elementwiseAffine, Device device) {
         if (normalizedShape <= 0 || !(eps >= 0)) {
-            throw new IllegalArgumentException("LayerNorm: expected a positive width and eps >= 0, got " + normalizedShape + ", " + eps);
+            throw new IllegalArgumentException(
+                    "LayerNorm: expected a positive width and eps >= 0, got " + normalizedShape + ", " + eps);
         }
         this.normalizedShape = normalizedShape;
         this.eps = eps;
-        this.weight = elementwiseAffine ? registerParameter("weight", new Parameter(Tensor.ones(device, normalizedShape))) : null;
-        this.bias = elementwiseAffine ? registerParameter("bias", new Parameter(Tensor.zeros(device, normalizedShape))) : null;
+        this.weight = elementwiseAffine
+                ? registerParameter("weight", new Parameter(Tensor.ones(device, normalizedShape))) : null;
+        this.bias = elementwiseAffine ? registerParameter("bias", new Parameter(Tensor.zeros(device, normalizedShape)))
+                : null;
     }
 
     /**
@@ -55,8 +58,9 @@ public final class LayerNorm extends Module implements Layer {
     @Override
     public Variable forward(Variable x) {
         if (x.ndim() == 0 || x.size(-1) != normalizedShape) {
-            throw new IllegalArgumentException("LayerNorm(" + normalizedShape + "): expected input [..., " + normalizedShape
-                    + "], got " + java.util.Arrays.toString(x.shape()));
+            throw new IllegalArgumentException(
+                    "LayerNorm(" + normalizedShape + "): expected input [..., " + normalizedShape
+                            + "], got " + java.util.Arrays.toString(x.shape()));
         }
         return x.layerNorm(weight, bias, eps);
     }

@@ -29,7 +29,8 @@ public final class Linear extends Module implements Layer {
      */
     public Linear(int inFeatures, int outFeatures, boolean bias, Generator g, Device device) {
         if (inFeatures <= 0 || outFeatures <= 0) {
-            throw new IllegalArgumentException("Linear: expected positive widths, got in=" + inFeatures + ", out=" + outFeatures);
+            throw new IllegalArgumentException(
+                    "Linear: expected positive widths, got in=" + inFeatures + ", out=" + outFeatures);
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;

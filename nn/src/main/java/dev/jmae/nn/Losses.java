@@ -36,7 +36,8 @@ public final class Losses {
                     + java.util.Arrays.toString(logits.shape()) + " and " + java.util.Arrays.toString(targets.shape()));
         }
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
+            throw new IllegalArgumentException(
+                    "crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
         }
         Variable logp = logits.logSoftmax(-1);
         Variable nll = logp.gather(1, targets.reshape(-1, 1)).neg().reshape(-1);
@@ -59,8 +60,10 @@ public final class Losses {
      */
     public static Variable softTargetCrossEntropy(Variable logits, Tensor targets) {
         if (logits.ndim() != 2 || !java.util.Arrays.equals(logits.shape(), targets.shape())) {
-            throw new IllegalArgumentException("softTargetCrossEntropy: expected logits and targets [N, C] of equal shape, got "
-                    + java.util.Arrays.toString(logits.shape()) + " and " + java.util.Arrays.toString(targets.shape()));
+            throw new IllegalArgumentException(
+                    "softTargetCrossEntropy: expected logits and targets [N, C] of equal shape, got "
+                            + java.util.Arrays.toString(logits.shape()) + " and "
+                            + java.util.Arrays.toString(targets.shape()));
         }
         return logits.logSoftmax(-1).mul(Variable.constant(targets)).sum(1, false).neg().mean();
     }

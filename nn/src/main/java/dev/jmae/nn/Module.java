@@ -31,10 +31,12 @@ public abstract class Module {
 
     private void checkName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": a key must be non-empty and contain no '.', got '" + name + "'");
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + ": a key must be non-empty and contain no '.', got '" + name + "'");
         }
         if (params.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": key '" + name + "' is already registered");
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + ": key '" + name + "' is already registered");
         }
     }
 

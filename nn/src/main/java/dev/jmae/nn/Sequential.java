@@ -19,8 +19,9 @@ public final class Sequential extends Module implements Layer {
     public Sequential(Module... modules) {
         for (int i = 0; i < modules.length; i++) {
             if (!(modules[i] instanceof Layer l)) {
-                throw new IllegalArgumentException("Sequential: module " + i + " (" + modules[i].getClass().getSimpleName()
-                        + ") has no single-input forward");
+                throw new IllegalArgumentException(
+                        "Sequential: module " + i + " (" + modules[i].getClass().getSimpleName()
+                                + ") has no single-input forward");
             }
             registerModule(Integer.toString(i), modules[i]);
             layers.add(l);

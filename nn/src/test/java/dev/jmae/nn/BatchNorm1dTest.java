@@ -76,7 +76,7 @@ class BatchNorm1dTest {
             p.value().addInPlace(Tensor.randn(new Generator(2), p.shape()).to(d).mul(0.3f));
         }
         Variable[] inputs = {Variable.of(Tensor.randn(new Generator(3), 5, 3).to(d), true),
-                affine.namedParameters().get("weight"), affine.namedParameters().get("bias")};
+            affine.namedParameters().get("weight"), affine.namedParameters().get("bias")};
         GradCheck.of("BatchNorm1d affine", v -> affine.forward(v[0]), inputs).run();
         affine.eval();
         GradCheck.of("BatchNorm1d affine eval", v -> affine.forward(v[0]), inputs).run();
@@ -85,7 +85,8 @@ class BatchNorm1dTest {
     @Test
     void registersTheOfficialKeysAndRejectsBadInput() {
         BatchNorm1d probe = BatchNorm1d.linearProbe(Device.REFERENCE, 8);
-        assertEquals(List.of("running_mean", "running_var", "num_batches_tracked"), List.copyOf(probe.stateDict().keySet()));
+        assertEquals(List.of("running_mean", "running_var", "num_batches_tracked"),
+                List.copyOf(probe.stateDict().keySet()));
         assertTrue(probe.parameters().isEmpty(), "affine=False has no parameters");
         assertArrayEquals(new int[0], probe.stateDict().get("num_batches_tracked").shape());
         BatchNorm1d affine = new BatchNorm1d(Device.REFERENCE, 8, 1e-5f, 0.1f, true);
@@ -94,7 +95,8 @@ class BatchNorm1dTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> probe.forward(Variable.constant(Tensor.zeros(Device.REFERENCE, 4, 7))));
         assertTrue(e.getMessage().contains("[N, 8]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> probe.forward(Variable.constant(Tensor.zeros(Device.REFERENCE, 1, 8))));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> probe.forward(Variable.constant(Tensor.zeros(Device.REFERENCE, 1, 8))));
         assertTrue(e.getMessage().contains("more than 1 value per channel"), e.getMessage());
         probe.eval();
         // eval with the initial running statistics (mean 0, var 1) accepts a batch of one

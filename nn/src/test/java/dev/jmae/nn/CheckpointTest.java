@@ -83,7 +83,8 @@ class CheckpointTest {
     @Test
     void loadingAWrongCheckpointNamesTheFileAndEveryProblem() throws Exception {
         Path file = dir.resolve("other.safetensors");
-        Map<String, Tensor> sd = new LinkedHashMap<>(new Block(16, 2, 4.0, true, 1e-6f, new Generator(1), Device.CPU).stateDict());
+        Map<String, Tensor> sd = new LinkedHashMap<>(
+                new Block(16, 2, 4.0, true, 1e-6f, new Generator(1), Device.CPU).stateDict());
         sd.remove("norm1.weight");
         sd.put("head.weight", Tensor.zeros(2));
         Safetensors.write(file, sd, Map.of());

@@ -63,7 +63,8 @@ class LayerDecayTest {
             double wd = table.get("weight_decay").asDouble();
             Map<String, Parameter> named = parameters(table);
             assertEquals(152, named.size(), "ViT-B has 152 parameter tensors");
-            List<ParamGroup> groups = LayerDecay.paramGroupsLrd(named, depth, 1e-3, wd, LayerDecay.VIT_NO_WEIGHT_DECAY, ld);
+            List<ParamGroup> groups = LayerDecay.paramGroupsLrd(named, depth, 1e-3, wd, LayerDecay.VIT_NO_WEIGHT_DECAY,
+                    ld);
             Map<Parameter, ParamGroup> groupOf = new IdentityHashMap<>();
             for (ParamGroup g : groups) {
                 g.params().forEach(p -> groupOf.put(p, g));
@@ -93,7 +94,8 @@ class LayerDecayTest {
             Map<Parameter, String> nameOf = new IdentityHashMap<>();
             named.forEach((k, v) -> nameOf.put(v, k));
             List<ParamGroup> groups = LayerDecay.paramGroupsLrd(named, table.get("depth").asInt(), 1e-3,
-                    table.get("weight_decay").asDouble(), LayerDecay.VIT_NO_WEIGHT_DECAY, table.get("layer_decay").asDouble());
+                    table.get("weight_decay").asDouble(), LayerDecay.VIT_NO_WEIGHT_DECAY,
+                    table.get("layer_decay").asDouble());
             JsonNode expected = table.get("groups");
             assertEquals(expected.size(), groups.size());
             assertEquals(28, groups.size(), "14 layers x {decay, no_decay}");
@@ -149,11 +151,13 @@ class LayerDecayTest {
 
     @Test
     void rejectsABlockBeyondTheDepthAndABadDecay() {
-        Map<String, Parameter> named = Map.of("blocks.3.norm1.weight", new Parameter(Tensor.zeros(Device.REFERENCE, 4)));
+        Map<String, Parameter> named = Map.of("blocks.3.norm1.weight",
+                new Parameter(Tensor.zeros(Device.REFERENCE, 4)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LayerDecay.paramGroupsLrd(named, 2, 1e-3, 0.05, Set.of(), 0.75));
         assertTrue(e.getMessage().contains("blocks.3.norm1.weight"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> LayerDecay.paramGroupsLrd(named, 4, 1e-3, 0.05, Set.of(), 1.5));
+        assertThrows(IllegalArgumentException.class,
+                () -> LayerDecay.paramGroupsLrd(named, 4, 1e-3, 0.05, Set.of(), 1.5));
         assertThrows(IllegalArgumentException.class, () -> LayerDecay.layerIdForVit("blocks.x.norm1.weight", 4));
     }
 }

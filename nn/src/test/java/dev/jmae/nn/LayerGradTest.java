@@ -73,7 +73,9 @@ class LayerGradTest {
 
     @Test
     void sequentialAndMlp() {
-        Sequential s = perturbed(new Sequential(new Linear(4, 6, true, new Generator(15), R), new GELU(), new LayerNorm(6, 1e-6f, R)), 16);
+        Sequential s = perturbed(
+                new Sequential(new Linear(4, 6, true, new Generator(15), R), new GELU(), new LayerNorm(6, 1e-6f, R)),
+                16);
         check("Sequential", s, s::forward, input(17, 2, 4));
         Mlp mlp = new Mlp(6, 12, 5, new Generator(18), R);
         check("Mlp", mlp, mlp::forward, input(19, 2, 3, 6));

@@ -27,10 +27,14 @@ class LayersGoldenTest {
         JsonNode a = f.json("args");
         Generator g = new Generator(0);
         return switch (f.metadata().get("module")) {
-            case "Linear" -> new Linear(a.get("in_features").asInt(), a.get("out_features").asInt(), a.get("bias").asBoolean(), g, device);
-            case "LayerNorm" -> new LayerNorm(a.get("normalized_shape").asInt(), (float) a.get("eps").asDouble(), device);
-            case "Mlp" -> new Mlp(a.get("in_features").asInt(), a.get("hidden_features").asInt(), a.get("out_features").asInt(), g, device);
-            case "Attention" -> new Attention(a.get("dim").asInt(), a.get("num_heads").asInt(), a.get("qkv_bias").asBoolean(), g, device);
+            case "Linear" -> new Linear(a.get("in_features").asInt(), a.get("out_features").asInt(),
+                    a.get("bias").asBoolean(), g, device);
+            case "LayerNorm" ->
+                new LayerNorm(a.get("normalized_shape").asInt(), (float) a.get("eps").asDouble(), device);
+            case "Mlp" -> new Mlp(a.get("in_features").asInt(), a.get("hidden_features").asInt(),
+                    a.get("out_features").asInt(), g, device);
+            case "Attention" -> new Attention(a.get("dim").asInt(), a.get("num_heads").asInt(),
+                    a.get("qkv_bias").asBoolean(), g, device);
             case "CrossAttention" -> new CrossAttention(a.get("dim").asInt(), a.get("context_dim").asInt(),
                     a.get("num_heads").asInt(), a.get("qkv_bias").asBoolean(), g, device);
             case "Block" -> new Block(a.get("dim").asInt(), a.get("num_heads").asInt(), a.get("mlp_ratio").asDouble(),

@@ -31,7 +31,8 @@ class ScheduleTest {
     void applySetsEveryGroupScaledByItsLrScale() {
         Parameter p = new Parameter(Tensor.zeros(2));
         Parameter q = new Parameter(Tensor.zeros(2));
-        AdamW opt = new AdamW(List.of(new ParamGroup("a", List.of(p), 0, 0, 1.0), new ParamGroup("b", List.of(q), 0, 0, 0.5)),
+        AdamW opt = new AdamW(
+                List.of(new ParamGroup("a", List.of(p), 0, 0, 1.0), new ParamGroup("b", List.of(q), 0, 0, 0.5)),
                 0.9, 0.95, 1e-8);
         double lr = new WarmupCosineSchedule(1e-3, 1e-6, 5, 100).apply(opt, 2.5);
         assertEquals(5e-4, lr, 1e-15);

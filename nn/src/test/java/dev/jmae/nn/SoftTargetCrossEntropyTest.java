@@ -41,7 +41,8 @@ class SoftTargetCrossEntropyTest {
     void twoClassValueByHand() {
         // logits (0, ln 3): p = (1/4, 3/4); target (0.3, 0.7): loss = -(0.3 ln 1/4 + 0.7 ln 3/4)
         Tensor logits = Tensor.of(D, new float[] {0f, (float) Math.log(3)}, 1, 2);
-        float loss = Losses.softTargetCrossEntropy(Variable.constant(logits), Tensor.of(D, new float[] {0.3f, 0.7f}, 1, 2)).item();
+        float loss = Losses
+                .softTargetCrossEntropy(Variable.constant(logits), Tensor.of(D, new float[] {0.3f, 0.7f}, 1, 2)).item();
         assertEquals(-(0.3 * Math.log(0.25) + 0.7 * Math.log(0.75)), loss, 1e-6);
         assertThrows(IllegalArgumentException.class, () -> Losses.softTargetCrossEntropy(Variable.constant(logits),
                 Tensor.zeros(D, 1, 3)));

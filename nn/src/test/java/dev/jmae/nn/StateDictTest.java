@@ -31,7 +31,8 @@ class StateDictTest {
         assertEquals(List.of("norm1.weight", "norm1.bias", "attn.qkv.weight", "attn.qkv.bias", "attn.proj.weight",
                 "attn.proj.bias", "norm2.weight", "norm2.bias", "mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight",
                 "mlp.fc2.bias"), List.copyOf(b.stateDict().keySet()));
-        ModuleList<Block> blocks = new ModuleList<>(List.of(b, new Block(32, 4, 4.0, true, 1e-6f, new Generator(1), Device.CPU)));
+        ModuleList<Block> blocks = new ModuleList<>(
+                List.of(b, new Block(32, 4, 4.0, true, 1e-6f, new Generator(1), Device.CPU)));
         assertTrue(blocks.namedParameters().containsKey("1.attn.qkv.weight"));
         // per block: norms 2·64, qkv 96·32 + 96, proj 32·32 + 32, fc1 128·32 + 128, fc2 32·128 + 32 = 12,704
         assertEquals(2 * 12_704, blocks.trainableParameterCount());
@@ -75,10 +76,13 @@ class StateDictTest {
     void aJmaeStateDictLoadsIntoPyTorchWithStrictTrue() throws Exception {
         PyTorch.require();
         Object[][] cases = {
-            {"linear", new Linear(7, 5, true, new Generator(1), Device.CPU), "{\"in_features\": 7, \"out_features\": 5, \"bias\": true}"},
+            {"linear", new Linear(7, 5, true, new Generator(1), Device.CPU),
+                "{\"in_features\": 7, \"out_features\": 5, \"bias\": true}"},
             {"layer_norm", new LayerNorm(33, 1e-6f, Device.CPU), "{\"normalized_shape\": 33, \"eps\": 1e-06}"},
-            {"mlp", new Mlp(16, 64, 16, new Generator(2), Device.CPU), "{\"in_features\": 16, \"hidden_features\": 64, \"out_features\": 16}"},
-            {"attention", new Attention(32, 4, true, new Generator(3), Device.CPU), "{\"dim\": 32, \"num_heads\": 4, \"qkv_bias\": true}"},
+            {"mlp", new Mlp(16, 64, 16, new Generator(2), Device.CPU),
+                "{\"in_features\": 16, \"hidden_features\": 64, \"out_features\": 16}"},
+            {"attention", new Attention(32, 4, true, new Generator(3), Device.CPU),
+                "{\"dim\": 32, \"num_heads\": 4, \"qkv_bias\": true}"},
             {"cross_attention", new CrossAttention(16, 32, 2, true, new Generator(4), Device.CPU),
                 "{\"dim\": 16, \"context_dim\": 32, \"num_heads\": 2, \"qkv_bias\": true}"},
             {"block", new Block(32, 4, 4.0, true, 1e-6f, new Generator(5), Device.CPU),
@@ -87,7 +91,8 @@ class StateDictTest {
         for (Object[] c : cases) {
             Path file = dir.resolve(c[0] + ".safetensors");
             Safetensors.write(file, ((Module) c[1]).stateDict(), Map.of());
-            PyTorch.Result r = PyTorch.script("check_state_dict.py", file.toString(), "--kind", (String) c[0], "--args", (String) c[2]);
+            PyTorch.Result r = PyTorch.script("check_state_dict.py", file.toString(), "--kind", (String) c[0], "--args",
+                    (String) c[2]);
             assertEquals(0, r.exitCode(), c[0] + ": " + r.output());
         }
         // and the checker does reject a wrong dict (so the passes above mean something)

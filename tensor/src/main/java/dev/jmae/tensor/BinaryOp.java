@@ -5,6 +5,7 @@ package dev.jmae.tensor;
  * scalar. Comparisons return 1 for true and 0 for false, as float32.
  */
 public enum BinaryOp {
+    // spotless:off: one constant per line, its body inline
     /** a + b. */
     ADD { @Override public double apply(double a, double b) { return a + b; } },
     /** a - b. */
@@ -31,6 +32,7 @@ public enum BinaryOp {
     GT { @Override public double apply(double a, double b) { return a > b ? 1 : 0; } },
     /** 1 if a &gt;= b. */
     GE { @Override public double apply(double a, double b) { return a >= b ? 1 : 0; } };
+    // spotless:on
 
     /**
      * The function in double precision.

@@ -28,7 +28,8 @@ public record Device(String type, int index) {
      */
     public Device {
         if (type == null || type.isBlank()) {
-            throw new IllegalArgumentException("Device: expected a backend type such as cpu, reference or opencl, got '" + type + "'");
+            throw new IllegalArgumentException(
+                    "Device: expected a backend type such as cpu, reference or opencl, got '" + type + "'");
         }
         if (index < 0) {
             throw new IllegalArgumentException("Device: expected a device index >= 0, got " + index);
@@ -52,7 +53,8 @@ public record Device(String type, int index) {
         try {
             return new Device(t.substring(0, colon), Integer.parseInt(t.substring(colon + 1)));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Device: expected NAME or NAME:INDEX (e.g. cpu, opencl:0), got '" + text + "'", e);
+            throw new IllegalArgumentException(
+                    "Device: expected NAME or NAME:INDEX (e.g. cpu, opencl:0), got '" + text + "'", e);
         }
     }
 

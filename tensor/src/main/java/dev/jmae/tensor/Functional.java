@@ -233,7 +233,8 @@ public final class Functional {
         int dh = s[4];
         Tensor out = Tensor.empty(q.device(), b, m, h, dh).permute(0, 2, 1, 3);
         Tensor lse = Tensor.empty(q.device(), b, h, m);
-        q.backend().attention().attentionForward(out, lse, lastContiguous(q), lastContiguous(k), lastContiguous(v), scale);
+        q.backend().attention().attentionForward(out, lse, lastContiguous(q), lastContiguous(k), lastContiguous(v),
+                scale);
         return new AttentionOutput(out, lse);
     }
 
@@ -267,7 +268,8 @@ public final class Functional {
         Tensor dq = Tensor.empty(q.device(), b, m, h, dh).permute(0, 2, 1, 3);
         Tensor dk = Tensor.empty(q.device(), b, n, h, dh).permute(0, 2, 1, 3);
         Tensor dv = Tensor.empty(q.device(), b, n, h, dh).permute(0, 2, 1, 3);
-        q.backend().attention().attentionBackward(dq, dk, dv, lastContiguous(out), lse.contiguous(), lastContiguous(dout),
+        q.backend().attention().attentionBackward(dq, dk, dv, lastContiguous(out), lse.contiguous(),
+                lastContiguous(dout),
                 lastContiguous(q), lastContiguous(k), lastContiguous(v), scale);
         return new AttentionGrads(dq, dk, dv);
     }
@@ -300,11 +302,13 @@ public final class Functional {
         for (Tensor t : new Tensor[] {dq, dk, dv}) {
             t.checkWritable("attentionBackwardInto");
             if (t.stride(-1) != 1 && t.size(-1) != 1) {
-                throw new IllegalArgumentException("attentionBackwardInto: outputs need a contiguous last dim, got strides "
-                        + Arrays.toString(t.strides()));
+                throw new IllegalArgumentException(
+                        "attentionBackwardInto: outputs need a contiguous last dim, got strides "
+                                + Arrays.toString(t.strides()));
             }
         }
-        q.backend().attention().attentionBackward(dq, dk, dv, lastContiguous(out), lse.contiguous(), lastContiguous(dout),
+        q.backend().attention().attentionBackward(dq, dk, dv, lastContiguous(out), lse.contiguous(),
+                lastContiguous(dout),
                 lastContiguous(q), lastContiguous(k), lastContiguous(v), scale);
     }
 
@@ -324,7 +328,8 @@ public final class Functional {
         int dh = q.size(3);
         int n = k.size(2);
         if (k.size(0) != b || k.size(1) != h || k.size(3) != dh || !Arrays.equals(k.shape(), v.shape())) {
-            throw new IllegalArgumentException(op + ": expected q [B, H, M, Dh], k and v [B, H, N, Dh] with equal B, H, Dh, got "
+            throw new IllegalArgumentException(op
+                    + ": expected q [B, H, M, Dh], k and v [B, H, N, Dh] with equal B, H, Dh, got "
                     + Shape.format(q.shape()) + ", " + Shape.format(k.shape()) + ", " + Shape.format(v.shape()));
         }
         return new int[] {b, h, m, n, dh};
@@ -357,14 +362,16 @@ public final class Functional {
         }
         for (Tensor t : new Tensor[] {param, expAvg, expAvgSq}) {
             if (!t.isContiguous()) {
-                throw new IllegalArgumentException("adamwStepInPlace: parameters and moments must be contiguous, got strides "
-                        + Arrays.toString(t.strides()) + " for shape " + Shape.format(t.shape()));
+                throw new IllegalArgumentException(
+                        "adamwStepInPlace: parameters and moments must be contiguous, got strides "
+                                + Arrays.toString(t.strides()) + " for shape " + Shape.format(t.shape()));
             }
         }
         if (step < 1) {
             throw new IllegalArgumentException("adamwStepInPlace: step counts from 1, got " + step);
         }
-        param.backend().optim().adamwStep(param, expAvg, expAvgSq, grad.contiguous(), lr, beta1, beta2, eps, weightDecay, step);
+        param.backend().optim().adamwStep(param, expAvg, expAvgSq, grad.contiguous(), lr, beta1, beta2, eps,
+                weightDecay, step);
     }
 
     // ------------------------------------------------------------------------------ helpers

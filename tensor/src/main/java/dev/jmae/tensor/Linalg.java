@@ -13,8 +13,9 @@ final class Linalg {
         b.checkLive();
         Elementwise.sameDevice("matmul", a, b);
         if (a.ndim() == 0 || b.ndim() == 0) {
-            throw new IllegalArgumentException("matmul: both operands need at least 1 dim, got " + Shape.format(a.shape())
-                    + " and " + Shape.format(b.shape()));
+            throw new IllegalArgumentException(
+                    "matmul: both operands need at least 1 dim, got " + Shape.format(a.shape())
+                            + " and " + Shape.format(b.shape()));
         }
         boolean aVec = a.ndim() == 1;
         boolean bVec = b.ndim() == 1;
@@ -24,14 +25,16 @@ final class Linalg {
         int k = a2.size(-1);
         int n = b2.size(-1);
         if (b2.size(-2) != k) {
-            throw new IllegalArgumentException("matmul: expected [..., M, K] x [..., K, N], got " + Shape.format(a.shape())
-                    + " x " + Shape.format(b.shape()) + " (K " + k + " vs " + b2.size(-2) + ")");
+            throw new IllegalArgumentException(
+                    "matmul: expected [..., M, K] x [..., K, N], got " + Shape.format(a.shape())
+                            + " x " + Shape.format(b.shape()) + " (K " + k + " vs " + b2.size(-2) + ")");
         }
         if (bias != null) {
             bias.checkLive();
             Elementwise.sameDevice("matmul", a, bias);
             if (bias.ndim() != 1 || bias.size(0) != n) {
-                throw new IllegalArgumentException("matmul: expected a bias of shape [" + n + "], got " + Shape.format(bias.shape()));
+                throw new IllegalArgumentException(
+                        "matmul: expected a bias of shape [" + n + "], got " + Shape.format(bias.shape()));
             }
         }
         int[] batchA = Arrays.copyOf(a2.shape(), a2.ndim() - 2);
@@ -59,7 +62,8 @@ final class Linalg {
 
     static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         if (weight.ndim() != 2) {
-            throw new IllegalArgumentException("linear: expected a weight [out, in], got " + Shape.format(weight.shape()));
+            throw new IllegalArgumentException(
+                    "linear: expected a weight [out, in], got " + Shape.format(weight.shape()));
         }
         int out = weight.size(0);
         int in = weight.size(1);
@@ -68,8 +72,9 @@ final class Linalg {
                     + "], got " + Shape.format(x.shape()));
         }
         if (bias != null && (bias.ndim() != 1 || bias.size(0) != out)) {
-            throw new IllegalArgumentException("linear(in=" + in + ", out=" + out + "): expected bias [" + out + "], got "
-                    + Shape.format(bias.shape()));
+            throw new IllegalArgumentException(
+                    "linear(in=" + in + ", out=" + out + "): expected bias [" + out + "], got "
+                            + Shape.format(bias.shape()));
         }
         return matmul(x, weight.transpose(0, 1), bias);
     }

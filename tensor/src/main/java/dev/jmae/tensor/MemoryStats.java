@@ -190,6 +190,7 @@ public final class MemoryStats {
 
     @Override
     public String toString() {
-        return "MemoryStats[live=" + liveBytes() + " B, peak=" + peakBytes() + " B, reserved=" + reservedBytes() + " B]";
+        return "MemoryStats[live=" + liveBytes() + " B, peak=" + peakBytes() + " B, reserved=" + reservedBytes()
+                + " B]";
     }
 }

@@ -154,7 +154,8 @@ public final class Settings {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(GEMM_SEARCH_BUDGET + " must be a positive number of seconds, given '" + v + "'");
+        throw new IllegalArgumentException(
+                GEMM_SEARCH_BUDGET + " must be a positive number of seconds, given '" + v + "'");
     }
 
     /**

@@ -220,7 +220,8 @@ public final class Tensor {
      */
     public static Tensor arange(Device device, double start, double end, double step) {
         if (step == 0 || (end - start) * step < 0) {
-            throw new IllegalArgumentException("Tensor.arange: step " + step + " cannot go from " + start + " to " + end);
+            throw new IllegalArgumentException(
+                    "Tensor.arange: step " + step + " cannot go from " + start + " to " + end);
         }
         int n = (int) Math.ceil((end - start) / step);
         float[] v = new float[n];
@@ -295,7 +296,8 @@ public final class Tensor {
      * @param shape sizes
      * @return the tensor
      */
-    public static Tensor truncatedNormal(Generator generator, double mean, double std, double a, double b, int... shape) {
+    public static Tensor truncatedNormal(Generator generator, double mean, double std, double a, double b,
+                                         int... shape) {
         return zeros(shape).truncatedNormalInPlace(generator, mean, std, a, b);
     }
 
@@ -339,7 +341,8 @@ public final class Tensor {
      * @param shape sizes
      * @return the tensor
      */
-    public static Tensor truncatedNormal(Device device, Generator generator, double mean, double std, double a, double b,
+    public static Tensor truncatedNormal(Device device, Generator generator, double mean, double std, double a,
+                                         double b,
                                          int... shape) {
         return empty(device, shape).truncatedNormalInPlace(generator, mean, std, a, b);
     }
@@ -487,7 +490,8 @@ public final class Tensor {
      */
     public float item() {
         if (numel() != 1) {
-            throw new IllegalArgumentException("item: expected a tensor with one element, got shape " + Shape.format(shape));
+            throw new IllegalArgumentException(
+                    "item: expected a tensor with one element, got shape " + Shape.format(shape));
         }
         return toArray()[0];
     }
@@ -1446,6 +1450,7 @@ public final class Tensor {
             }
             sb.append(']');
         }
-        return sb.append(", shape=").append(Shape.format(shape)).append(", device=").append(device()).append(')').toString();
+        return sb.append(", shape=").append(Shape.format(shape)).append(", device=").append(device()).append(')')
+                .toString();
     }
 }

@@ -137,7 +137,8 @@ public final class TensorScope implements AutoCloseable {
                     + ", not " + Thread.currentThread().getName());
         }
         if (CURRENT.get() != this) {
-            throw new IllegalStateException("TensorScope.close: an inner scope is still open; close scopes innermost first");
+            throw new IllegalStateException(
+                    "TensorScope.close: an inner scope is still open; close scopes innermost first");
         }
         closed = true;
         for (Storage st : owned) {

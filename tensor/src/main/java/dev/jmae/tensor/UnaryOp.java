@@ -6,6 +6,7 @@ package dev.jmae.tensor;
  * correctly rounded up to the accuracy of {@link Math} and {@link #erf(double)}).
  */
 public enum UnaryOp {
+    // spotless:off: one constant per line, its body inline
     /** -x. */
     NEG { @Override public double apply(double x) { return -x; } },
     /** e^x. */
@@ -30,6 +31,7 @@ public enum UnaryOp {
     SIGMOID { @Override public double apply(double x) { return 1.0 / (1.0 + Math.exp(-x)); } },
     /** -1, 0 or 1 (NaN stays NaN). */
     SIGN { @Override public double apply(double x) { return Math.signum(x); } };
+    // spotless:on
 
     /**
      * The function in double precision.

@@ -40,7 +40,8 @@ class FunctionalGradTest {
             Tensor g = rnd(d, 4, b, h, m, dh);
             Functional.AttentionOutput f = Functional.scaledDotProductAttention(q, k, v, scale);
             Functional.AttentionGrads gr = Functional.attentionBackward(g, q, k, v, f.output(), f.lse(), scale);
-            FiniteDifferences.check(d + " attention", x -> Functional.scaledDotProductAttention(x[0], x[1], x[2], scale).output(),
+            FiniteDifferences.check(d + " attention",
+                    x -> Functional.scaledDotProductAttention(x[0], x[1], x[2], scale).output(),
                     new Tensor[] {q, k, v}, g, new Tensor[] {gr.dq(), gr.dk(), gr.dv()}, H, rtol(d));
         }
     }

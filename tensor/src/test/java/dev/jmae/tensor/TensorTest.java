@@ -83,7 +83,8 @@ class TensorTest {
         Tensor m = x.matmul(x.transpose(0, 1));
         assertArrayEquals(new float[] {5, 14, 14, 50}, m.toArray());
         assertArrayEquals(new float[] {5, 14}, x.matmul(Tensor.of(Device.CPU, new float[] {0, 1, 2}, 3)).toArray());
-        Tensor lin = x.linear(Tensor.of(Device.CPU, new float[] {1, 1, 1}, 1, 3), Tensor.of(Device.CPU, new float[] {0.5f}, 1));
+        Tensor lin = x.linear(Tensor.of(Device.CPU, new float[] {1, 1, 1}, 1, 3),
+                Tensor.of(Device.CPU, new float[] {0.5f}, 1));
         assertArrayEquals(new float[] {3.5f, 12.5f}, lin.toArray());
     }
 
@@ -100,8 +101,10 @@ class TensorTest {
         assertArrayEquals(new float[] {1, 0, 0, 0, 0, 1}, scattered.toArray());
         assertArrayEquals(new float[] {0, 0, 2, 0, 0, 0}, Tensor.zeros(Device.CPU, 6)
                 .scatterAdd(0, Tensor.of(Device.CPU, new float[] {2, 2}, 2), Tensor.ones(Device.CPU, 2)).toArray());
-        assertArrayEquals(new float[] {3, 4, 5, 0, 1, 2}, m.indexSelect(0, Tensor.of(Device.CPU, new float[] {1, 0}, 2)).toArray());
-        assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5, 0, 1, 2}, Tensor.cat(List.of(m, m.narrow(0, 0, 1)), 0).toArray());
+        assertArrayEquals(new float[] {3, 4, 5, 0, 1, 2},
+                m.indexSelect(0, Tensor.of(Device.CPU, new float[] {1, 0}, 2)).toArray());
+        assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5, 0, 1, 2},
+                Tensor.cat(List.of(m, m.narrow(0, 0, 1)), 0).toArray());
         assertArrayEquals(new int[] {2, 2, 3}, Tensor.stack(List.of(m, m), 0).shape());
         assertArrayEquals(new int[] {2, 3, 2}, Tensor.stack(List.of(m, m), -1).shape());
     }

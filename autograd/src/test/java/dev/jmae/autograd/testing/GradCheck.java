@@ -137,12 +137,13 @@ public final class GradCheck {
             for (int i : elements) {
                 float xp = (float) (base[i] + step);
                 float xm = (float) (base[i] - step);
-                double fd = (objective(which, base, i, xp, gv) - objective(which, base, i, xm, gv)) / ((double) xp - xm);
+                double fd = (objective(which, base, i, xp, gv) - objective(which, base, i, xm, gv))
+                        / ((double) xp - xm);
                 double err = Math.abs(fd - an[i]);
                 double tol = atol + rtol * scale;
                 if (err > tol || Double.isNaN(fd) || Double.isNaN(an[i])) {
                     fail(String.format("%s: d/d(input %d)[%d] analytic %.6g vs numeric %.6g (|diff| %.3g > tol %.3g ="
-                                    + " atol %.1g + rtol %.1g x scale %.3g; h %.1g)",
+                            + " atol %.1g + rtol %.1g x scale %.3g; h %.1g)",
                             name, which, i, an[i], fd, err, tol, atol, rtol, scale, step));
                 }
             }

@@ -30,8 +30,9 @@ record BatchFile(Tensor images, Tensor noise) {
         try (SafetensorsFile f = Safetensors.open(file)) {
             for (String k : new String[] {"images", "noise"}) {
                 if (!f.contains(k)) {
-                    throw new IllegalArgumentException(file + ": needs tensors 'images' [N, C, H, W] and 'noise' [N, L];"
-                            + " it has " + f.names());
+                    throw new IllegalArgumentException(
+                            file + ": needs tensors 'images' [N, C, H, W] and 'noise' [N, L];"
+                                    + " it has " + f.names());
                 }
             }
             return new BatchFile(f.tensor("images", device), f.tensor("noise", device));

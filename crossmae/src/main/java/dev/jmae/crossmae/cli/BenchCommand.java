@@ -38,23 +38,27 @@ final class BenchCommand implements Callable<Integer> {
                     + " bench_32px_crossmae, bench_32px_crossmae with kept_mask_ratio 0.25.")
     List<String> configs;
 
-    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Images per step (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N",
+            description = "Images per step (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--steps", defaultValue = "10", paramLabel = "N", description = "Timed steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "10", paramLabel = "N",
+            description = "Timed steps (default ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--warmup", defaultValue = "10", paramLabel = "N",
             description = "Untimed steps first, for the JIT (default ${DEFAULT-VALUE}; fewer inflates the first config's time).")
     int warmup;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE", description = "cpu, reference, opencl:N or cuda:N.")
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, reference, opencl:N or cuda:N.")
     String device;
 
     @picocli.CommandLine.Mixin
     MatmulPrecisionOption matmulPrecision = new MatmulPrecisionOption();
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key in every config (repeatable).")
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override a config key in every config (repeatable).")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     @Option(names = "--distributed",
@@ -89,7 +93,8 @@ final class BenchCommand implements Callable<Integer> {
             group.close();
             return 0;
         }
-        System.out.printf(Locale.ROOT, "device %s%s, batch %d, %d warmup + %d timed steps (forward, backward, AdamW)%n", d,
+        System.out.printf(Locale.ROOT, "device %s%s, batch %d, %d warmup + %d timed steps (forward, backward, AdamW)%n",
+                d,
                 MatmulPrecisionOption.describe(d), batchSize, warmup, steps);
         System.out.printf(Locale.ROOT, "%-24s %12s %10s %12s %14s %14s%n", "model", "params", "img/s", "ms/step",
                 "step peak MB", "GFLOP/s fwd*3");
@@ -109,10 +114,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         StepStats first = r.steps().get(0).ddp();
         System.out.printf(Locale.ROOT, "%s: %s, %d ranks x batch %d (global %d), %d warmup + %d timed steps (forward,"
-                        + " backward with the gradient all-reduce, AdamW); %d buckets, %.1f MB of gradients per step%n", name, d,
+                + " backward with the gradient all-reduce, AdamW); %d buckets, %.1f MB of gradients per step%n", name,
+                d,
                 r.worldSize(), r.localBatch(), r.worldSize() * r.localBatch(), warmup, steps, first.buckets(),
                 first.bytes() / 1e6);
-        System.out.printf(Locale.ROOT, "%6s %10s %14s %11s %8s %12s %9s %11s %20s%n", "step", "ms/step", "all-reduce ms",
+        System.out.printf(Locale.ROOT, "%6s %10s %14s %11s %8s %12s %9s %11s %20s%n", "step", "ms/step",
+                "all-reduce ms",
                 "hidden ms", "hidden", "exposed ms", "wait ms", "copies ms", "launched in backward");
         int i = 0;
         for (DistributedStepBenchmark.Step s : r.steps()) {
@@ -122,12 +129,15 @@ final class BenchCommand implements Callable<Integer> {
                     t.exposedNanos() / 1e6, t.waitNanos() / 1e6, t.copyNanos() / 1e6,
                     t.bucketsLaunchedDuringBackward() + " of " + t.buckets());
         }
-        System.out.printf(Locale.ROOT, "%6s %10.1f %14.1f %11.1f %7.0f%% %12.1f %9.1f %11.1f%n", "median", r.medianStepMs(),
+        System.out.printf(Locale.ROOT, "%6s %10.1f %14.1f %11.1f %7.0f%% %12.1f %9.1f %11.1f%n", "median",
+                r.medianStepMs(),
                 median(r, t -> t.allReduceNanos() / 1e6), median(r, t -> t.hiddenNanos() / 1e6),
                 100 * median(r, StepStats::hiddenFraction), median(r, t -> t.exposedNanos() / 1e6),
                 median(r, t -> t.waitNanos() / 1e6), median(r, t -> t.copyNanos() / 1e6));
-        System.out.printf(Locale.ROOT, "%s: %.1f img/s over all ranks, %.1f ms/step (median); the same %.1f MB all-reduced"
-                        + " alone after a barrier: %.1f ms%n", name, r.imagesPerSecond(), r.medianStepMs(), first.bytes() / 1e6,
+        System.out.printf(Locale.ROOT,
+                "%s: %.1f img/s over all ranks, %.1f ms/step (median); the same %.1f MB all-reduced"
+                        + " alone after a barrier: %.1f ms%n",
+                name, r.imagesPerSecond(), r.medianStepMs(), first.bytes() / 1e6,
                 r.isolatedAllReduceNanos() / 1e6);
     }
 

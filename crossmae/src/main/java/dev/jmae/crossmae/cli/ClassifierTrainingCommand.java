@@ -34,7 +34,8 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
                     + " jmae pretrain's .safetensors, an official .pth, or any weights with the official encoder keys.")
     Path checkpoint;
 
-    @Option(names = "--from-scratch", description = "Start from a randomly initialized encoder instead of a checkpoint.")
+    @Option(names = "--from-scratch",
+            description = "Start from a randomly initialized encoder instead of a checkpoint.")
     boolean fromScratch;
 
     @Option(names = "--config", paramLabel = "CONFIG",
@@ -106,8 +107,9 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
         }
         FinetuneConfig c = FinetuneConfig.resolve(Configs.override(Configs.source(source), all), recipe());
         if (fromScratch && checkpoint != null) {
-            throw new ConfigException("finetune", "--from-scratch trains a randomly initialized encoder, but --checkpoint "
-                    + checkpoint + " was given too; hint: drop one of them");
+            throw new ConfigException("finetune",
+                    "--from-scratch trains a randomly initialized encoder, but --checkpoint "
+                            + checkpoint + " was given too; hint: drop one of them");
         }
         if (checkpoint != null) {
             ModelFiles.requireFile(checkpoint, "--checkpoint", "a pretraining checkpoint: .safetensors or .pth");
@@ -117,8 +119,9 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
             return c.withFinetune("");
         }
         if (c.finetune().isEmpty()) {
-            throw new ConfigException("finetune", "expected --checkpoint FILE (a checkpoint of jmae pretrain) or --from-scratch"
-                    + " (a random encoder), got neither");
+            throw new ConfigException("finetune",
+                    "expected --checkpoint FILE (a checkpoint of jmae pretrain) or --from-scratch"
+                            + " (a random encoder), got neither");
         }
         return c;
     }
@@ -135,7 +138,8 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
         if (resume != null) {
             if (config != null || data != null || seed != null || out != null || checkpoint != null || fromScratch) {
                 throw new ConfigException("resume", "only --set (for the keys that may change), --epochs, --device and"
-                        + " --no-progress combine with --resume: the run's config.json in " + resume + " defines everything"
+                        + " --no-progress combine with --resume: the run's config.json in " + resume
+                        + " defines everything"
                         + " else");
             }
             PretrainCommand.requireRunDirectory(resume);
@@ -146,7 +150,8 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
             trainer = Finetuner.resume(resume, recipe(), changes, d, home, console, !noProgress);
         } else {
             FinetuneConfig c = resolveConfig();
-            String name = Path.of(config == null ? defaultConfig() : config).getFileName().toString().replace(".json", "");
+            String name = Path.of(config == null ? defaultConfig() : config).getFileName().toString().replace(".json",
+                    "");
             Path dir = out != null ? out : Path.of("runs", name + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
             trainer = Finetuner.create(c, dir, d, home, console, !noProgress);
@@ -165,11 +170,14 @@ abstract class ClassifierTrainingCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             Finetuner.Summary s = trainer.run();
-            console.printf(Locale.ROOT, "%s %d epochs, %d optimizer steps; this session: %.1f s of training, %.1f img/s;"
-                            + " final epoch loss %.4f%s%nrun directory: %s%n", s.stopped() ? "stopped after" : "finished",
+            console.printf(Locale.ROOT,
+                    "%s %d epochs, %d optimizer steps; this session: %.1f s of training, %.1f img/s;"
+                            + " final epoch loss %.4f%s%nrun directory: %s%n",
+                    s.stopped() ? "stopped after" : "finished",
                     s.epochsCompleted(), s.steps(), s.seconds(), s.imagesPerSecond(), s.lastLoss(),
-                    s.lastEval() == null ? "" : String.format(Locale.ROOT, "; test top-1 %.2f%%, top-5 %.2f%% (best top-1"
-                            + " %.2f%%)", s.lastEval().acc1(), s.lastEval().acc5(), s.maxAccuracy()),
+                    s.lastEval() == null ? ""
+                            : String.format(Locale.ROOT, "; test top-1 %.2f%%, top-5 %.2f%% (best top-1"
+                                    + " %.2f%%)", s.lastEval().acc1(), s.lastEval().acc5(), s.maxAccuracy()),
                     trainer.runDirectory().root());
             return 0;
         } finally {

@@ -38,8 +38,9 @@ import java.util.concurrent.Callable;
  * {@code probe} without one. Safetensors keep their metadata as it is.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Write a model's weights as float32 safetensors, from a PyTorch .pth (read without running its pickle)"
-                + " or from F16/BF16/F64 safetensors.",
+        description = {
+            "Write a model's weights as float32 safetensors, from a PyTorch .pth (read without running its pickle)"
+                    + " or from F16/BF16/F64 safetensors.",
             "From a .pth the state dict comes from 'model', 'state_dict' or the top level (or --entry), and args, epoch and"
                     + " the other small entries ride along as JSON metadata; optimizer state is left out."})
 final class ConvertCommand implements Callable<Integer> {
@@ -47,7 +48,8 @@ final class ConvertCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "A PyTorch checkpoint (.pth, zip format) or a .safetensors file.")
+    @Parameters(index = "0", paramLabel = "IN",
+            description = "A PyTorch checkpoint (.pth, zip format) or a .safetensors file.")
     Path in;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "The safetensors file to write (replaced atomically).")
@@ -67,7 +69,8 @@ final class ConvertCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ModelFiles.requireFile(in, "IN", "a .pth or .safetensors file");
         if (Files.exists(out) && Files.isSameFile(in, out)) {
-            throw new IllegalArgumentException("OUT " + out + " is IN; hint: write the converted file under another name");
+            throw new IllegalArgumentException(
+                    "OUT " + out + " is IN; hint: write the converted file under another name");
         }
         ObjectNode explicit = config == null ? null : Configs.source(config);
         if (explicit != null) {
@@ -93,10 +96,13 @@ final class ConvertCommand implements Callable<Integer> {
             err.println(in + ": " + s);
         }
         err.flush();
-        spec.commandLine().getOut().printf("wrote %s: %d tensors, %,d float32 values, from %s (%s)%s%n", out, tensors.size(),
-                elements, in, w.format() == ModelWeights.Format.PYTORCH ? "PyTorch checkpoint, state dict under '"
-                        + w.location() + "'" : "safetensors", meta.isEmpty() ? "" : "; metadata: " + String.join(", ",
-                        meta.keySet()));
+        spec.commandLine().getOut()
+                .printf("wrote %s: %d tensors, %,d float32 values, from %s (%s)%s%n", out, tensors.size(),
+                        elements, in,
+                        w.format() == ModelWeights.Format.PYTORCH ? "PyTorch checkpoint, state dict under '"
+                                + w.location() + "'" : "safetensors",
+                        meta.isEmpty() ? "" : "; metadata: " + String.join(", ",
+                                meta.keySet()));
         return 0;
     }
 
@@ -113,7 +119,8 @@ final class ConvertCommand implements Callable<Integer> {
             }
         }
         if (!left.isEmpty()) {
-            said.add("left out " + String.join(", ", left) + " (entries holding tensors: optimizer state, moving averages)");
+            said.add("left out " + String.join(", ", left)
+                    + " (entries holding tensors: optimizer state, moving averages)");
         }
         if (w.metadata().get("args") instanceof PickleObject args) {
             try {

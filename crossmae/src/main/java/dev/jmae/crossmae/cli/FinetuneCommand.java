@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
  * Fashion-MNIST preset.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = {"Fine-tune a ViT classifier from a pretraining checkpoint's encoder (or from scratch): layer-wise lr"
-                + " decay, drop path, RandAugment, random erasing, mixup/cutmix; top-1/top-5 on the test split every epoch.",
+        description = {
+            "Fine-tune a ViT classifier from a pretraining checkpoint's encoder (or from scratch): layer-wise lr"
+                    + " decay, drop path, RandAugment, random erasing, mixup/cutmix; top-1/top-5 on the test split every epoch.",
             "Writes config.json, metrics.jsonl, checkpoint-last/-best, loss.png and accuracy.png to a run directory."})
 final class FinetuneCommand extends ClassifierTrainingCommand {
 

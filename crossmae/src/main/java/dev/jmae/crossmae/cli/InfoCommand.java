@@ -37,13 +37,16 @@ final class InfoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ModelConfig c = Configs.resolve(Configs.override(Configs.source(config), overrides), false).model();
         ModelInfo info = ModelInfo.of(c);
-        out.printf(Locale.ROOT, "config: %s (model %s, img %d, patch %d, D %d, depth %d, decoder %d x %d wide)%n", config,
+        out.printf(Locale.ROOT, "config: %s (model %s, img %d, patch %d, D %d, depth %d, decoder %d x %d wide)%n",
+                config,
                 c.model(), c.imgSize(), c.patchSize(), c.embedDim(), c.depth(), c.decoderDepth(), c.decoderEmbedDim());
-        out.printf(Locale.ROOT, "tokens: L %d patches, K %d visible, M %d predicted (mask_ratio %.2f, kept_mask_ratio %.2f)%n",
+        out.printf(Locale.ROOT,
+                "tokens: L %d patches, K %d visible, M %d predicted (mask_ratio %.2f, kept_mask_ratio %.2f)%n",
                 c.numPatches(), c.lenKeep(), c.numPredicted(), c.maskRatio(), c.keptMaskRatio());
         out.printf(Locale.ROOT, "trainable parameters: encoder %,d  decoder %,d  total %,d%s%n", info.encoderParams(),
                 info.decoderParams(), info.totalParams(),
-                info.finalNormParams() > 0 ? "  (total includes the encoder's final norm, " + info.finalNormParams() + ")" : "");
+                info.finalNormParams() > 0
+                        ? "  (total includes the encoder's final norm, " + info.finalNormParams() + ")" : "");
         out.printf(Locale.ROOT, "forward FLOPs per image: encoder %.3f G  decoder %.3f G  total %.3f G%n",
                 info.encoderFlops() / 1e9, info.decoderFlops() / 1e9, info.totalFlops() / 1e9);
         if (c.isCrossMae()) {
@@ -51,7 +54,8 @@ final class InfoCommand implements Callable<Integer> {
                     c.numHeads(), c.mlpRatio(), c.normEps(), c.decoderEmbedDim(), 8, c.decoderNumHeads(), c.maskRatio(),
                     c.maskRatio(), false, List.of(), false, false, c.normPixLoss());
             ModelInfo m = ModelInfo.of(mae);
-            out.printf(Locale.ROOT, "MAE decoder of the same encoder (depth 8): %.3f G per image; decoder FLOPs MAE/CrossMAE = %.2fx%n",
+            out.printf(Locale.ROOT,
+                    "MAE decoder of the same encoder (depth 8): %.3f G per image; decoder FLOPs MAE/CrossMAE = %.2fx%n",
                     m.decoderFlops() / 1e9, (double) m.decoderFlops() / info.decoderFlops());
         }
         return 0;

@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
  * {@code jmae probe} keeps the quick k-NN and linear evaluation on precomputed features.
  */
 @Command(name = "linprobe", mixinStandardHelpOptions = true,
-        description = {"Linear probe of a pretraining checkpoint's frozen encoder (or a random one with --from-scratch):"
-                + " BatchNorm + linear head trained with LARS; top-1/top-5 on the test split every epoch.",
+        description = {
+            "Linear probe of a pretraining checkpoint's frozen encoder (or a random one with --from-scratch):"
+                    + " BatchNorm + linear head trained with LARS; top-1/top-5 on the test split every epoch.",
             "Writes config.json, metrics.jsonl, checkpoint-last/-best, loss.png and accuracy.png to a run directory."})
 final class LinprobeCommand extends ClassifierTrainingCommand {
 

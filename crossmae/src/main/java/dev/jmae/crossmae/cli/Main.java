@@ -21,7 +21,8 @@ import java.io.PrintWriter;
 @Command(name = "jmae", mixinStandardHelpOptions = true, version = "jmae 0.1.0",
         description = "CrossMAE and MAE pretraining, evaluation and tools in pure Java.",
         subcommands = {PretrainCommand.class, FinetuneCommand.class, LinprobeCommand.class, ReconstructCommand.class,
-            ProbeCommand.class, InfoCommand.class, ForwardCommand.class, StepsCommand.class, ConvertCommand.class, BenchCommand.class,
+            ProbeCommand.class, InfoCommand.class, ForwardCommand.class, StepsCommand.class, ConvertCommand.class,
+            BenchCommand.class,
             DevicesCommand.class, TuneCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
@@ -35,8 +36,9 @@ public final class Main {
      */
     public static void main(String[] args) {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            System.err.println("jmae: the JVM was started without the Vector API module; run it through bin/jmae, or add"
-                    + " --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED to the java command");
+            System.err
+                    .println("jmae: the JVM was started without the Vector API module; run it through bin/jmae, or add"
+                            + " --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED to the java command");
             System.exit(2);
         }
         if (System.getProperty("java.awt.headless") == null) {
@@ -59,13 +61,15 @@ public final class Main {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             int code;
-            if (ex instanceof ConfigException || ex instanceof CheckpointException || ex instanceof IllegalArgumentException
+            if (ex instanceof ConfigException || ex instanceof CheckpointException
+                    || ex instanceof IllegalArgumentException
                     || ex instanceof SafetensorsException || ex instanceof TorchCheckpointException) {
                 code = 2;
             } else if (ex instanceof BackendUnavailableException) {
                 code = 3;
             } else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException
-                    || ex instanceof dev.jmae.crossmae.train.NonFiniteLossException || ex instanceof IllegalStateException
+                    || ex instanceof dev.jmae.crossmae.train.NonFiniteLossException
+                    || ex instanceof IllegalStateException
                     || ex instanceof DistributedException) {
                 code = 1;
             } else {

@@ -29,7 +29,8 @@ final class MatmulPrecisionOption {
      * @return {@code ", matmul precision high"} on a CUDA device, else empty
      */
     static String describe(Device device) {
-        return device.backend() instanceof CudaBackend cuda ? ", matmul precision " + cuda.matmulPrecision().cliName() : "";
+        return device.backend() instanceof CudaBackend cuda ? ", matmul precision " + cuda.matmulPrecision().cliName()
+                : "";
     }
 
     /**

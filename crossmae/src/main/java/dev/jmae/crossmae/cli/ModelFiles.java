@@ -52,7 +52,8 @@ final class ModelFiles {
      * @param configNotes where that config came from, one line each
      * @param noConfig why the file carries no usable config (when config is null)
      */
-    record Read(ModelWeights.Loaded weights, String option, ObjectNode config, List<String> configNotes, String noConfig) {
+    record Read(ModelWeights.Loaded weights, String option, ObjectNode config, List<String> configNotes,
+                String noConfig) {
 
         /** @return the file */
         Path file() {
@@ -73,9 +74,11 @@ final class ModelFiles {
     static Path requireFile(Path path, String option, String expected) {
         if (Files.isDirectory(path)) {
             Path last = path.resolve("checkpoint-last.safetensors");
-            throw new IllegalArgumentException(option + " " + path + " is a directory, but " + option + " expects a file ("
-                    + expected + ")" + (Files.isRegularFile(last) ? "; hint: this is a run directory, use its checkpoint: "
-                    + option + " " + last : ""));
+            throw new IllegalArgumentException(
+                    option + " " + path + " is a directory, but " + option + " expects a file ("
+                            + expected + ")"
+                            + (Files.isRegularFile(last) ? "; hint: this is a run directory, use its checkpoint: "
+                                    + option + " " + last : ""));
         }
         if (!Files.exists(path)) {
             throw new IllegalArgumentException(option + " " + path + ": no such file (expected " + expected + ")");
@@ -105,11 +108,13 @@ final class ModelFiles {
         String format = meta.get("format") instanceof String s ? s : "";
         if (format.startsWith("jmae-finetune") || format.startsWith("jmae-linprobe")) {
             throw new ConfigException("checkpoint", file + " is a " + format + " checkpoint (a classifier without the"
-                    + " pretraining decoder); " + option + " expects a pretraining checkpoint (jmae pretrain's, or an official"
+                    + " pretraining decoder); " + option
+                    + " expects a pretraining checkpoint (jmae pretrain's, or an official"
                     + " MAE/CrossMAE one)");
         }
         if (meta.get("config") instanceof String text) {
-            return new Read(w, option, configObject(file, text), List.of("config from " + file + " (metadata.config)"), null);
+            return new Read(w, option, configObject(file, text), List.of("config from " + file + " (metadata.config)"),
+                    null);
         }
         if (meta.get("args") instanceof PickleObject args) {
             try {
@@ -119,7 +124,8 @@ final class ModelFiles {
                 return new Read(w, option, null, List.of(), e.getMessage().replaceFirst("^model: ", ""));
             }
         }
-        return new Read(w, option, null, List.of(), file + " carries no config (a weights-only file: no metadata.config, no"
+        return new Read(w, option, null, List.of(), file
+                + " carries no config (a weights-only file: no metadata.config, no"
                 + " official args); hint: pass --config with the model's preset (e.g. crossmae_vit_base_patch16) or JSON file");
     }
 
@@ -129,12 +135,14 @@ final class ModelFiles {
         try {
             n = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ConfigException("config", file + ": its metadata 'config' is not valid JSON (" + e.getOriginalMessage()
-                    + "); hint: pass --config to give the model's config instead");
+            throw new ConfigException("config",
+                    file + ": its metadata 'config' is not valid JSON (" + e.getOriginalMessage()
+                            + "); hint: pass --config to give the model's config instead");
         }
         if (!(n instanceof ObjectNode o)) {
             throw new ConfigException("config", file + ": its metadata 'config' is " + (n == null ? "empty" : "a JSON "
-                    + n.getNodeType().name().toLowerCase(java.util.Locale.ROOT)) + ", not a JSON object of config keys; hint:"
+                    + n.getNodeType().name().toLowerCase(java.util.Locale.ROOT))
+                    + ", not a JSON object of config keys; hint:"
                     + " pass --config to give the model's config instead");
         }
         return o;

@@ -67,12 +67,14 @@ final class PretrainCommand implements Callable<Integer> {
 
     // the defaults quoted here are the default preset's (configs/fashion_mnist_crossmae.json); PretrainCommandTest checks them
     @Option(names = "--epochs", paramLabel = "N",
-            description = "Override epochs, at least 1 (default: the config's; " + DEFAULT_CONFIG + ": 10). With --resume:"
+            description = "Override epochs, at least 1 (default: the config's; " + DEFAULT_CONFIG
+                    + ": 10). With --resume:"
                     + " train on to N epochs.")
     Integer epochs;
 
     @Option(names = "--batch-size", paramLabel = "N",
-            description = "Override batch_size, images per micro-batch, at least 1 (default: the config's; " + DEFAULT_CONFIG
+            description = "Override batch_size, images per micro-batch, at least 1 (default: the config's; "
+                    + DEFAULT_CONFIG
                     + ": 128).")
     Integer batchSize;
 
@@ -129,7 +131,8 @@ final class PretrainCommand implements Callable<Integer> {
         if (!distributed) {
             refuseUndistributedRanks();
         } else if (distTimeoutSeconds <= 0) {
-            throw new ConfigException("dist-timeout", "must be a positive number of seconds, got " + distTimeoutSeconds);
+            throw new ConfigException("dist-timeout",
+                    "must be a positive number of seconds, got " + distTimeoutSeconds);
         }
         atLeastOne("--epochs", epochs);
         atLeastOne("--batch-size", batchSize);
@@ -165,8 +168,9 @@ final class PretrainCommand implements Callable<Integer> {
             put(all, "accum_iter", accumIter);
             put(all, "seed", seed);
             Configs.Config c = Configs.resolve(Configs.override(Configs.source(source), jsonValues(all)), true);
-            Path dir = out != null ? out : Path.of("runs", Path.of(source).getFileName().toString().replace(".json", "") + "-"
-                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+            Path dir = out != null ? out
+                    : Path.of("runs", Path.of(source).getFileName().toString().replace(".json", "") + "-"
+                            + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
             if (out == null && ranks.distributed()) {
                 // the ranks' clocks may straddle a second: rank 0's name for everyone
                 dir = Path.of(new String(group.broadcastBytes(dir.toString().getBytes(StandardCharsets.UTF_8), 0),
@@ -211,7 +215,7 @@ final class PretrainCommand implements Callable<Integer> {
             return;
         }
         console.printf(Locale.ROOT, "%s %d epochs, %d optimizer steps; this session: %.1f s of training, %.1f img/s;"
-                        + " final epoch loss %.4f%s%nrun directory: %s%n", s.stopped() ? "stopped after" : "finished",
+                + " final epoch loss %.4f%s%nrun directory: %s%n", s.stopped() ? "stopped after" : "finished",
                 s.epochsCompleted(), s.steps(), s.seconds(), s.imagesPerSecond(), s.lastLoss(),
                 s.lastEval() == null ? "" : "; " + Pretrainer.evalLine(s.lastEval()),
                 trainer.runDirectory().root());
@@ -240,7 +244,8 @@ final class PretrainCommand implements Callable<Integer> {
         Map<String, String> env = System.getenv();
         String size = env.getOrDefault("OMPI_COMM_WORLD_SIZE", env.get("PMI_SIZE"));
         if (size != null && !size.equals("1") && ProcessGroups.launchedByMpi()) {
-            throw new ConfigException("distributed", "this process is one of " + size + " ranks that an MPI launcher started,"
+            throw new ConfigException("distributed", "this process is one of " + size
+                    + " ranks that an MPI launcher started,"
                     + " but --distributed is not set, so every rank would train the whole run alone and write the same run"
                     + " directory; hint: add --distributed, or start one process without mpirun");
         }
@@ -261,8 +266,9 @@ final class PretrainCommand implements Callable<Integer> {
      */
     static void requireRunDirectory(Path dir) throws IOException {
         if (!Files.exists(dir)) {
-            throw new IllegalArgumentException("--resume " + dir + ": no such directory (expected a jmae run directory, with"
-                    + " config.json and checkpoint-last.safetensors)");
+            throw new IllegalArgumentException(
+                    "--resume " + dir + ": no such directory (expected a jmae run directory, with"
+                            + " config.json and checkpoint-last.safetensors)");
         }
         if (Files.isRegularFile(dir)) {
             boolean pth = dir.getFileName().toString().endsWith(".pth") || dir.getFileName().toString().endsWith(".pt");
@@ -271,13 +277,16 @@ final class PretrainCommand implements Callable<Integer> {
             } catch (IOException notWeights) {
                 // neither format: told as a file that is not a run directory
             }
-            throw new IllegalArgumentException("--resume " + dir + " is a file, but --resume continues a jmae run directory"
-                    + " (config.json, checkpoint-last.safetensors, metrics.jsonl)" + (pth ? "; a PyTorch checkpoint cannot"
-                    + " resume a jmae run: its optimizer state, loss scaler and data order are the official script's, not"
-                    + " a jmae run's; hint: use its weights with jmae forward, reconstruct, probe or finetune --checkpoint,"
-                    + " or convert them with jmae convert" : Files.isDirectory(dir.getParent() == null ? Path.of(".")
-                    : dir.getParent()) && Files.isRegularFile(dir.resolveSibling("config.json"))
-                    ? "; hint: --resume " + dir.getParent() : ""));
+            throw new IllegalArgumentException("--resume " + dir
+                    + " is a file, but --resume continues a jmae run directory"
+                    + " (config.json, checkpoint-last.safetensors, metrics.jsonl)"
+                    + (pth ? "; a PyTorch checkpoint cannot"
+                            + " resume a jmae run: its optimizer state, loss scaler and data order are the official script's, not"
+                            + " a jmae run's; hint: use its weights with jmae forward, reconstruct, probe or finetune --checkpoint,"
+                            + " or convert them with jmae convert"
+                            : Files.isDirectory(dir.getParent() == null ? Path.of(".")
+                                    : dir.getParent()) && Files.isRegularFile(dir.resolveSibling("config.json"))
+                                            ? "; hint: --resume " + dir.getParent() : ""));
         }
     }
 

@@ -41,20 +41,23 @@ final class ProbeCommand implements Callable<Integer> {
             description = "The model's config (a preset or JSON file) for weights that carry none; default: the file's own.")
     String config;
 
-    @Option(names = "--method", defaultValue = "both", paramLabel = "linear|knn|both", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--method", defaultValue = "both", paramLabel = "linear|knn|both",
+            description = "Default: ${DEFAULT-VALUE}.")
     Method method;
 
     @Option(names = "--data", paramLabel = "PATH", description = "Dataset directory (default: the one the run used).")
     String data;
 
-    @Option(names = "--epochs", defaultValue = "30", paramLabel = "N", description = "Linear-probe epochs (default ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "30", paramLabel = "N",
+            description = "Linear-probe epochs (default ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
             description = "Seed of the randomly initialized encoder shown as a control (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE", description = "cpu, reference or opencl:N.")
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, reference or opencl:N.")
     String device;
 
     @Override
@@ -77,23 +80,28 @@ final class ProbeCommand implements Callable<Integer> {
         ImageDataset[] splits = {train, test};
         for (int s = 0; s < 2; s++) {
             long t0 = System.nanoTime();
-            System.err.printf(Locale.ROOT, "encoding the %s split (%d images) ...%n", s == 0 ? "train" : "test", splits[s].size());
-            try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0, tc.numWorkers(),
+            System.err.printf(Locale.ROOT, "encoding the %s split (%d images) ...%n", s == 0 ? "train" : "test",
+                    splits[s].size());
+            try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0,
+                    tc.numWorkers(),
                     tc.prefetchBatches(), d)) {
                 enc[s] = Probe.encoderFeatures(m.model(), l, splits[s].numClasses());
                 pix[s] = Probe.pixelFeatures(l, splits[s].numClasses());
             }
-            try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0, tc.numWorkers(),
+            try (DataLoader l = new DataLoader(splits[s], Transforms.eval(size), mean, std, 256, false, false, 0,
+                    tc.numWorkers(),
                     tc.prefetchBatches(), d)) {
                 rnd[s] = Probe.encoderFeatures(random, l, splits[s].numClasses());
             }
             System.err.printf(Locale.ROOT, "  done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
         if (method != Method.knn) {
-            System.err.printf(Locale.ROOT, "linear probes: %d epochs on %d x %d encoder features and %d x %d pixels ...%n",
+            System.err.printf(Locale.ROOT,
+                    "linear probes: %d epochs on %d x %d encoder features and %d x %d pixels ...%n",
                     epochs, enc[0].labels().length, enc[0].x().size(1), pix[0].labels().length, pix[0].x().size(1));
         }
-        System.out.printf(Locale.ROOT, "probe of %s on %s (train %d, test %d images)%n", checkpoint, train.description(),
+        System.out.printf(Locale.ROOT, "probe of %s on %s (train %d, test %d images)%n", checkpoint,
+                train.description(),
                 enc[0].labels().length, enc[1].labels().length);
         System.out.printf(Locale.ROOT, "%-28s %10s %10s %12s%n", "method", "encoder", "raw pixels", "random init");
         if (method != Method.knn) {
@@ -104,7 +112,8 @@ final class ProbeCommand implements Callable<Integer> {
         }
         if (method != Method.linear) {
             System.out.printf(Locale.ROOT, "%-28s %9.2f%% %9.2f%% %11.2f%%%n", "k-NN (k=20, cosine)",
-                    100 * Probe.knnAccuracy(enc[0], enc[1], 20, 0.07), 100 * Probe.knnAccuracy(pix[0], pix[1], 20, 0.07),
+                    100 * Probe.knnAccuracy(enc[0], enc[1], 20, 0.07),
+                    100 * Probe.knnAccuracy(pix[0], pix[1], 20, 0.07),
                     100 * Probe.knnAccuracy(rnd[0], rnd[1], 20, 0.07));
         }
         return 0;

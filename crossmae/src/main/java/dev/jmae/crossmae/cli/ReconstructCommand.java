@@ -63,13 +63,16 @@ final class ReconstructCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The PNG to write.")
     Path out;
 
-    @Option(names = "--count", defaultValue = "8", paramLabel = "N", description = "Test images to show (default ${DEFAULT-VALUE}).")
+    @Option(names = "--count", defaultValue = "8", paramLabel = "N",
+            description = "Test images to show (default ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Masking noise seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
+            description = "Masking noise seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE", description = "cpu, reference or opencl:N.")
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, reference or opencl:N.")
     String device;
 
     @Override
@@ -99,7 +102,8 @@ final class ReconstructCommand implements Callable<Integer> {
                 Reconstruction r = Reconstruction.of(models.get(i).model(), b.images(), noise, predict == Predict.all);
                 if (models.size() == 1) {
                     rows.addAll(List.of(r.original(), r.masked(), r.reconstruction(), r.pasted()));
-                    System.out.printf(Locale.ROOT, "wrote %s: rows original, masked (%.0f%% of patches), reconstruction, pasted%n",
+                    System.out.printf(Locale.ROOT,
+                            "wrote %s: rows original, masked (%.0f%% of patches), reconstruction, pasted%n",
                             out, 100 * mc.maskRatio());
                 } else {
                     if (i == 0) {
@@ -108,20 +112,25 @@ final class ReconstructCommand implements Callable<Integer> {
                     rows.add(r.pasted());
                 }
                 double[] scores = Evaluator.batchScores(r, mc, tc);
-                System.out.printf(Locale.ROOT, "%s%s: masked-patch PSNR of these %d images %.2f dB vs %.2f dB for the %s: %+.2f dB%s%n",
-                        models.size() == 1 ? "" : "row " + (i + 3) + ", ", checkpoints.get(i), b.images().size(0), scores[0], scores[1],
-                        Evaluator.describe(Evaluator.baselineOf(mc)), scores[0] - scores[1], Double.isNaN(scores[2]) ? ""
-                                : String.format(Locale.ROOT, "; normalized MSE on masked patches %.4f vs %.4f", scores[2], scores[3]));
+                System.out.printf(Locale.ROOT,
+                        "%s%s: masked-patch PSNR of these %d images %.2f dB vs %.2f dB for the %s: %+.2f dB%s%n",
+                        models.size() == 1 ? "" : "row " + (i + 3) + ", ", checkpoints.get(i), b.images().size(0),
+                        scores[0], scores[1],
+                        Evaluator.describe(Evaluator.baselineOf(mc)), scores[0] - scores[1],
+                        Double.isNaN(scores[2]) ? ""
+                                : String.format(Locale.ROOT, "; normalized MSE on masked patches %.4f vs %.4f",
+                                        scores[2], scores[3]));
             }
             ImageGrid.write(out, rows, tc.mean(), tc.std(), scale);
             if (models.size() > 1) {
                 System.out.printf(Locale.ROOT, "wrote %s: rows original, masked (%.0f%% of patches), then each model's"
-                        + " reconstruction with the visible patches pasted, in --checkpoint order%n", out, 100 * view.maskRatio());
+                        + " reconstruction with the visible patches pasted, in --checkpoint order%n", out,
+                        100 * view.maskRatio());
             }
             boolean normPix = models.stream().anyMatch(m -> m.config().model().normPixLoss());
             System.out.println(normPix
                     ? "norm-pix predictions are shown de-normalized with each target patch's true mean and variance (the official"
-                    + " demo's view), so they carry those oracle statistics; patches without a prediction show their true mean"
+                            + " demo's view), so they carry those oracle statistics; patches without a prediction show their true mean"
                     : "the reconstruction rows show the raw-pixel predictions as they are");
         }
         return 0;
@@ -134,11 +143,15 @@ final class ReconstructCommand implements Callable<Integer> {
         if (x.imgSize() != y.imgSize() || x.patchSize() != y.patchSize() || x.maskRatio() != y.maskRatio()
                 || x.inChans() != y.inChans() || !a.config().train().mean().equals(b.config().train().mean())
                 || !a.config().train().std().equals(b.config().train().std())) {
-            throw new ConfigException("checkpoint", file + " has img_size " + y.imgSize() + ", patch_size " + y.patchSize()
-                    + ", mask_ratio " + y.maskRatio() + ", in_chans " + y.inChans() + ", mean " + b.config().train().mean()
-                    + ", std " + b.config().train().std() + ", but the first checkpoint has " + x.imgSize() + ", " + x.patchSize()
-                    + ", " + x.maskRatio() + ", " + x.inChans() + ", " + a.config().train().mean() + ", "
-                    + a.config().train().std() + "; models compared in one grid must see the same images and masks");
+            throw new ConfigException("checkpoint",
+                    file + " has img_size " + y.imgSize() + ", patch_size " + y.patchSize()
+                            + ", mask_ratio " + y.maskRatio() + ", in_chans " + y.inChans() + ", mean "
+                            + b.config().train().mean()
+                            + ", std " + b.config().train().std() + ", but the first checkpoint has " + x.imgSize()
+                            + ", " + x.patchSize()
+                            + ", " + x.maskRatio() + ", " + x.inChans() + ", " + a.config().train().mean() + ", "
+                            + a.config().train().std()
+                            + "; models compared in one grid must see the same images and masks");
         }
     }
 }

@@ -55,7 +55,8 @@ final class StepsCommand implements Callable<Integer> {
     @Option(names = "--steps", required = true, paramLabel = "N", description = "Optimizer steps, at least 1.")
     int steps;
 
-    @Option(names = "--lr", required = true, paramLabel = "LR", description = "Constant learning rate per optimizer step.")
+    @Option(names = "--lr", required = true, paramLabel = "LR",
+            description = "Constant learning rate per optimizer step.")
     double lr;
 
     @Option(names = "--weight-decay", defaultValue = "0.05", paramLabel = "WD",
@@ -79,8 +80,9 @@ final class StepsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (steps < 1 || !(lr >= 0) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("steps: expected --steps >= 1, --lr >= 0 and --weight-decay >= 0, got " + steps
-                    + ", " + lr + ", " + weightDecay);
+            throw new IllegalArgumentException(
+                    "steps: expected --steps >= 1, --lr >= 0 and --weight-decay >= 0, got " + steps
+                            + ", " + lr + ", " + weightDecay);
         }
         if (config != null) {
             Configs.resolve(Configs.override(Configs.source(config), overrides), true);
@@ -94,7 +96,8 @@ final class StepsCommand implements Callable<Integer> {
         MaskedAutoencoder model = MaskedAutoencoder.create(c.model(), new dev.jmae.tensor.Generator(0), d);
         ModelFiles.load(model, r, spec.commandLine().getErr());
         BatchFile b = BatchFile.read(batch, d);
-        AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, lr, weightDecay), tc.optBetas().get(0), tc.optBetas().get(1),
+        AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, lr, weightDecay), tc.optBetas().get(0),
+                tc.optBetas().get(1),
                 tc.optEps());
         TrainStep step = new TrainStep(opt, null, 1, 0);
         TrainStep.Loss loss = () -> model.forward(b.images(), b.noise()).loss();
@@ -115,8 +118,10 @@ final class StepsCommand implements Callable<Integer> {
             result.put("weights." + e.getKey(), e.getValue().value());
         }
         Safetensors.write(out, result, Map.of("config", c.model().toJson().toString(), "device", d.toString(),
-                "steps", Integer.toString(steps), "lr", Double.toString(lr), "weight_decay", Double.toString(weightDecay)));
-        spec.commandLine().getOut().printf(Locale.ROOT, "%d AdamW steps at lr %.3g: loss %.6f -> %.6f (after)  wrote %s%n",
+                "steps", Integer.toString(steps), "lr", Double.toString(lr), "weight_decay",
+                Double.toString(weightDecay)));
+        spec.commandLine().getOut().printf(Locale.ROOT,
+                "%d AdamW steps at lr %.3g: loss %.6f -> %.6f (after)  wrote %s%n",
                 steps, lr, losses[0], after, out);
         return 0;
     }

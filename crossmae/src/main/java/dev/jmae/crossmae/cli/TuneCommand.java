@@ -48,7 +48,8 @@ final class TuneCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (!(budget > 0) || !Double.isFinite(budget)) {
-            throw new ParameterException(spec.commandLine(), "--budget must be a positive number of seconds, given " + budget);
+            throw new ParameterException(spec.commandLine(),
+                    "--budget must be a positive number of seconds, given " + budget);
         }
         out.println("machine: " + GemmTuner.machineKey());
         if (show) {
@@ -61,7 +62,8 @@ final class TuneCommand implements Callable<Integer> {
             GemmTuner.Outcome o = GemmTuner.cachedOrSearch(Settings.cacheDir(), Settings.gemmSearch(),
                     Settings.gemmSearchBudget(), GemmTuner.DEFAULT_SHAPES, out::println);
             out.println("tuning: " + o.tuning().spec());
-            out.println("source: " + o.source().name().toLowerCase(Locale.ROOT) + " (cache file " + o.cacheFile() + ")");
+            out.println(
+                    "source: " + o.source().name().toLowerCase(Locale.ROOT) + " (cache file " + o.cacheFile() + ")");
             return 0;
         }
         List<GemmTuner.Shape> timed = parseShapes();
@@ -100,5 +102,6 @@ final class TuneCommand implements Callable<Integer> {
         return list;
     }
 
-    private static final Pattern SHAPE = Pattern.compile("([NT])([NT]):([1-9][0-9]{0,5})x([1-9][0-9]{0,5})x([1-9][0-9]{0,5})");
+    private static final Pattern SHAPE = Pattern
+            .compile("([NT])([NT]):([1-9][0-9]{0,5})x([1-9][0-9]{0,5})x([1-9][0-9]{0,5})");
 }

@@ -145,12 +145,15 @@ public final class Configs {
      * keys that decide which images are trained on, in which order and how they are augmented
      * stay the run's.
      */
-    public static final Set<String> RESUMABLE_KEYS = Set.of("blr", "lr", "min_lr", "epochs", "warmup_epochs", "weight_decay",
-            "opt_betas", "opt_eps", "layer_decay", "clip_grad", "log_every", "eval_every", "eval_batch_size", "save_every",
+    public static final Set<String> RESUMABLE_KEYS = Set.of("blr", "lr", "min_lr", "epochs", "warmup_epochs",
+            "weight_decay",
+            "opt_betas", "opt_eps", "layer_decay", "clip_grad", "log_every", "eval_every", "eval_batch_size",
+            "save_every",
             "keep_every", "num_workers", "prefetch_factor");
 
     /** Keys that decide the data a run sees, its order and its augmentation. */
-    private static final Set<String> DATA_KEYS = Set.of("batch_size", "accum_iter", "seed", "data_path", "dataset", "crop_scale",
+    private static final Set<String> DATA_KEYS = Set.of("batch_size", "accum_iter", "seed", "data_path", "dataset",
+            "crop_scale",
             "crop_ratio", "hflip_prob", "mean", "std", "aa", "color_jitter", "smoothing", "reprob", "remode",
             "recount", "mixup", "cutmix", "cutmix_minmax", "mixup_prob", "mixup_switch_prob", "mixup_mode", "drop_path",
             "finetune");
@@ -169,13 +172,16 @@ public final class Configs {
             if (RESUMABLE_KEYS.contains(key)) {
                 continue;
             }
-            String why = ModelConfig.KEYS.contains(key) || Set.of("input_size", "nb_classes", "global_pool").contains(key)
-                    ? "is a model key: the checkpoint's weights have the run's model, so it cannot change on --resume"
-                    : DATA_KEYS.contains(key) ? "decides which images the run trains on, in which order or how they are"
-                    + " augmented, so changing it on --resume would not continue the same run"
-                    : "cannot change on --resume";
-            throw new ConfigException(key, why + "; keys that can: " + String.join(", ", RESUMABLE_KEYS.stream().sorted()
-                    .toList()) + "; hint: start a new run (--out) to change it");
+            String why = ModelConfig.KEYS.contains(key)
+                    || Set.of("input_size", "nb_classes", "global_pool").contains(key)
+                            ? "is a model key: the checkpoint's weights have the run's model, so it cannot change on --resume"
+                            : DATA_KEYS.contains(key)
+                                    ? "decides which images the run trains on, in which order or how they are"
+                                            + " augmented, so changing it on --resume would not continue the same run"
+                                    : "cannot change on --resume";
+            throw new ConfigException(key,
+                    why + "; keys that can: " + String.join(", ", RESUMABLE_KEYS.stream().sorted()
+                            .toList()) + "; hint: start a new run (--out) to change it");
         }
         return override(saved.deepCopy(), overrides);
     }
@@ -233,7 +239,8 @@ public final class Configs {
         ModelConfig model = ModelConfig.read(f);
         TrainConfig train = training ? TrainConfig.read(f, model.inChans()) : null;
         if (train != null && train.mean().size() != model.inChans()) {
-            throw new ConfigException("mean", "needs " + model.inChans() + " values (in_chans), got " + train.mean().size());
+            throw new ConfigException("mean",
+                    "needs " + model.inChans() + " values (in_chans), got " + train.mean().size());
         }
         Set<String> allowed = new HashSet<>(training ? Set.of() : TrainConfig.KEYS);
         f.rejectUnknown(allowed);

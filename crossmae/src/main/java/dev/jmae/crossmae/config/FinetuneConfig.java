@@ -72,11 +72,13 @@ import java.util.Set;
  * @param logEvery optimizer steps between metrics lines (log_every)
  * @param evalBatchSize images per evaluation batch (eval_batch_size; the official uses batch_size)
  */
-public record FinetuneConfig(Recipe recipe, String model, int inputSize, int patchSize, int inChans, int embedDim, int depth,
+public record FinetuneConfig(Recipe recipe, String model, int inputSize, int patchSize, int inChans, int embedDim,
+                             int depth,
                              int numHeads, double mlpRatio, double normEps, int nbClasses, boolean globalPool,
                              double dropPath, int batchSize, int accumIter, int epochs, double warmupEpochs, double blr,
                              double lr, double minLr, double weightDecay, double layerDecay, double clipGrad,
-                             List<Double> optBetas, double optEps, List<Double> cropScale, String aa, double colorJitter, double smoothing,
+                             List<Double> optBetas, double optEps, List<Double> cropScale, String aa,
+                             double colorJitter, double smoothing,
                              double reprob, String remode, int recount, double mixup, double cutmix, double mixupProb,
                              double mixupSwitchProb, String mixupMode, String finetune, long seed, String dataPath,
                              String dataset, List<Double> mean, List<Double> std, int numWorkers, int prefetchFactor,
@@ -130,14 +132,18 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
     public static final String CUSTOM_MODEL = "vit";
 
     /** Keys both recipes read. */
-    static final List<String> COMMON_KEYS = List.of("model", "input_size", "patch_size", "in_chans", "embed_dim", "depth",
+    static final List<String> COMMON_KEYS = List.of("model", "input_size", "patch_size", "in_chans", "embed_dim",
+            "depth",
             "num_heads", "mlp_ratio", "norm_eps", "nb_classes", "global_pool", "batch_size", "accum_iter", "epochs",
-            "warmup_epochs", "blr", "lr", "min_lr", "weight_decay", "crop_scale", "finetune", "seed", "data_path", "dataset", "mean", "std",
+            "warmup_epochs", "blr", "lr", "min_lr", "weight_decay", "crop_scale", "finetune", "seed", "data_path",
+            "dataset", "mean", "std",
             "num_workers", "prefetch_factor", "log_every", "eval_batch_size");
 
     /** Keys only fine-tuning reads (main_finetune.py's flags that main_linprobe.py lacks, and AdamW's). */
-    static final List<String> FINETUNE_KEYS = List.of("drop_path", "layer_decay", "clip_grad", "opt_betas", "opt_eps", "aa",
-            "color_jitter", "smoothing", "reprob", "remode", "recount", "mixup", "cutmix", "cutmix_minmax", "mixup_prob",
+    static final List<String> FINETUNE_KEYS = List.of("drop_path", "layer_decay", "clip_grad", "opt_betas", "opt_eps",
+            "aa",
+            "color_jitter", "smoothing", "reprob", "remode", "recount", "mixup", "cutmix", "cutmix_minmax",
+            "mixup_prob",
             "mixup_switch_prob", "mixup_mode");
 
     /**
@@ -152,8 +158,11 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
         std = List.copyOf(std);
         Vit named = NAMED_MODELS.get(model);
         if (named == null && !model.equals(CUSTOM_MODEL)) {
-            throw new ConfigException("model", "expected one of " + String.join(", ", NAMED_MODELS.keySet().stream().sorted()
-                    .toList()) + " or \"vit\" (the dimensions patch_size, embed_dim, depth, num_heads give), got \"" + model + "\"");
+            throw new ConfigException("model",
+                    "expected one of " + String.join(", ", NAMED_MODELS.keySet().stream().sorted()
+                            .toList())
+                            + " or \"vit\" (the dimensions patch_size, embed_dim, depth, num_heads give), got \""
+                            + model + "\"");
         }
         if (named != null) {
             agree("patch_size", patchSize, named.patchSize(), model);
@@ -164,7 +173,8 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
         positive("input_size", inputSize);
         positive("patch_size", patchSize);
         if (inputSize % patchSize != 0) {
-            throw new ConfigException("input_size", "must be divisible by patch_size (" + patchSize + "), got " + inputSize);
+            throw new ConfigException("input_size",
+                    "must be divisible by patch_size (" + patchSize + "), got " + inputSize);
         }
         if (inChans != 1 && inChans != 3) {
             throw new ConfigException("in_chans", "expected 1 (grayscale) or 3 (RGB), got " + inChans);
@@ -201,7 +211,8 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
         double peak = Double.isNaN(lr) ? blr * batchSize * accumIter / 256.0 : lr;
         if (minLr > peak) {
             throw new ConfigException("min_lr", "is " + minLr + ", above the peak lr " + peak + (Double.isNaN(lr)
-                    ? " = blr * batch_size * accum_iter / 256 = " + blr + " * " + batchSize + " * " + accumIter + " / 256"
+                    ? " = blr * batch_size * accum_iter / 256 = " + blr + " * " + batchSize + " * " + accumIter
+                            + " / 256"
                     : " (lr)") + ": the cosine \"decay\" would raise the lr; hint: lower min_lr, or raise blr");
         }
         nonNegative("weight_decay", weightDecay);
@@ -211,20 +222,24 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
         if (!Double.isNaN(clipGrad) && !(clipGrad > 0)) {
             throw new ConfigException("clip_grad", "must be positive, or null for no clipping, got " + clipGrad);
         }
-        if (optBetas.size() != 2 || !(optBetas.get(0) >= 0 && optBetas.get(0) < 1 && optBetas.get(1) >= 0 && optBetas.get(1) < 1)) {
+        if (optBetas.size() != 2
+                || !(optBetas.get(0) >= 0 && optBetas.get(0) < 1 && optBetas.get(1) >= 0 && optBetas.get(1) < 1)) {
             throw new ConfigException("opt_betas", "expected [beta1, beta2] with both in [0, 1), got " + optBetas);
         }
         nonNegative("opt_eps", optEps);
-        if (cropScale.size() != 2 || !(cropScale.get(0) > 0 && cropScale.get(0) <= cropScale.get(1) && cropScale.get(1) <= 1)) {
+        if (cropScale.size() != 2
+                || !(cropScale.get(0) > 0 && cropScale.get(0) <= cropScale.get(1) && cropScale.get(1) <= 1)) {
             throw new ConfigException("crop_scale", "expected [min, max] with 0 < min <= max <= 1, got " + cropScale);
         }
         if (!aa.isEmpty() && !aa.startsWith("rand")) {
-            throw new ConfigException("aa", "only RandAugment policies (\"rand-...\", e.g. rand-m9-mstd0.5-inc1) or \"\" for none"
-                    + " are implemented, got \"" + aa + "\"");
+            throw new ConfigException("aa",
+                    "only RandAugment policies (\"rand-...\", e.g. rand-m9-mstd0.5-inc1) or \"\" for none"
+                            + " are implemented, got \"" + aa + "\"");
         }
         if (!Double.isNaN(colorJitter) && aa.isEmpty()) {
-            throw new ConfigException("color_jitter", "ColorJitter is not implemented (timm applies it only without aa), got "
-                    + colorJitter + "; hint: set color_jitter null");
+            throw new ConfigException("color_jitter",
+                    "ColorJitter is not implemented (timm applies it only without aa), got "
+                            + colorJitter + "; hint: set color_jitter null");
         }
         if (!(smoothing >= 0 && smoothing < 1)) {
             throw new ConfigException("smoothing", "must be in [0, 1), got " + smoothing);
@@ -245,22 +260,27 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
             throw new ConfigException("mixup_switch_prob", "must be in [0, 1], got " + mixupSwitchProb);
         }
         if (!mixupMode.equals("batch")) {
-            throw new ConfigException("mixup_mode", "only \"batch\" (the recipe's mode) is implemented, got \"" + mixupMode + "\"");
+            throw new ConfigException("mixup_mode",
+                    "only \"batch\" (the recipe's mode) is implemented, got \"" + mixupMode + "\"");
         }
         if ((mixup > 0 || cutmix > 0) && batchSize % 2 != 0) {
-            throw new ConfigException("batch_size", "must be even while mixup or cutmix is active (timm's Mixup pairs each"
-                    + " image with its mirror in the batch), got " + batchSize);
+            throw new ConfigException("batch_size",
+                    "must be even while mixup or cutmix is active (timm's Mixup pairs each"
+                            + " image with its mirror in the batch), got " + batchSize);
         }
         if (recipe == Recipe.LINPROBE && batchSize < 2) {
-            throw new ConfigException("batch_size", "must be at least 2: the probe's BatchNorm1d uses batch statistics, got "
-                    + batchSize);
+            throw new ConfigException("batch_size",
+                    "must be at least 2: the probe's BatchNorm1d uses batch statistics, got "
+                            + batchSize);
         }
         if (!Set.of("auto", "idx", "image_folder", "cifar10").contains(dataset)) {
-            throw new ConfigException("dataset", "expected auto, idx, image_folder or cifar10, got \"" + dataset + "\"");
+            throw new ConfigException("dataset",
+                    "expected auto, idx, image_folder or cifar10, got \"" + dataset + "\"");
         }
         if (mean.size() != inChans || std.size() != inChans) {
-            throw new ConfigException(mean.size() != inChans ? "mean" : "std", "needs " + inChans + " value(s) (in_chans), got "
-                    + (mean.size() != inChans ? mean : std));
+            throw new ConfigException(mean.size() != inChans ? "mean" : "std",
+                    "needs " + inChans + " value(s) (in_chans), got "
+                            + (mean.size() != inChans ? mean : std));
         }
         for (double s : std) {
             if (!(s > 0)) {
@@ -277,8 +297,9 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
 
     private static void agree(String key, int value, int named, String model) {
         if (value != named) {
-            throw new ConfigException(key, model + " has " + key + " " + named + ", got " + value + "; hint: use model \"vit\""
-                    + " for other dimensions");
+            throw new ConfigException(key,
+                    model + " has " + key + " " + named + ", got " + value + "; hint: use model \"vit\""
+                            + " for other dimensions");
         }
     }
 
@@ -336,9 +357,12 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
      * @return the copy
      */
     public FinetuneConfig withFinetune(String checkpoint) {
-        return new FinetuneConfig(recipe, model, inputSize, patchSize, inChans, embedDim, depth, numHeads, mlpRatio, normEps,
-                nbClasses, globalPool, dropPath, batchSize, accumIter, epochs, warmupEpochs, blr, lr, minLr, weightDecay,
-                layerDecay, clipGrad, optBetas, optEps, cropScale, aa, colorJitter, smoothing, reprob, remode, recount, mixup, cutmix,
+        return new FinetuneConfig(recipe, model, inputSize, patchSize, inChans, embedDim, depth, numHeads, mlpRatio,
+                normEps,
+                nbClasses, globalPool, dropPath, batchSize, accumIter, epochs, warmupEpochs, blr, lr, minLr,
+                weightDecay,
+                layerDecay, clipGrad, optBetas, optEps, cropScale, aa, colorJitter, smoothing, reprob, remode, recount,
+                mixup, cutmix,
                 mixupProb, mixupSwitchProb, mixupMode, checkpoint, seed, dataPath, dataset, mean, std, numWorkers,
                 prefetchFactor, logEvery, evalBatchSize);
     }
@@ -365,32 +389,38 @@ public record FinetuneConfig(Recipe recipe, String model, int inputSize, int pat
                 f.integer("patch_size", named.patchSize()), inChans, f.integer("embed_dim", named.embedDim()),
                 f.integer("depth", named.depth()), f.integer("num_heads", named.numHeads()), f.number("mlp_ratio", 4.0),
                 f.number("norm_eps", 1e-6), f.integer("nb_classes", 1000), f.bool("global_pool", ft),
-                ft ? f.number("drop_path", 0.1) : 0, batchSize, f.integer("accum_iter", 1), f.integer("epochs", ft ? 50 : 90),
+                ft ? f.number("drop_path", 0.1) : 0, batchSize, f.integer("accum_iter", 1),
+                f.integer("epochs", ft ? 50 : 90),
                 f.number("warmup_epochs", ft ? 5 : 10), f.number("blr", ft ? 1e-3 : 0.1), f.optionalNumber("lr"),
                 f.number("min_lr", ft ? 1e-6 : 0), f.number("weight_decay", ft ? 0.05 : 0),
                 ft ? f.number("layer_decay", 0.75) : 1, ft ? f.optionalNumber("clip_grad") : Double.NaN,
-                ft ? f.numbers("opt_betas", List.of(0.9, 0.999)) : List.of(0.9, 0.999), ft ? f.number("opt_eps", 1e-8) : 1e-8,
+                ft ? f.numbers("opt_betas", List.of(0.9, 0.999)) : List.of(0.9, 0.999),
+                ft ? f.number("opt_eps", 1e-8) : 1e-8,
                 f.numbers("crop_scale", List.of(0.08, 1.0)),
                 ft ? f.string("aa", "rand-m9-mstd0.5-inc1") : "", ft ? f.optionalNumber("color_jitter") : Double.NaN,
-                ft ? f.number("smoothing", 0.1) : 0, ft ? f.number("reprob", 0.25) : 0, ft ? f.string("remode", "pixel") : "pixel",
+                ft ? f.number("smoothing", 0.1) : 0, ft ? f.number("reprob", 0.25) : 0,
+                ft ? f.string("remode", "pixel") : "pixel",
                 ft ? f.integer("recount", 1) : 1, ft ? f.number("mixup", 0) : 0, ft ? f.number("cutmix", 0) : 0,
                 ft ? f.number("mixup_prob", 1.0) : 1.0, ft ? f.number("mixup_switch_prob", 0.5) : 0.5,
                 ft ? f.string("mixup_mode", "batch") : "batch", f.string("finetune", ""), f.integer("seed", 0),
-                f.string("data_path", ""), f.string("dataset", "auto"), f.numbers("mean", defMean), f.numbers("std", defStd),
+                f.string("data_path", ""), f.string("dataset", "auto"), f.numbers("mean", defMean),
+                f.numbers("std", defStd),
                 f.integer("num_workers", 2), f.integer("prefetch_factor", 2), f.integer("log_every", 20),
                 f.integer("eval_batch_size", batchSize));
         if (ft && !f.isUnset("cutmix_minmax")) {
-            throw new ConfigException("cutmix_minmax", "is not implemented (only null: CutMix lam drawn from Beta(cutmix, cutmix)),"
-                    + " got " + json.get("cutmix_minmax"));
+            throw new ConfigException("cutmix_minmax",
+                    "is not implemented (only null: CutMix lam drawn from Beta(cutmix, cutmix)),"
+                            + " got " + json.get("cutmix_minmax"));
         }
         Set<String> known = new LinkedHashSet<>(COMMON_KEYS);
         if (ft) {
             known.addAll(FINETUNE_KEYS);
         }
-        for (java.util.Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
+        for (java.util.Iterator<String> it = json.fieldNames(); it.hasNext();) {
             String k = it.next();
             if (!known.contains(k)) {
-                String hint = !ft && FINETUNE_KEYS.contains(k) ? " (a main_finetune.py flag; the linear probe has no " + k + ")" : "";
+                String hint = !ft && FINETUNE_KEYS.contains(k)
+                        ? " (a main_finetune.py flag; the linear probe has no " + k + ")" : "";
                 throw new ConfigException(k, "unknown key for jmae " + recipe.command() + hint + "; known keys: "
                         + String.join(", ", known));
             }

@@ -40,8 +40,9 @@ public final class JsonFields {
         used.add(key);
         JsonNode v = node.get(key);
         if (v != null && v.isNull()) {
-            throw new ConfigException(key, "is null, which has no meaning for this key; hint: give a value, or leave the key"
-                    + " out for its default (docs/config.md)");
+            throw new ConfigException(key,
+                    "is null, which has no meaning for this key; hint: give a value, or leave the key"
+                            + " out for its default (docs/config.md)");
         }
         return v != null;
     }

@@ -57,7 +57,8 @@ public record ModelConfig(String model, int imgSize, int patchSize, int inChans,
         positive("patch_size", patchSize);
         if (imgSize % patchSize != 0) {
             throw new ConfigException("img_size", "must be divisible by patch_size (" + patchSize + "), got " + imgSize
-                    + "; hint: use " + (imgSize / patchSize * patchSize) + " or " + ((imgSize / patchSize + 1) * patchSize));
+                    + "; hint: use " + (imgSize / patchSize * patchSize) + " or "
+                    + ((imgSize / patchSize + 1) * patchSize));
         }
         if (inChans != 1 && inChans != 3) {
             throw new ConfigException("in_chans", "expected 1 (grayscale) or 3 (RGB), got " + inChans);
@@ -81,8 +82,9 @@ public record ModelConfig(String model, int imgSize, int patchSize, int inChans,
         positive("decoder_depth", decoderDepth);
         positive("decoder_num_heads", decoderNumHeads);
         if (decoderEmbedDim % decoderNumHeads != 0) {
-            throw new ConfigException("decoder_num_heads", "must divide decoder_embed_dim (" + decoderEmbedDim + "), got "
-                    + decoderNumHeads);
+            throw new ConfigException("decoder_num_heads",
+                    "must divide decoder_embed_dim (" + decoderEmbedDim + "), got "
+                            + decoderNumHeads);
         }
         if (decoderEmbedDim % 4 != 0) {
             throw new ConfigException("decoder_embed_dim", "must be divisible by 4 for the 2-D sin-cos table, got "
@@ -103,7 +105,8 @@ public record ModelConfig(String model, int imgSize, int patchSize, int inChans,
             throw new ConfigException("mask_ratio", "leaves no visible patch out of " + l + " (got " + maskRatio + ")");
         }
         if (l - (int) (l * (1.0 - maskRatio)) - (int) (l * (maskRatio - keptMaskRatio)) < 1) {
-            throw new ConfigException("kept_mask_ratio", "selects no patch to predict out of " + l + " (got " + keptMaskRatio + ")");
+            throw new ConfigException("kept_mask_ratio",
+                    "selects no patch to predict out of " + l + " (got " + keptMaskRatio + ")");
         }
         if (model.equals("mae")) {
             if (weightFm || !(useFm.isEmpty()) || useInput || selfAttn || keptMaskRatio != maskRatio) {
@@ -115,17 +118,21 @@ public record ModelConfig(String model, int imgSize, int patchSize, int inChans,
         } else if (weightFm) {
             List<Integer> blocks = featureBlocks(useFm, depth);
             if (blocks.isEmpty() && !useInput) {
-                throw new ConfigException("use_fm", "selects no feature map and use_input is false, so the " + decoderDepth
-                        + " decoder blocks would have nothing to attend to");
+                throw new ConfigException("use_fm",
+                        "selects no feature map and use_input is false, so the " + decoderDepth
+                                + " decoder blocks would have nothing to attend to");
             }
             if (!blocks.isEmpty() && blocks.get(blocks.size() - 1) != depth - 1) {
-                throw new ConfigException("use_fm", "must include the last encoder block (" + (depth - 1) + " or -1 as [-1]),"
-                        + " got " + useFm + ": blocks after " + blocks.get(blocks.size() - 1) + " would get no gradient");
+                throw new ConfigException("use_fm",
+                        "must include the last encoder block (" + (depth - 1) + " or -1 as [-1]),"
+                                + " got " + useFm + ": blocks after " + blocks.get(blocks.size() - 1)
+                                + " would get no gradient");
             }
         } else if (!useFm.isEmpty() && !useFm.equals(List.of(-1)) || useInput) {
-            throw new ConfigException(useInput ? "use_input" : "use_fm", "feature-map selection needs weight_fm; without it"
-                    + " every decoder block attends to the last encoder output (hint: set weight_fm true, or leave use_fm"
-                    + " and use_input at [] and false)");
+            throw new ConfigException(useInput ? "use_input" : "use_fm",
+                    "feature-map selection needs weight_fm; without it"
+                            + " every decoder block attends to the last encoder output (hint: set weight_fm true, or leave use_fm"
+                            + " and use_input at [] and false)");
         }
     }
 

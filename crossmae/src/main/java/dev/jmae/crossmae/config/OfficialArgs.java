@@ -35,7 +35,8 @@ public final class OfficialArgs {
     private static final List<String> SAME_NAME = List.of("mask_ratio", "norm_pix_loss", "decoder_depth", "batch_size",
             "accum_iter", "epochs", "warmup_epochs", "blr", "min_lr", "weight_decay", "seed", "data_path");
     /** CrossMAE-only flags, copied for a CrossMAE model. */
-    private static final List<String> CROSS_ONLY = List.of("kept_mask_ratio", "weight_fm", "use_fm", "use_input", "self_attn");
+    private static final List<String> CROSS_ONLY = List.of("kept_mask_ratio", "weight_fm", "use_fm", "use_input",
+            "self_attn");
 
     private OfficialArgs() {
     }
@@ -64,8 +65,10 @@ public final class OfficialArgs {
         Object name = args.get("model");
         Matcher m = name instanceof String s ? MODEL.matcher(s) : null;
         if (m == null || !m.matches()) {
-            throw new ConfigException("model", what + " was saved with args.model = " + (name instanceof String s ? "'" + s + "'"
-                    : String.valueOf(name)) + ", which is not an official pretraining model (mae_vit_small_patch16,"
+            throw new ConfigException("model", what + " was saved with args.model = "
+                    + (name instanceof String s ? "'" + s + "'"
+                            : String.valueOf(name))
+                    + ", which is not an official pretraining model (mae_vit_small_patch16,"
                     + " mae_vit_base_patch16, mae_vit_large_patch16, mae_vit_huge_patch14); hint: pass --config with the"
                     + " model's preset or JSON");
         }
@@ -75,11 +78,13 @@ public final class OfficialArgs {
         try {
             json = Configs.source(preset);
         } catch (ConfigException e) {
-            throw new ConfigException("model", what + " was saved with args.model = '" + name + "', for which jmae has no"
-                    + " preset " + preset + "; hint: pass --config");
+            throw new ConfigException("model",
+                    what + " was saved with args.model = '" + name + "', for which jmae has no"
+                            + " preset " + preset + "; hint: pass --config");
         }
         List<String> notes = new ArrayList<>();
-        notes.add("config from the checkpoint's args: preset " + preset + " (args.model '" + name + "', cross_mae " + cross
+        notes.add("config from the checkpoint's args: preset " + preset + " (args.model '" + name + "', cross_mae "
+                + cross
                 + ")");
         List<String> ignored = new ArrayList<>();
         put(json, "img_size", args.get("input_size"), ignored);
@@ -95,8 +100,9 @@ public final class OfficialArgs {
             json.set("kept_mask_ratio", json.get("mask_ratio"));
         }
         if (Boolean.TRUE.equals(args.get("no_lr_scale")) || Boolean.TRUE.equals(args.get("inverse_lr"))) {
-            notes.add("args.no_lr_scale / args.inverse_lr changed the official lr rule; jmae's blr keeps (kept_mask_ratio /"
-                    + " mask_ratio) · blr · eff_batch / 256");
+            notes.add(
+                    "args.no_lr_scale / args.inverse_lr changed the official lr rule; jmae's blr keeps (kept_mask_ratio /"
+                            + " mask_ratio) · blr · eff_batch / 256");
         }
         if (!ignored.isEmpty()) {
             notes.add("args left out (not a number, bool, string or list of ints): " + String.join(", ", ignored));

@@ -49,7 +49,8 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
 
     /** The JSON keys of the training part of a config. */
     public static final Set<String> KEYS = Set.of("batch_size", "accum_iter", "epochs", "warmup_epochs", "blr", "lr",
-            "min_lr", "weight_decay", "opt_betas", "opt_eps", "seed", "data_path", "dataset", "crop_scale", "crop_ratio",
+            "min_lr", "weight_decay", "opt_betas", "opt_eps", "seed", "data_path", "dataset", "crop_scale",
+            "crop_ratio",
             "hflip_prob", "mean", "std", "num_workers", "prefetch_factor", "log_every", "eval_every", "eval_batch_size",
             "save_every", "keep_every");
 
@@ -90,20 +91,23 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
             throw new ConfigException("min_lr", "must be >= 0, got " + minLr);
         }
         if (!Double.isNaN(lr) && minLr > lr) {
-            throw new ConfigException("min_lr", "is " + minLr + ", above the peak lr " + lr + " (lr): the cosine \"decay\""
-                    + " would raise the lr; hint: min_lr must be at most lr");
+            throw new ConfigException("min_lr",
+                    "is " + minLr + ", above the peak lr " + lr + " (lr): the cosine \"decay\""
+                            + " would raise the lr; hint: min_lr must be at most lr");
         }
         if (!(weightDecay >= 0)) {
             throw new ConfigException("weight_decay", "must be >= 0, got " + weightDecay);
         }
-        if (optBetas.size() != 2 || !(optBetas.get(0) >= 0 && optBetas.get(0) < 1 && optBetas.get(1) >= 0 && optBetas.get(1) < 1)) {
+        if (optBetas.size() != 2
+                || !(optBetas.get(0) >= 0 && optBetas.get(0) < 1 && optBetas.get(1) >= 0 && optBetas.get(1) < 1)) {
             throw new ConfigException("opt_betas", "expected [beta1, beta2] with both in [0, 1), got " + optBetas);
         }
         if (!(optEps >= 0)) {
             throw new ConfigException("opt_eps", "must be >= 0, got " + optEps);
         }
         if (!Set.of("auto", "idx", "image_folder", "cifar10").contains(dataset)) {
-            throw new ConfigException("dataset", "expected auto, idx, image_folder or cifar10, got \"" + dataset + "\"");
+            throw new ConfigException("dataset",
+                    "expected auto, idx, image_folder or cifar10, got \"" + dataset + "\"");
         }
         range("crop_scale", cropScale, 0, 1);
         range("crop_ratio", cropRatio, 0, Double.POSITIVE_INFINITY);
@@ -111,7 +115,8 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
             throw new ConfigException("hflip_prob", "must be in [0, 1], got " + hflipProb);
         }
         if (mean.isEmpty() || mean.size() != std.size()) {
-            throw new ConfigException("std", "needs one value per channel like mean (" + mean.size() + "), got " + std.size());
+            throw new ConfigException("std",
+                    "needs one value per channel like mean (" + mean.size() + "), got " + std.size());
         }
         for (double s : std) {
             if (!(s > 0)) {
@@ -165,7 +170,8 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
      */
     public int effectiveBatch(int worldSize) {
         if (worldSize < 1) {
-            throw new IllegalArgumentException("TrainConfig.effectiveBatch: world size must be at least 1, got " + worldSize);
+            throw new IllegalArgumentException(
+                    "TrainConfig.effectiveBatch: world size must be at least 1, got " + worldSize);
         }
         return batchSize * accumIter * worldSize;
     }
@@ -221,11 +227,14 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
         double peak = peakLr(model, worldSize);
         if (minLr > peak) {
             String how = !Double.isNaN(lr) ? "lr" : String.format(java.util.Locale.ROOT, "(kept_mask_ratio/mask_ratio)"
-                    + " * blr * eff_batch / 256 = (%.4g/%.4g) * %.4g * %d / 256", model.keptMaskRatio(), model.maskRatio(), blr,
+                    + " * blr * eff_batch / 256 = (%.4g/%.4g) * %.4g * %d / 256", model.keptMaskRatio(),
+                    model.maskRatio(), blr,
                     effectiveBatch(worldSize));
-            throw new ConfigException("min_lr", "is " + minLr + ", above the peak lr " + String.format(java.util.Locale.ROOT,
-                    "%.4g", peak) + " = " + how + ": the cosine \"decay\" would raise the lr; hint: lower min_lr, or raise"
-                    + " blr");
+            throw new ConfigException("min_lr",
+                    "is " + minLr + ", above the peak lr " + String.format(java.util.Locale.ROOT,
+                            "%.4g", peak) + " = " + how
+                            + ": the cosine \"decay\" would raise the lr; hint: lower min_lr, or raise"
+                            + " blr");
         }
     }
 
@@ -242,7 +251,8 @@ public record TrainConfig(int batchSize, int accumIter, int epochs, double warmu
         int batchSize = f.integer("batch_size", 64);
         return new TrainConfig(batchSize, f.integer("accum_iter", 1), f.integer("epochs", 800),
                 f.number("warmup_epochs", 40), f.number("blr", 1.5e-4), f.optionalNumber("lr"), f.number("min_lr", 0),
-                f.number("weight_decay", 0.05), f.numbers("opt_betas", DEFAULT_OPT_BETAS), f.number("opt_eps", DEFAULT_OPT_EPS),
+                f.number("weight_decay", 0.05), f.numbers("opt_betas", DEFAULT_OPT_BETAS),
+                f.number("opt_eps", DEFAULT_OPT_EPS),
                 f.integer("seed", 0), f.string("data_path", ""), f.string("dataset", "auto"),
                 f.numbers("crop_scale", List.of(0.2, 1.0)), f.numbers("crop_ratio", List.of(3.0 / 4, 4.0 / 3)),
                 f.number("hflip_prob", 0.5), f.numbers("mean", defMean), f.numbers("std", defStd),

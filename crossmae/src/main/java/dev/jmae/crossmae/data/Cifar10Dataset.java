@@ -67,7 +67,8 @@ public final class Cifar10Dataset implements ImageDataset {
         for (Path p : paths) {
             if (!Files.isRegularFile(p)) {
                 throw new DatasetException(p + ": missing; the CIFAR-10 " + split.name().toLowerCase(Locale.ROOT)
-                        + " split needs " + (split == Split.TRAIN ? "data_batch_1.bin .. data_batch_5.bin" : "test_batch.bin")
+                        + " split needs "
+                        + (split == Split.TRAIN ? "data_batch_1.bin .. data_batch_5.bin" : "test_batch.bin")
                         + " in " + root);
             }
         }
@@ -100,7 +101,8 @@ public final class Cifar10Dataset implements ImageDataset {
      */
     static boolean present(Path dir) {
         Path root = resolveRoot(dir);
-        return Files.isRegularFile(root.resolve("data_batch_1.bin")) || Files.isRegularFile(root.resolve("test_batch.bin"));
+        return Files.isRegularFile(root.resolve("data_batch_1.bin"))
+                || Files.isRegularFile(root.resolve("test_batch.bin"));
     }
 
     private static Path resolveRoot(Path dir) {
@@ -123,14 +125,16 @@ public final class Cifar10Dataset implements ImageDataset {
             }
             byte[] bytes = Files.readAllBytes(p);
             if (bytes.length != size) {
-                throw new DatasetException(p + ": changed while being read (" + size + " then " + bytes.length + " bytes)");
+                throw new DatasetException(
+                        p + ": changed while being read (" + size + " then " + bytes.length + " bytes)");
             }
             for (int off = 0; off < bytes.length; off += RECORD_BYTES) {
                 int label = bytes[off] & 0xFF;
                 if (label > 9) {
-                    throw new DatasetException(p + ": label " + label + " at byte " + off + " (record " + off / RECORD_BYTES
-                            + ") is not a CIFAR-10 class 0..9; hint: CIFAR-100's binary version (2 label bytes"
-                            + " per record) is not supported");
+                    throw new DatasetException(
+                            p + ": label " + label + " at byte " + off + " (record " + off / RECORD_BYTES
+                                    + ") is not a CIFAR-10 class 0..9; hint: CIFAR-100's binary version (2 label bytes"
+                                    + " per record) is not supported");
                 }
             }
             data.add(bytes);

@@ -95,8 +95,10 @@ public final class DataLoader implements AutoCloseable {
      *     the pipeline is a {@link Compose} whose Normalize disagrees with mean/std
      */
     public DataLoader(ImageDataset dataset, Transform pipeline, double[] mean, double[] std, int batchSize,
-                      boolean shuffle, boolean dropLast, long seed, int numWorkers, int prefetchBatches, Device device) {
-        this(dataset, pipeline, mean, std, batchSize, shuffle, dropLast, seed, numWorkers, prefetchBatches, device, null);
+                      boolean shuffle, boolean dropLast, long seed, int numWorkers, int prefetchBatches,
+                      Device device) {
+        this(dataset, pipeline, mean, std, batchSize, shuffle, dropLast, seed, numWorkers, prefetchBatches, device,
+                null);
     }
 
     /**
@@ -125,14 +127,16 @@ public final class DataLoader implements AutoCloseable {
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.normalize = new Normalize(mean, std);
         if (pipeline instanceof Compose c && c.normalize().isPresent()
-                && !(Arrays.equals(c.normalize().get().mean(), mean) && Arrays.equals(c.normalize().get().std(), std))) {
+                && !(Arrays.equals(c.normalize().get().mean(), mean)
+                        && Arrays.equals(c.normalize().get().std(), std))) {
             throw new IllegalArgumentException("DataLoader: the pipeline normalizes with " + c.normalize().get()
                     + " but the loader with mean " + Arrays.toString(mean) + ", std " + Arrays.toString(std)
                     + "; hint: pass the same values (the loader applies ToTensor and Normalize itself)");
         }
         if (batchSize < 1 || numWorkers < 0 || prefetchBatches < 1) {
-            throw new IllegalArgumentException("DataLoader: expected batchSize >= 1, numWorkers >= 0, prefetchBatches >= 1,"
-                    + " got " + batchSize + ", " + numWorkers + ", " + prefetchBatches);
+            throw new IllegalArgumentException(
+                    "DataLoader: expected batchSize >= 1, numWorkers >= 0, prefetchBatches >= 1,"
+                            + " got " + batchSize + ", " + numWorkers + ", " + prefetchBatches);
         }
         if (dropLast && dataset.size() < batchSize || dataset.size() == 0) {
             throw new IllegalArgumentException("DataLoader: " + dataset.size() + " images make no batch of " + batchSize
@@ -177,9 +181,10 @@ public final class DataLoader implements AutoCloseable {
      */
     public DataLoader sampler(Sampler sampler) {
         if (sampler != null && (sampler.numSamples() < 1 || dropLast && sampler.numSamples() < batchSize)) {
-            throw new IllegalArgumentException("DataLoader: the sampler's " + sampler.numSamples() + " samples per epoch"
-                    + " make no batch of " + batchSize + (dropLast ? " with drop_last" : "") + " (" + sampler
-                    + "); hint: lower batch_size");
+            throw new IllegalArgumentException(
+                    "DataLoader: the sampler's " + sampler.numSamples() + " samples per epoch"
+                            + " make no batch of " + batchSize + (dropLast ? " with drop_last" : "") + " (" + sampler
+                            + "); hint: lower batch_size");
         }
         this.sampler = sampler;
         return this;
@@ -232,8 +237,9 @@ public final class DataLoader implements AutoCloseable {
     private int[] sampledOrder(Sampler s, int epoch) {
         int[] indices = s.indices(epoch);
         if (indices.length != s.numSamples()) {
-            throw new IllegalStateException("DataLoader: the sampler gave " + indices.length + " indices for epoch " + epoch
-                    + " but promised " + s.numSamples() + " (" + s + ")");
+            throw new IllegalStateException(
+                    "DataLoader: the sampler gave " + indices.length + " indices for epoch " + epoch
+                            + " but promised " + s.numSamples() + " (" + s + ")");
         }
         for (int index : indices) {
             if (index < 0 || index >= dataset.size()) {
@@ -337,7 +343,8 @@ public final class DataLoader implements AutoCloseable {
     /** A batch as host arrays, built on a worker thread. */
     private record Assembled(int epoch, int index, float[] images, int[] shape, float[] labels, int[] indices) {
         Batch toBatch(Device device) {
-            return new Batch(Tensor.of(device, images, shape), Tensor.of(Device.CPU, labels, labels.length), indices, epoch,
+            return new Batch(Tensor.of(device, images, shape), Tensor.of(Device.CPU, labels, labels.length), indices,
+                    epoch,
                     index);
         }
     }
@@ -397,8 +404,10 @@ public final class DataLoader implements AutoCloseable {
                             + " instead; reported once): " + e.getMessage());
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("DataLoader: cannot read image " + index + " (epoch " + epoch + ", batch "
-                        + batch + "): " + e.getMessage(), e);
+                throw new UncheckedIOException(
+                        "DataLoader: cannot read image " + index + " (epoch " + epoch + ", batch "
+                                + batch + "): " + e.getMessage(),
+                        e);
             }
         }
         throw new UncheckedIOException(new DatasetException("DataLoader: all " + n + " images of "

@@ -55,13 +55,15 @@ public final class Datasets {
     static ImageDataset resolve(String dataPath, String dataset, Split split, Path jmaeHome, Path systemDir)
             throws IOException {
         if (!KINDS.contains(dataset)) {
-            throw new IllegalArgumentException("Datasets.resolve: dataset must be auto, idx, image_folder or cifar10, got \""
-                    + dataset + "\"");
+            throw new IllegalArgumentException(
+                    "Datasets.resolve: dataset must be auto, idx, image_folder or cifar10, got \""
+                            + dataset + "\"");
         }
         if (dataPath == null || dataPath.isBlank()) {
             if (!dataset.equals("auto") && !dataset.equals("idx")) {
-                throw new DatasetException("dataset \"" + dataset + "\" needs a location; hint: pass --data PATH (" + GUIDANCE
-                        .substring(GUIDANCE.indexOf("where PATH")) + ")");
+                throw new DatasetException(
+                        "dataset \"" + dataset + "\" needs a location; hint: pass --data PATH (" + GUIDANCE
+                                .substring(GUIDANCE.indexOf("where PATH")) + ")");
             }
             if (Files.isDirectory(systemDir) && IdxDataset.present(systemDir)) {
                 return IdxDataset.split(systemDir, split);
@@ -70,9 +72,10 @@ public final class Datasets {
             if (subset != null && Files.isDirectory(subset) && IdxDataset.present(subset)) {
                 return IdxDataset.split(subset, split);
             }
-            throw new DatasetException("no dataset found: no --data PATH given, " + systemDir + " does not exist and the"
-                    + " bundled subset " + (subset == null ? "(jmae home unknown)/" + SUBSET_DIR : subset)
-                    + " is missing; hint: " + GUIDANCE);
+            throw new DatasetException(
+                    "no dataset found: no --data PATH given, " + systemDir + " does not exist and the"
+                            + " bundled subset " + (subset == null ? "(jmae home unknown)/" + SUBSET_DIR : subset)
+                            + " is missing; hint: " + GUIDANCE);
         }
         Path dir = expandHome(dataPath);
         if (!Files.exists(dir)) {
@@ -111,7 +114,8 @@ public final class Datasets {
         if (ImageFolderDataset.present(dir)) {
             return "image_folder";
         }
-        throw new DatasetException("no dataset found at " + dir + ": it holds no IDX files (train-images-idx3-ubyte[.gz]"
+        throw new DatasetException("no dataset found at " + dir
+                + ": it holds no IDX files (train-images-idx3-ubyte[.gz]"
                 + " or t10k-images-idx3-ubyte[.gz]), no CIFAR-10 batches (data_batch_1.bin, test_batch.bin) and no"
                 + " subfolders of .jpg/.jpeg/.png/.bmp/.gif images; hint: " + GUIDANCE);
     }
@@ -128,8 +132,9 @@ public final class Datasets {
             if (Files.isDirectory(train)) {
                 return train;
             }
-            throw new DatasetException("ImageFolder " + dir + " has a val/ or test/ subfolder but no train/ (looked for "
-                    + train + ")");
+            throw new DatasetException(
+                    "ImageFolder " + dir + " has a val/ or test/ subfolder but no train/ (looked for "
+                            + train + ")");
         }
         if (Files.isDirectory(val)) {
             return val;

@@ -40,13 +40,16 @@ public final class DistributedSampler implements Sampler {
      * @throws IllegalArgumentException if N or R is not positive, rank is out of range, or
      *     dropLast leaves no sample per rank
      */
-    public DistributedSampler(int datasetSize, int numReplicas, int rank, IntFunction<int[]> epochOrder, boolean dropLast) {
+    public DistributedSampler(int datasetSize, int numReplicas, int rank, IntFunction<int[]> epochOrder,
+                              boolean dropLast) {
         if (datasetSize <= 0 || numReplicas <= 0) {
-            throw new IllegalArgumentException("DistributedSampler: expected a positive dataset size and number of replicas,"
-                    + " got " + datasetSize + " and " + numReplicas);
+            throw new IllegalArgumentException(
+                    "DistributedSampler: expected a positive dataset size and number of replicas,"
+                            + " got " + datasetSize + " and " + numReplicas);
         }
         if (rank < 0 || rank >= numReplicas) {
-            throw new IllegalArgumentException("DistributedSampler: rank must be in [0, " + numReplicas + "), got " + rank);
+            throw new IllegalArgumentException(
+                    "DistributedSampler: rank must be in [0, " + numReplicas + "), got " + rank);
         }
         if (dropLast && datasetSize < numReplicas) {
             throw new IllegalArgumentException("DistributedSampler: dropLast with " + datasetSize + " samples over "
@@ -139,8 +142,9 @@ public final class DistributedSampler implements Sampler {
     public int[] indices(int epoch) {
         int[] order = epochOrder.apply(epoch);
         if (order.length != datasetSize) {
-            throw new IllegalStateException("DistributedSampler: the epoch order of epoch " + epoch + " has " + order.length
-                    + " indices, expected the dataset size " + datasetSize);
+            throw new IllegalStateException(
+                    "DistributedSampler: the epoch order of epoch " + epoch + " has " + order.length
+                            + " indices, expected the dataset size " + datasetSize);
         }
         int[] mine = new int[numSamples];
         for (int i = 0; i < numSamples; i++) {
@@ -148,8 +152,9 @@ public final class DistributedSampler implements Sampler {
             int position = rank + i * numReplicas;
             int index = order[position % datasetSize];
             if (index < 0 || index >= datasetSize) {
-                throw new IllegalStateException("DistributedSampler: the epoch order of epoch " + epoch + " holds index "
-                        + index + ", outside [0, " + datasetSize + ")");
+                throw new IllegalStateException(
+                        "DistributedSampler: the epoch order of epoch " + epoch + " holds index "
+                                + index + ", outside [0, " + datasetSize + ")");
             }
             mine[i] = index;
         }

@@ -83,7 +83,8 @@ public final class FinetuneTransforms {
      * @return the pipeline
      * @throws IllegalArgumentException if a setting is invalid
      */
-    public static Train train(int inputSize, String autoAugment, double reprob, String remode, int recount, double[] mean,
+    public static Train train(int inputSize, String autoAugment, double reprob, String remode, int recount,
+                              double[] mean,
                               double[] std) {
         return train(inputSize, 0.08, 1.0, autoAugment, reprob, remode, recount, mean, std);
     }
@@ -104,15 +105,17 @@ public final class FinetuneTransforms {
      * @return the pipeline
      * @throws IllegalArgumentException if a setting is invalid
      */
-    public static Train train(int inputSize, double scaleMin, double scaleMax, String autoAugment, double reprob, String remode,
+    public static Train train(int inputSize, double scaleMin, double scaleMax, String autoAugment, double reprob,
+                              String remode,
                               int recount, double[] mean, double[] std) {
         List<Transform> t = new ArrayList<>();
         t.add(new RandomResizedCrop(inputSize, scaleMin, scaleMax, 3.0 / 4.0, 4.0 / 3.0));
         t.add(new RandomHorizontalFlip(0.5));
         if (autoAugment != null && !autoAugment.isEmpty()) {
             if (!autoAugment.startsWith("rand")) {
-                throw new IllegalArgumentException("FinetuneTransforms: only RandAugment ('rand-...') is supported, got '"
-                        + autoAugment + "'");
+                throw new IllegalArgumentException(
+                        "FinetuneTransforms: only RandAugment ('rand-...') is supported, got '"
+                                + autoAugment + "'");
             }
             t.add(RandAugment.of(autoAugment, RandAugment.fillFromMean(mean), Geometry.Resample.BICUBIC));
         }
@@ -153,6 +156,7 @@ public final class FinetuneTransforms {
      * @return Resize → CenterCrop → ToTensor → Normalize
      */
     public static Compose eval(int inputSize, double[] mean, double[] std) {
-        return new Compose(List.of(new Resize(evalResizeSize(inputSize)), new CenterCrop(inputSize)), new Normalize(mean, std));
+        return new Compose(List.of(new Resize(evalResizeSize(inputSize)), new CenterCrop(inputSize)),
+                new Normalize(mean, std));
     }
 }

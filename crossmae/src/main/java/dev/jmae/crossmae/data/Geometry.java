@@ -196,7 +196,7 @@ public final class Geometry {
         double cy = h / 2.0;
         double theta = -(angle * (Math.PI / 180.0));
         double[] m = {round15(Math.cos(theta)), round15(Math.sin(theta)), 0.0, round15(-Math.sin(theta)),
-                round15(Math.cos(theta)), 0.0};
+            round15(Math.cos(theta)), 0.0};
         double tx = m[0] * -cx + m[1] * -cy + m[2];
         double ty = m[3] * -cx + m[4] * -cy + m[5];
         m[2] = tx + cx;
@@ -244,8 +244,9 @@ public final class Geometry {
 
     private static void checkFill(Image in, int[] fill) {
         if (fill.length != in.channels()) {
-            throw new IllegalArgumentException("Geometry: expected one fill value per channel (" + in.channels() + "), got "
-                    + Arrays.toString(fill) + "; hint: PIL rejects a 3-value fill colour for an L image too");
+            throw new IllegalArgumentException(
+                    "Geometry: expected one fill value per channel (" + in.channels() + "), got "
+                            + Arrays.toString(fill) + "; hint: PIL rejects a 3-value fill colour for an L image too");
         }
     }
 }

@@ -144,7 +144,8 @@ public final class IdxDataset implements ImageDataset {
         int w;
         byte[] pixels;
         try (CountingStream in = CountingStream.open(imagesFile)) {
-            int[] header = in.header(IMAGES_HEADER_BYTES / 4, IMAGES_MAGIC, "unsigned-byte IDX with 3 dimensions: images");
+            int[] header = in.header(IMAGES_HEADER_BYTES / 4, IMAGES_MAGIC,
+                    "unsigned-byte IDX with 3 dimensions: images");
             n = header[1];
             h = header[2];
             w = header[3];
@@ -159,13 +160,15 @@ public final class IdxDataset implements ImageDataset {
             }
             if (need < 0 || need > Integer.MAX_VALUE - 8) {
                 throw new DatasetException(imagesFile + ": " + n + " images of " + h + "x" + w + " ("
-                        + (need < 0 ? "more than 2^63" : need) + " bytes) exceed the 2 GiB a single in-memory array can hold");
+                        + (need < 0 ? "more than 2^63" : need)
+                        + " bytes) exceed the 2 GiB a single in-memory array can hold");
             }
             pixels = in.body((int) need, n + " images of " + h + "x" + w, IMAGES_HEADER_BYTES);
         }
         byte[] labels;
         try (CountingStream in = CountingStream.open(labelsFile)) {
-            int[] header = in.header(LABELS_HEADER_BYTES / 4, LABELS_MAGIC, "unsigned-byte IDX with 1 dimension: labels");
+            int[] header = in.header(LABELS_HEADER_BYTES / 4, LABELS_MAGIC,
+                    "unsigned-byte IDX with 1 dimension: labels");
             int m = header[1];
             in.checkNonNegative(m, 4, "label count");
             if (m != n) {
@@ -270,8 +273,10 @@ public final class IdxDataset implements ImageDataset {
             for (int i = 0; i < words; i++) {
                 byte[] b = read(4);
                 if (b.length < 4) {
-                    throw new DatasetException(file + ": truncated at byte " + offset + " of the uncompressed data: the "
-                            + "header needs " + words * 4 + " bytes" + endDetail, endCause);
+                    throw new DatasetException(
+                            file + ": truncated at byte " + offset + " of the uncompressed data: the "
+                                    + "header needs " + words * 4 + " bytes" + endDetail,
+                            endCause);
                 }
                 out[i] = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
                 if (i == 0 && out[0] != magic) {
@@ -280,7 +285,8 @@ public final class IdxDataset implements ImageDataset {
                                     + " file; were the images and labels swapped?"
                             : "";
                     throw new DatasetException(String.format(Locale.ROOT,
-                            "%s: bad magic number 0x%08x at byte 0: expected 0x%08x (%s)%s", file, out[0], magic, what, hint));
+                            "%s: bad magic number 0x%08x at byte 0: expected 0x%08x (%s)%s", file, out[0], magic, what,
+                            hint));
                 }
             }
             return out;
@@ -312,11 +318,15 @@ public final class IdxDataset implements ImageDataset {
                 // for gzip this also reads the trailer, so a CRC mismatch is caught here
                 extra = in.read();
             } catch (EOFException e) {
-                throw new DatasetException(file + ": truncated at byte " + offset + " of the uncompressed data: the data"
-                        + " is complete but the gzip trailer is missing (" + e.getMessage() + ")", e);
+                throw new DatasetException(
+                        file + ": truncated at byte " + offset + " of the uncompressed data: the data"
+                                + " is complete but the gzip trailer is missing (" + e.getMessage() + ")",
+                        e);
             } catch (ZipException e) {
-                throw new DatasetException(file + ": corrupt gzip data at byte " + offset + " of the uncompressed data: "
-                        + e.getMessage(), e);
+                throw new DatasetException(
+                        file + ": corrupt gzip data at byte " + offset + " of the uncompressed data: "
+                                + e.getMessage(),
+                        e);
             }
             if (extra != -1) {
                 throw new DatasetException(file + ": unexpected data at byte " + offset + " of the uncompressed data: "

@@ -144,7 +144,8 @@ final class ImageDecoding {
      *
      * @throws DecodeException naming the size and the limit
      */
-    static void checkSize(int width, int height, int bitsPerPixel, int fileBytes, String format) throws DecodeException {
+    static void checkSize(int width, int height, int bitsPerPixel, int fileBytes, String format)
+            throws DecodeException {
         long pixels = (long) width * height;
         if (width <= 0 || height <= 0) {
             throw new DecodeException(format + " header gives a size of " + width + "x" + height, null);
@@ -155,8 +156,10 @@ final class ImageDecoding {
                     height, pixels, MAX_PIXELS), null);
         }
         if (pixels > MAX_PIXELS_PER_FILE_BYTE * fileBytes) {
-            throw new DecodeException(String.format(Locale.ROOT, "%s header gives %dx%d = %,d pixels, more than a %,d-byte"
-                    + " file can hold; the file is corrupt or truncated", format, width, height, pixels, fileBytes), null);
+            throw new DecodeException(String.format(Locale.ROOT,
+                    "%s header gives %dx%d = %,d pixels, more than a %,d-byte"
+                            + " file can hold; the file is corrupt or truncated",
+                    format, width, height, pixels, fileBytes), null);
         }
         long rasterBytes = (pixels * bitsPerPixel + 7) / 8;
         if (rasterBytes > MAX_RASTER_BYTES_PER_FILE_BYTE * fileBytes) {
@@ -201,7 +204,8 @@ final class ImageDecoding {
             return new Image(3, h, w, rgb);
         }
         byte[] rgb = new byte[3 * hw];
-        boolean direct = !(cm instanceof IndexColorModel) && cm.getColorSpace().isCS_sRGB() && !cm.isAlphaPremultiplied()
+        boolean direct = !(cm instanceof IndexColorModel) && cm.getColorSpace().isCS_sRGB()
+                && !cm.isAlphaPremultiplied()
                 && raster.getNumBands() >= 3 && cm.getComponentSize(0) == 8 && cm.getComponentSize(1) == 8
                 && cm.getComponentSize(2) == 8;
         int bands = raster.getNumBands();

@@ -90,7 +90,8 @@ public final class ImageEnhance {
 
     private static void checkChannels(Image in) {
         if (in.channels() != 1 && in.channels() != 3) {
-            throw new IllegalArgumentException("ImageEnhance: expected an L (1 channel) or RGB (3 channel) image, got " + in);
+            throw new IllegalArgumentException(
+                    "ImageEnhance: expected an L (1 channel) or RGB (3 channel) image, got " + in);
         }
     }
 

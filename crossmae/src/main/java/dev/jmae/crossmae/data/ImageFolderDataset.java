@@ -69,7 +69,8 @@ public final class ImageFolderDataset implements ImageDataset {
         this.root = Objects.requireNonNull(root, "root");
         this.channels = channels;
         if (!Files.isDirectory(root)) {
-            throw new DatasetException(root + ": not a folder; an ImageFolder root holds one subfolder of images per class");
+            throw new DatasetException(
+                    root + ": not a folder; an ImageFolder root holds one subfolder of images per class");
         }
         List<Path> classDirs;
         try (Stream<Path> s = Files.list(root)) {
@@ -87,7 +88,8 @@ public final class ImageFolderDataset implements ImageDataset {
             List<Path> found = scan(dir);
             if (found.isEmpty()) {
                 throw new DatasetException(dir + ": class folder holds no images with extension " + String.join(", ",
-                        EXTENSIONS.stream().sorted().map(e -> "." + e).toList()) + "; hint: remove the folder or add images");
+                        EXTENSIONS.stream().sorted().map(e -> "." + e).toList())
+                        + "; hint: remove the folder or add images");
             }
             for (Path f : found) {
                 all.add(f);
@@ -213,7 +215,8 @@ public final class ImageFolderDataset implements ImageDataset {
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            }).filter(Objects::nonNull).sorted(Comparator.comparingInt(BrokenImage::index)).collect(Collectors.toList());
+            }).filter(Objects::nonNull).sorted(Comparator.comparingInt(BrokenImage::index))
+                    .collect(Collectors.toList());
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }

@@ -91,12 +91,15 @@ public final class Mixup {
     public Mixup(double mixupAlpha, double cutmixAlpha, double prob, double switchProb, double labelSmoothing,
                  int numClasses) {
         if (!(mixupAlpha >= 0 && cutmixAlpha >= 0) || !(mixupAlpha > 0 || cutmixAlpha > 0)) {
-            throw new IllegalArgumentException("Mixup: expected non-negative alphas with at least one positive, got mixup "
-                    + mixupAlpha + ", cutmix " + cutmixAlpha);
+            throw new IllegalArgumentException(
+                    "Mixup: expected non-negative alphas with at least one positive, got mixup "
+                            + mixupAlpha + ", cutmix " + cutmixAlpha);
         }
-        if (!(prob >= 0 && prob <= 1 && switchProb >= 0 && switchProb <= 1 && labelSmoothing >= 0 && labelSmoothing <= 1)) {
-            throw new IllegalArgumentException("Mixup: expected prob, switch_prob and smoothing in [0, 1], got " + prob + ", "
-                    + switchProb + ", " + labelSmoothing);
+        if (!(prob >= 0 && prob <= 1 && switchProb >= 0 && switchProb <= 1 && labelSmoothing >= 0
+                && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException(
+                    "Mixup: expected prob, switch_prob and smoothing in [0, 1], got " + prob + ", "
+                            + switchProb + ", " + labelSmoothing);
         }
         if (numClasses < 1) {
             throw new IllegalArgumentException("Mixup: expected at least one class, got " + numClasses);

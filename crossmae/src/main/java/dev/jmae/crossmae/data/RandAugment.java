@@ -89,7 +89,8 @@ public final class RandAugment implements Transform {
         public boolean signed() {
             return switch (this) {
                 case ROTATE, SHEAR_X, SHEAR_Y, TRANSLATE_X_REL, TRANSLATE_Y_REL, COLOR_INCREASING, CONTRAST_INCREASING,
-                     BRIGHTNESS_INCREASING, SHARPNESS_INCREASING -> true;
+                        BRIGHTNESS_INCREASING, SHARPNESS_INCREASING ->
+                    true;
                 default -> false;
             };
         }
@@ -115,7 +116,7 @@ public final class RandAugment implements Transform {
                 case SOLARIZE_ADD -> Math.min(128, (int) (level * 110));
                 case COLOR, CONTRAST, BRIGHTNESS, SHARPNESS -> level * 1.8 + 0.1;
                 case COLOR_INCREASING, CONTRAST_INCREASING, BRIGHTNESS_INCREASING, SHARPNESS_INCREASING ->
-                        Math.max(0.1, 1.0 + sign * (level * 0.9));
+                    Math.max(0.1, 1.0 + sign * (level * 0.9));
                 case SHEAR_X, SHEAR_Y -> sign * (level * 0.3);
                 case TRANSLATE_X_REL, TRANSLATE_Y_REL -> sign * (level * 0.45);
             };
@@ -145,21 +146,27 @@ public final class RandAugment implements Transform {
                 case SHARPNESS, SHARPNESS_INCREASING -> ImageEnhance.sharpness(in, arg);
                 case SHEAR_X -> Geometry.affine(in, new double[] {1, arg, 0, 0, 1, 0}, resample, fill);
                 case SHEAR_Y -> Geometry.affine(in, new double[] {1, 0, 0, arg, 1, 0}, resample, fill);
-                case TRANSLATE_X_REL -> Geometry.affine(in, new double[] {1, 0, arg * in.width(), 0, 1, 0}, resample, fill);
-                case TRANSLATE_Y_REL -> Geometry.affine(in, new double[] {1, 0, 0, 0, 1, arg * in.height()}, resample, fill);
+                case TRANSLATE_X_REL ->
+                    Geometry.affine(in, new double[] {1, 0, arg * in.width(), 0, 1, 0}, resample, fill);
+                case TRANSLATE_Y_REL ->
+                    Geometry.affine(in, new double[] {1, 0, 0, 0, 1, arg * in.height()}, resample, fill);
             };
         }
     }
 
     /** timm's {@code _RAND_TRANSFORMS}. */
-    public static final List<Op> RAND_TRANSFORMS = List.of(Op.AUTO_CONTRAST, Op.EQUALIZE, Op.INVERT, Op.ROTATE, Op.POSTERIZE,
+    public static final List<Op> RAND_TRANSFORMS = List.of(Op.AUTO_CONTRAST, Op.EQUALIZE, Op.INVERT, Op.ROTATE,
+            Op.POSTERIZE,
             Op.SOLARIZE, Op.SOLARIZE_ADD, Op.COLOR, Op.CONTRAST, Op.BRIGHTNESS, Op.SHARPNESS, Op.SHEAR_X, Op.SHEAR_Y,
             Op.TRANSLATE_X_REL, Op.TRANSLATE_Y_REL);
 
     /** timm's {@code _RAND_INCREASING_TRANSFORMS} (the {@code inc1} list). */
-    public static final List<Op> RAND_INCREASING_TRANSFORMS = List.of(Op.AUTO_CONTRAST, Op.EQUALIZE, Op.INVERT, Op.ROTATE,
-            Op.POSTERIZE_INCREASING, Op.SOLARIZE_INCREASING, Op.SOLARIZE_ADD, Op.COLOR_INCREASING, Op.CONTRAST_INCREASING,
-            Op.BRIGHTNESS_INCREASING, Op.SHARPNESS_INCREASING, Op.SHEAR_X, Op.SHEAR_Y, Op.TRANSLATE_X_REL, Op.TRANSLATE_Y_REL);
+    public static final List<Op> RAND_INCREASING_TRANSFORMS = List.of(Op.AUTO_CONTRAST, Op.EQUALIZE, Op.INVERT,
+            Op.ROTATE,
+            Op.POSTERIZE_INCREASING, Op.SOLARIZE_INCREASING, Op.SOLARIZE_ADD, Op.COLOR_INCREASING,
+            Op.CONTRAST_INCREASING,
+            Op.BRIGHTNESS_INCREASING, Op.SHARPNESS_INCREASING, Op.SHEAR_X, Op.SHEAR_Y, Op.TRANSLATE_X_REL,
+            Op.TRANSLATE_Y_REL);
 
     /**
      * A parsed config string.
@@ -188,7 +195,8 @@ public final class RandAugment implements Transform {
         public static Config parse(String config) {
             String[] parts = config.split("-");
             if (!parts[0].equals("rand")) {
-                throw new IllegalArgumentException("RandAugment: expected a config starting with 'rand', got '" + config + "'");
+                throw new IllegalArgumentException(
+                        "RandAugment: expected a config starting with 'rand', got '" + config + "'");
             }
             double m = LEVEL_DENOM;
             double mstd = 0;
@@ -199,8 +207,9 @@ public final class RandAugment implements Transform {
             for (int i = 1; i < parts.length; i++) {
                 String c = parts[i];
                 if (c.startsWith("t")) {
-                    throw new IllegalArgumentException("RandAugment: transform sets ('" + c + "') are not supported; hint: "
-                            + "use the default list (inc0) or the increasing one (inc1)");
+                    throw new IllegalArgumentException(
+                            "RandAugment: transform sets ('" + c + "') are not supported; hint: "
+                                    + "use the default list (inc0) or the increasing one (inc1)");
                 }
                 int digit = 0;
                 while (digit < c.length() && !Character.isDigit(c.charAt(digit))) {
@@ -224,11 +233,13 @@ public final class RandAugment implements Transform {
                         case "m" -> m = Integer.parseInt(val);
                         case "n" -> n = Integer.parseInt(val);
                         case "p" -> p = Double.parseDouble(val);
-                        default -> throw new IllegalArgumentException("RandAugment: unknown config section '" + c + "' in '"
-                                + config + "'");
+                        default ->
+                            throw new IllegalArgumentException("RandAugment: unknown config section '" + c + "' in '"
+                                    + config + "'");
                     }
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("RandAugment: bad number in section '" + c + "' of '" + config + "'");
+                    throw new IllegalArgumentException(
+                            "RandAugment: bad number in section '" + c + "' of '" + config + "'");
                 }
             }
             return new Config(m, mstd, mmax, n, p, inc);
@@ -256,7 +267,8 @@ public final class RandAugment implements Transform {
         }
         for (int f : fill) {
             if (f < 0 || f > 255) {
-                throw new IllegalArgumentException("RandAugment: fill values must be 0..255, got " + Arrays.toString(fill));
+                throw new IllegalArgumentException(
+                        "RandAugment: fill values must be 0..255, got " + Arrays.toString(fill));
             }
         }
         this.config = config;
@@ -304,7 +316,8 @@ public final class RandAugment implements Transform {
     public Image apply(Image in, Generator g) {
         if (in.channels() != fill.length || (in.channels() != 1 && in.channels() != 3)) {
             throw new IllegalArgumentException("RandAugment: built with a fill colour for " + fill.length
-                    + " channel(s), got " + in + "; hint: the mean must have one value per image channel (1 for L, 3 for RGB)");
+                    + " channel(s), got " + in
+                    + "; hint: the mean must have one value per image channel (1 for L, 3 for RGB)");
         }
         Op[] chosen = new Op[config.numLayers()];
         for (int i = 0; i < chosen.length; i++) {
@@ -324,7 +337,8 @@ public final class RandAugment implements Transform {
         }
         double m = config.magnitude();
         if (config.magnitudeStd() > 0) {
-            m = Double.isInfinite(config.magnitudeStd()) ? g.nextDouble() * m : m + config.magnitudeStd() * g.nextGaussian();
+            m = Double.isInfinite(config.magnitudeStd()) ? g.nextDouble() * m
+                    : m + config.magnitudeStd() * g.nextGaussian();
         }
         m = Math.max(0.0, Math.min(m, config.magnitudeMax()));
         boolean negate = op.signed() && g.nextDouble() > 0.5;

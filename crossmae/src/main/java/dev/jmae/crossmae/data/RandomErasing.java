@@ -71,13 +71,16 @@ public final class RandomErasing {
      * @param maxCount most boxes (timm: recount, 1)
      * @throws IllegalArgumentException if a value is out of range
      */
-    public RandomErasing(double probability, double minArea, double maxArea, double minAspect, double maxAspect, Mode mode,
+    public RandomErasing(double probability, double minArea, double maxArea, double minAspect, double maxAspect,
+                         Mode mode,
                          int minCount, int maxCount) {
         if (!(probability >= 0 && probability <= 1 && minArea > 0 && minArea <= maxArea && minAspect > 0
                 && minAspect <= maxAspect && minCount >= 1 && minCount <= maxCount)) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "RandomErasing: expected probability in [0, 1], "
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "RandomErasing: expected probability in [0, 1], "
                             + "0 < min_area <= max_area, 0 < min_aspect <= max_aspect and 1 <= min_count <= max_count, got %s, "
-                            + "(%s, %s), (%s, %s), (%d, %d)", probability, minArea, maxArea, minAspect, maxAspect, minCount,
+                            + "(%s, %s), (%s, %s), (%d, %d)",
+                    probability, minArea, maxArea, minAspect, maxAspect, minCount,
                     maxCount));
         }
         this.probability = probability;
@@ -164,7 +167,8 @@ public final class RandomErasing {
      */
     public Tensor apply(Tensor image, Generator g) {
         if (image.ndim() != 3) {
-            throw new IllegalArgumentException("RandomErasing: expected [C, H, W], got " + Arrays.toString(image.shape()));
+            throw new IllegalArgumentException(
+                    "RandomErasing: expected [C, H, W], got " + Arrays.toString(image.shape()));
         }
         float[] v = image.toArray();
         int[][] boxes = applyInPlace(v, 0, image.size(0), image.size(1), image.size(2), g);
@@ -178,7 +182,8 @@ public final class RandomErasing {
 
     @Override
     public String toString() {
-        return "RandomErasing(p=" + probability + ", mode=" + mode.name().toLowerCase(Locale.ROOT) + ", count=(" + minCount
+        return "RandomErasing(p=" + probability + ", mode=" + mode.name().toLowerCase(Locale.ROOT) + ", count=("
+                + minCount
                 + ", " + maxCount + "))";
     }
 }

@@ -43,7 +43,8 @@ public final class Resample {
      */
     public static Image bicubic(Image in, int height, int width) {
         if (height < 1 || width < 1) {
-            throw new IllegalArgumentException("Resample.bicubic: expected a positive output size, got " + height + "x" + width);
+            throw new IllegalArgumentException(
+                    "Resample.bicubic: expected a positive output size, got " + height + "x" + width);
         }
         boolean horizontal = width != in.width();
         boolean vertical = height != in.height();
@@ -59,7 +60,8 @@ public final class Resample {
             // only the rows the vertical pass reads are needed, as in PIL
             int rowFirst = vertical ? vc.bounds[0] : 0;
             int rowLast = vertical ? vc.bounds[2 * height - 2] + vc.bounds[2 * height - 1] : in.height();
-            src = horizontalPass(src, c, in.height(), in.width(), rowFirst, rowLast, Coefficients.of(in.width(), width));
+            src = horizontalPass(src, c, in.height(), in.width(), rowFirst, rowLast,
+                    Coefficients.of(in.width(), width));
             srcH = rowLast - rowFirst;
             srcW = width;
             if (vertical) {

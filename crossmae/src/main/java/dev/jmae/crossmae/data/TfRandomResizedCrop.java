@@ -32,8 +32,10 @@ public final class TfRandomResizedCrop implements Transform {
     public TfRandomResizedCrop(int size, double scaleMin, double scaleMax, double ratioMin, double ratioMax) {
         if (size < 1 || !(scaleMin > 0 && scaleMin <= scaleMax && Double.isFinite(scaleMax))
                 || !(ratioMin > 0 && ratioMin <= ratioMax && Double.isFinite(ratioMax))) {
-            throw new IllegalArgumentException("TfRandomResizedCrop: expected size >= 1, 0 < scale min <= max and 0 < ratio"
-                    + " min <= max, got " + size + ", (" + scaleMin + ", " + scaleMax + "), (" + ratioMin + ", " + ratioMax + ")");
+            throw new IllegalArgumentException(
+                    "TfRandomResizedCrop: expected size >= 1, 0 < scale min <= max and 0 < ratio"
+                            + " min <= max, got " + size + ", (" + scaleMin + ", " + scaleMax + "), (" + ratioMin + ", "
+                            + ratioMax + ")");
         }
         this.size = size;
         this.scaleMin = scaleMin;
@@ -78,7 +80,8 @@ public final class TfRandomResizedCrop implements Transform {
 
     @Override
     public String toString() {
-        return "RandomResizedCrop(size=" + size + ", scale=(" + scaleMin + ", " + scaleMax + "), no retry, interpolation=bicubic)"
+        return "RandomResizedCrop(size=" + size + ", scale=(" + scaleMin + ", " + scaleMax
+                + "), no retry, interpolation=bicubic)"
                 + " [util/crop.py]";
     }
 }

@@ -29,7 +29,8 @@ public final class ImageGrid {
      * @param scale pixel magnification, at least 1
      * @throws IOException if writing fails
      */
-    public static void write(Path file, List<Tensor> rows, List<Double> mean, List<Double> std, int scale) throws IOException {
+    public static void write(Path file, List<Tensor> rows, List<Double> mean, List<Double> std, int scale)
+            throws IOException {
         int n = rows.get(0).size(0);
         int c = rows.get(0).size(1);
         int h = rows.get(0).size(2);

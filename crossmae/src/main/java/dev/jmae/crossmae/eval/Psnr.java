@@ -54,7 +54,8 @@ public final class Psnr {
      * @param std normalization std per channel
      * @return the mean PSNR in dB (images with no masked pixel are skipped)
      */
-    public static double maskedPsnr(Tensor truth, Tensor estimate, Tensor pixelMask, List<Double> mean, List<Double> std) {
+    public static double maskedPsnr(Tensor truth, Tensor estimate, Tensor pixelMask, List<Double> mean,
+                                    List<Double> std) {
         float[] a = toPixels(truth, mean, std);
         float[] b = toPixels(estimate, mean, std);
         return meanPsnr(a, b, pixelMask.toArray(), truth.size(0));
@@ -245,9 +246,11 @@ public final class Psnr {
     private static void checkShapes(Tensor truth, Tensor pixelMask, int patchSize) {
         if (truth.ndim() != 4 || !Arrays.equals(truth.shape(), pixelMask.shape()) || patchSize < 1
                 || truth.size(2) % patchSize != 0 || truth.size(3) % patchSize != 0) {
-            throw new IllegalArgumentException("Psnr: expected images and pixel mask [N, C, H, W] of equal shape with H, W "
-                    + "multiples of the patch size " + patchSize + ", got " + Arrays.toString(truth.shape()) + " and "
-                    + Arrays.toString(pixelMask.shape()));
+            throw new IllegalArgumentException(
+                    "Psnr: expected images and pixel mask [N, C, H, W] of equal shape with H, W "
+                            + "multiples of the patch size " + patchSize + ", got " + Arrays.toString(truth.shape())
+                            + " and "
+                            + Arrays.toString(pixelMask.shape()));
         }
     }
 }

@@ -74,7 +74,8 @@ public final class CrossMAE extends MaskedAutoencoder {
         }
         this.decoderBlocks = registerModule("decoder_blocks", new ModuleList<>());
         for (int j = 0; j < c.decoderDepth(); j++) {
-            decoderBlocks.add(new CrossAttentionBlock(dd, c.embedDim(), c.decoderNumHeads(), c.mlpRatio(), c.selfAttn(), eps, g, d));
+            decoderBlocks.add(new CrossAttentionBlock(dd, c.embedDim(), c.decoderNumHeads(), c.mlpRatio(), c.selfAttn(),
+                    eps, g, d));
         }
         this.decoderNorm = registerModule("decoder_norm", new LayerNorm(dd, eps, d));
         this.decoderPred = registerModule("decoder_pred", new Linear(dd, c.patchDim(), true, g, d));

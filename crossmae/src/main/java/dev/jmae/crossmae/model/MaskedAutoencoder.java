@@ -97,17 +97,20 @@ public abstract class MaskedAutoencoder extends Module {
     public final Output forward(Tensor images, Tensor noise) {
         int[] s = images.shape();
         if (s.length != 4 || s[1] != config.inChans() || s[2] != config.imgSize() || s[3] != config.imgSize()) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": expected images [N, " + config.inChans() + ", "
-                    + config.imgSize() + ", " + config.imgSize() + "], got " + Arrays.toString(s));
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + ": expected images [N, " + config.inChans() + ", "
+                            + config.imgSize() + ", " + config.imgSize() + "], got " + Arrays.toString(s));
         }
         if (noise.ndim() != 2 || noise.size(0) != s[0] || noise.size(1) != config.numPatches()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": expected noise [" + s[0] + ", "
                     + config.numPatches() + "], got " + Arrays.toString(noise.shape()));
         }
         if (!noise.device().equals(images.device())) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": expected the noise on the images' device "
-                    + images.device() + ", got it on " + noise.device() + "; hint: create it there, e.g. Tensor.rand(device,"
-                    + " generator, N, L)");
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + ": expected the noise on the images' device "
+                            + images.device() + ", got it on " + noise.device()
+                            + "; hint: create it there, e.g. Tensor.rand(device,"
+                            + " generator, N, L)");
         }
         Masking m = Masking.fromNoise(noise, config.maskRatio(), config.keptMaskRatio());
         return forward(images, m);

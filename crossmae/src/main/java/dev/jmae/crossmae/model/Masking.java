@@ -42,7 +42,8 @@ public record Masking(Tensor idsKeep, Tensor idsRestore, Tensor idsPred, Tensor 
             throw new IllegalArgumentException("masking: expected noise [N, L], got " + Arrays.toString(noise.shape()));
         }
         if (keptMaskRatio > maskRatio) {
-            throw new IllegalArgumentException("masking: kept_mask_ratio " + keptMaskRatio + " exceeds mask_ratio " + maskRatio);
+            throw new IllegalArgumentException(
+                    "masking: kept_mask_ratio " + keptMaskRatio + " exceeds mask_ratio " + maskRatio);
         }
         int l = noise.size(1);
         int keep = (int) (l * (1.0 - maskRatio));

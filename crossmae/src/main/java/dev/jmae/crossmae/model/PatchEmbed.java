@@ -25,7 +25,8 @@ public final class PatchEmbed extends Module {
         final Parameter bias;
 
         Proj(int embedDim, int inChans, int patchSize, Generator g, Device device) {
-            weight = registerParameter("weight", new Parameter(Tensor.zeros(device, embedDim, inChans, patchSize, patchSize)));
+            weight = registerParameter("weight",
+                    new Parameter(Tensor.zeros(device, embedDim, inChans, patchSize, patchSize)));
             bias = registerParameter("bias", new Parameter(Tensor.zeros(device, embedDim)));
             Init.pytorchDefault(weight.value(), bias.value(), g);
         }

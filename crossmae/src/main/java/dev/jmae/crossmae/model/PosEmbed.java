@@ -67,9 +67,11 @@ public final class PosEmbed {
      */
     public static float[] resize(float[] table, int dim, int fromGrid, int toGrid) {
         if (dim < 1 || fromGrid < 1 || toGrid < 1 || table.length != (fromGrid * fromGrid + 1) * dim) {
-            throw new IllegalArgumentException("PosEmbed.resize: expected a table of " + fromGrid + "x" + fromGrid + " + 1 rows of "
-                    + dim + " (" + ((fromGrid * fromGrid + 1) * dim) + " values), got " + table.length + " values, target grid "
-                    + toGrid);
+            throw new IllegalArgumentException(
+                    "PosEmbed.resize: expected a table of " + fromGrid + "x" + fromGrid + " + 1 rows of "
+                            + dim + " (" + ((fromGrid * fromGrid + 1) * dim) + " values), got " + table.length
+                            + " values, target grid "
+                            + toGrid);
         }
         float[] out = new float[(toGrid * toGrid + 1) * dim];
         System.arraycopy(table, 0, out, 0, dim);

@@ -72,8 +72,9 @@ public final class PretrainedEncoder {
      */
     private static View open(Path file) throws IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {
-            throw new ConfigException("finetune", file + (java.nio.file.Files.isDirectory(file) ? " is a directory" : ": no such"
-                    + " file") + " (expected a pretraining checkpoint: .safetensors or .pth)");
+            throw new ConfigException("finetune",
+                    file + (java.nio.file.Files.isDirectory(file) ? " is a directory" : ": no such"
+                            + " file") + " (expected a pretraining checkpoint: .safetensors or .pth)");
         }
         if (ModelWeights.detect(file) == ModelWeights.Format.SAFETENSORS) {
             SafetensorsFile f = Safetensors.open(file);
@@ -186,7 +187,8 @@ public final class PretrainedEncoder {
     record Size(int embedDim, int inChans, int patchSize, int depth, int mlpHidden, int numHeads) {
 
         String describe() {
-            return "embed_dim " + embedDim + ", depth " + depth + ", num_heads " + (numHeads > 0 ? numHeads : "?") + ", patch_size "
+            return "embed_dim " + embedDim + ", depth " + depth + ", num_heads " + (numHeads > 0 ? numHeads : "?")
+                    + ", patch_size "
                     + patchSize + ", in_chans " + inChans + ", mlp width " + mlpHidden;
         }
     }
@@ -212,7 +214,8 @@ public final class PretrainedEncoder {
     private static int check(Path file, View f, JsonNode meta, FinetuneConfig c) {
         Size size = size(file, f, meta);
         Size wanted = new Size(c.embedDim(), c.inChans(), c.patchSize(), c.depth(), c.mlpHidden(), c.numHeads());
-        if (size.embedDim() != wanted.embedDim() || size.inChans() != wanted.inChans() || size.patchSize() != wanted.patchSize()
+        if (size.embedDim() != wanted.embedDim() || size.inChans() != wanted.inChans()
+                || size.patchSize() != wanted.patchSize()
                 || size.depth() != wanted.depth() || size.mlpHidden() != wanted.mlpHidden()
                 || size.numHeads() > 0 && size.numHeads() != wanted.numHeads()) {
             throw new ConfigException("model", file + " holds a ViT encoder of " + size.describe() + ", but the "
@@ -225,12 +228,15 @@ public final class PretrainedEncoder {
         int[] pos = f.shape("pos_embed");
         int tokens = pos.length == 3 ? pos[1] - 1 : -1;
         int fromGrid = (int) Math.round(Math.sqrt(Math.max(0, tokens)));
-        if (pos.length != 3 || pos[0] != 1 || pos[2] != size.embedDim() || tokens < 1 || fromGrid * fromGrid != tokens) {
-            throw new CheckpointException(file.toString(), List.of(), List.of(), List.of("pos_embed: expected [1, g*g + 1, "
-                    + size.embedDim() + "] for a square patch grid, got " + java.util.Arrays.toString(pos)));
+        if (pos.length != 3 || pos[0] != 1 || pos[2] != size.embedDim() || tokens < 1
+                || fromGrid * fromGrid != tokens) {
+            throw new CheckpointException(file.toString(), List.of(), List.of(),
+                    List.of("pos_embed: expected [1, g*g + 1, "
+                            + size.embedDim() + "] for a square patch grid, got " + java.util.Arrays.toString(pos)));
         }
         if (!c.globalPool() && !f.contains("norm.weight")) {
-            throw new ConfigException("global_pool", "is false (the cls token after the encoder's final norm), but " + file
+            throw new ConfigException("global_pool", "is false (the cls token after the encoder's final norm), but "
+                    + file
                     + " has no norm.* (a " + (meta == null ? "checkpoint" : meta.path("model").asText() + " checkpoint")
                     + " without a final encoder norm: CrossMAE's encoder ends without one, docs/model.md §7; the official "
                     + c.recipe().script() + " fails its missing-key assertion here, docs/model.md §15.4);"
@@ -277,7 +283,8 @@ public final class PretrainedEncoder {
                 }
             }
             if (!missing.isEmpty()) {
-                throw new CheckpointException(file + " (as the encoder of a " + c.model() + " classifier)", missing, List.of(),
+                throw new CheckpointException(file + " (as the encoder of a " + c.model() + " classifier)", missing,
+                        List.of(),
                         List.of());
             }
             List<String> ignored = new ArrayList<>();
@@ -318,7 +325,8 @@ public final class PretrainedEncoder {
             }
         }
         if (!absent.isEmpty()) {
-            throw new CheckpointException(file + " (no ViT encoder found; hint: pass a checkpoint written by jmae pretrain)",
+            throw new CheckpointException(
+                    file + " (no ViT encoder found; hint: pass a checkpoint written by jmae pretrain)",
                     absent, List.of(), List.of());
         }
         int[] cls = f.shape("cls_token");

@@ -54,7 +54,8 @@ public final class VisionTransformer extends Module {
         this.clsToken = registerParameter("cls_token", new Parameter(Tensor.zeros(d, 1, 1, c.embedDim())));
         this.posEmbed = registerParameter("pos_embed", new Parameter(
                 Tensor.of(d, PosEmbed.sincos2d(c.embedDim(), c.gridSize()), 1, l + 1, c.embedDim()), false));
-        this.patchEmbed = registerModule("patch_embed", new PatchEmbed(c.imgSize(), c.patchSize(), c.inChans(), c.embedDim(), g, d));
+        this.patchEmbed = registerModule("patch_embed",
+                new PatchEmbed(c.imgSize(), c.patchSize(), c.inChans(), c.embedDim(), g, d));
         this.blocks = registerModule("blocks", new ModuleList<>());
         for (int i = 0; i < c.depth(); i++) {
             blocks.add(new Block(c.embedDim(), c.numHeads(), c.mlpRatio(), true, (float) c.normEps(), g, d));

@@ -78,16 +78,19 @@ public final class VisionTransformerClassifier extends Module {
         float eps = (float) c.normEps();
         this.clsToken = registerParameter("cls_token", new Parameter(Tensor.zeros(d, 1, 1, dim)));
         this.posEmbed = registerParameter("pos_embed", new Parameter(Tensor.zeros(d, 1, l + 1, dim)));
-        this.patchEmbed = registerModule("patch_embed", new PatchEmbed(c.inputSize(), c.patchSize(), c.inChans(), dim, g, d));
+        this.patchEmbed = registerModule("patch_embed",
+                new PatchEmbed(c.inputSize(), c.patchSize(), c.inChans(), dim, g, d));
         this.blocks = registerModule("blocks", new ModuleList<>());
         for (int i = 0; i < c.depth(); i++) {
-            blocks.add(new Block(dim, c.numHeads(), c.mlpRatio(), true, eps, dropPathRate(c.dropPath(), i, c.depth()), g, d));
+            blocks.add(new Block(dim, c.numHeads(), c.mlpRatio(), true, eps, dropPathRate(c.dropPath(), i, c.depth()),
+                    g, d));
         }
         this.norm = c.globalPool() ? null : registerModule("norm", new LayerNorm(dim, eps, d));
         this.fcNorm = c.globalPool() ? registerModule("fc_norm", new LayerNorm(dim, eps, d)) : null;
         this.headLinear = new Linear(dim, c.nbClasses(), true, g, d);
         boolean probe = c.recipe() == FinetuneConfig.Recipe.LINPROBE;
-        this.head = registerModule("head", probe ? new Sequential(BatchNorm1d.linearProbe(d, dim), headLinear) : headLinear);
+        this.head = registerModule("head",
+                probe ? new Sequential(BatchNorm1d.linearProbe(d, dim), headLinear) : headLinear);
         initWeights(g);
         if (probe) {
             initHead(0.01, g);

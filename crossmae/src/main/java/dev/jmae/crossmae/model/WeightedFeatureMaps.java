@@ -50,7 +50,8 @@ public final class WeightedFeatureMaps extends Module {
      */
     public List<Variable> forward(List<Variable> maps) {
         if (maps.size() != k) {
-            throw new IllegalArgumentException("WeightedFeatureMaps: expected " + k + " feature maps, got " + maps.size());
+            throw new IllegalArgumentException(
+                    "WeightedFeatureMaps: expected " + k + " feature maps, got " + maps.size());
         }
         int[] s = maps.get(0).shape();
         int rows = s[0] * s[1] * s[2];

@@ -50,7 +50,8 @@ public final class AccuracyPlot {
         chart.addSeries("top-1", x, top1).setMarker(SeriesMarkers.CIRCLE);
         chart.addSeries("top-5", x, top5).setMarker(SeriesMarkers.SQUARE);
         try {
-            AtomicFiles.replaceStream(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+            AtomicFiles.replaceStream(file,
+                    out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         } catch (IOException e) {
             // XChart reports every failure as "I/O error writing PNG file!"; the reason is in the cause
             throw WriteFailures.writing(file, e, null);

@@ -57,7 +57,8 @@ final class ClassifierLoss implements TrainEpoch.BatchLoss {
      * @return a generator that depends on these three values only
      */
     static Generator batchGenerator(long seed, int epoch, int batch) {
-        return new Generator(seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL + STREAM);
+        return new Generator(
+                seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL + STREAM);
     }
 
     @Override

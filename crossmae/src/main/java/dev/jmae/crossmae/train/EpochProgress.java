@@ -36,8 +36,10 @@ final class EpochProgress implements AutoCloseable {
         if (!enabled) {
             return new EpochProgress(null);
         }
-        ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs))
-                .setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1).setUpdateIntervalMillis(500)
+        ProgressBar bar = new ProgressBarBuilder()
+                .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs))
+                .setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1)
+                .setUpdateIntervalMillis(500)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err, Settings.progressWidth())).build();
         bar.stepTo(start);
         return new EpochProgress(bar);
@@ -54,7 +56,8 @@ final class EpochProgress implements AutoCloseable {
     void update(int done, double meanLoss, double imagesPerSecond, double lr) {
         if (bar != null) {
             bar.stepTo(done);
-            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f %.0f img/s lr %.1e", meanLoss, imagesPerSecond, lr));
+            bar.setExtraMessage(
+                    String.format(Locale.ROOT, " loss %.4f %.0f img/s lr %.1e", meanLoss, imagesPerSecond, lr));
         }
     }
 

@@ -53,7 +53,8 @@ public final class Evaluator {
      *     patches (the loss on them); NaN for a raw-pixel model
      * @param baselineNormMse the oracle-statistics baseline's (just under 1); NaN for a raw-pixel model
      */
-    public record Result(double psnr, double baselinePsnr, int images, String baseline, double normMse, double baselineNormMse) {
+    public record Result(double psnr, double baselinePsnr, int images, String baseline, double normMse,
+                         double baselineNormMse) {
 
         /** @return the baseline in words, for progress lines */
         public String baselineDescription() {
@@ -68,7 +69,8 @@ public final class Evaluator {
      * @return e.g. "oracle-statistics baseline (each masked patch predicted as its true mean)"
      */
     public static String describe(String baseline) {
-        return baseline.equals(ORACLE_STATISTICS) ? "oracle-statistics baseline (each masked patch predicted as its true mean)"
+        return baseline.equals(ORACLE_STATISTICS)
+                ? "oracle-statistics baseline (each masked patch predicted as its true mean)"
                 : "visible-mean baseline (each masked pixel predicted as the image's visible mean)";
     }
 
@@ -185,7 +187,8 @@ public final class Evaluator {
                         int scale = Math.max(1, 112 / images0.size(2));
                         try {
                             ImageGrid.write(grid, List.of(r.original().narrow(0, 0, k), r.masked().narrow(0, 0, k),
-                                    r.reconstruction().narrow(0, 0, k), r.pasted().narrow(0, 0, k)), train.mean(), train.std(),
+                                    r.reconstruction().narrow(0, 0, k), r.pasted().narrow(0, 0, k)), train.mean(),
+                                    train.std(),
                                     scale);
                         } catch (IOException e) {
                             throw WriteFailures.writing(grid, e, null);

@@ -29,18 +29,24 @@ final class FinetuneReport {
      */
     static void printStart(PrintStream console, FinetuneConfig c, RunDirectory run, Device device,
                            VisionTransformerClassifier model, PretrainedEncoder.Loaded source, ClassifierLoss loss,
-                           ImageDataset trainSet, ImageDataset testSet, int batches, boolean resuming, String resumeNote,
+                           ImageDataset trainSet, ImageDataset testSet, int batches, boolean resuming,
+                           String resumeNote,
                            int startEpoch, int startBatch) {
         String cmd = c.recipe().command();
         console.println("jmae " + cmd + ": resolved config (also in " + run.config() + "):");
         console.println(Configs.prettyJson(c.toJson()));
-        console.printf(Locale.ROOT, "model: %s classifier (%s pooling, %d classes), %,d parameters, %,d trainable%n", c.model(),
-                c.globalPool() ? "global average" : "cls token", c.nbClasses(), count(model, false), count(model, true));
+        console.printf(Locale.ROOT, "model: %s classifier (%s pooling, %d classes), %,d parameters, %,d trainable%n",
+                c.model(),
+                c.globalPool() ? "global average" : "cls token", c.nbClasses(), count(model, false),
+                count(model, true));
         if (source != null) {
-            console.printf(Locale.ROOT, "encoder from %s (%s pretraining): %d tensors loaded%s; new: %s; not used: %d (%s)%n",
+            console.printf(Locale.ROOT,
+                    "encoder from %s (%s pretraining): %d tensors loaded%s; new: %s; not used: %d (%s)%n",
                     source.file(), source.pretrainingModel(), source.loaded().size(),
-                    source.fromGrid() != source.toGrid() ? String.format(Locale.ROOT, ", pos_embed interpolated %dx%d -> %dx%d"
-                            + " (bicubic)", source.fromGrid(), source.fromGrid(), source.toGrid(), source.toGrid()) : "",
+                    source.fromGrid() != source.toGrid() ? String.format(Locale.ROOT,
+                            ", pos_embed interpolated %dx%d -> %dx%d"
+                                    + " (bicubic)",
+                            source.fromGrid(), source.fromGrid(), source.toGrid(), source.toGrid()) : "",
                     String.join(", ", source.fresh()), source.ignored().size(), summarize(source.ignored()));
             warnOnStatistics(console, c, source.pretraining());
         } else if (!resuming) {
@@ -49,13 +55,15 @@ final class FinetuneReport {
         console.printf(Locale.ROOT, "lr = blr * effective batch / 256 = %.3g * %d / 256 = %.4g%s; %s%n", c.blr(),
                 c.effectiveBatch(), c.peakLr(), Double.isNaN(c.lr()) ? "" : " (lr set explicitly)",
                 c.recipe() == Recipe.LINPROBE ? "LARS (momentum 0.9, trust 0.001) on the head"
-                        : String.format(Locale.ROOT, "AdamW (%.3g, %.4g), layer_decay %.3g, drop_path %.3g%s", c.optBetas().get(0),
-                        c.optBetas().get(1), c.layerDecay(), c.dropPath(),
-                        Double.isNaN(c.clipGrad()) ? "" : ", clip_grad " + c.clipGrad()));
+                        : String.format(Locale.ROOT, "AdamW (%.3g, %.4g), layer_decay %.3g, drop_path %.3g%s",
+                                c.optBetas().get(0),
+                                c.optBetas().get(1), c.layerDecay(), c.dropPath(),
+                                Double.isNaN(c.clipGrad()) ? "" : ", clip_grad " + c.clipGrad()));
         console.println("criterion: " + loss.describe());
         console.println("train: " + trainSet.description());
         console.println("test:  " + testSet.description());
-        console.printf(Locale.ROOT, "device %s, %d batches of %d per epoch, accum_iter %d, %d epochs (warmup %.3g)%s%n", device,
+        console.printf(Locale.ROOT, "device %s, %d batches of %d per epoch, accum_iter %d, %d epochs (warmup %.3g)%s%n",
+                device,
                 batches, c.batchSize(), c.accumIter(), c.epochs(), c.warmupEpochs(),
                 resuming ? ", resuming at epoch " + (startEpoch + 1) + " batch " + startBatch : "");
         if (!resumeNote.isEmpty()) {
@@ -74,8 +82,10 @@ final class FinetuneReport {
         pretraining.get("mean").forEach(v -> m.add(v.asDouble()));
         pretraining.path("std").forEach(v -> s.add(v.asDouble()));
         if (!m.equals(config.mean()) || !s.equals(config.std())) {
-            console.printf(Locale.ROOT, "warning: the checkpoint was pretrained on images normalized with mean %s, std %s,"
-                    + " but this run uses mean %s, std %s; hint: --set mean=... std=... to match%n", m, s, config.mean(),
+            console.printf(Locale.ROOT,
+                    "warning: the checkpoint was pretrained on images normalized with mean %s, std %s,"
+                            + " but this run uses mean %s, std %s; hint: --set mean=... std=... to match%n",
+                    m, s, config.mean(),
                     config.std());
         }
     }

@@ -97,10 +97,11 @@ public final class Finetuner {
     private final String changedConfig;
     private ImageDataset trainSet;
     private ImageDataset testSet;
-    private Pretrainer.Listener listener = new Pretrainer.Listener() { };
+    private Pretrainer.Listener listener = new Pretrainer.Listener() {};
     private volatile boolean stopRequested;
 
-    private Finetuner(FinetuneConfig config, RunDirectory run, Device device, Path home, PrintStream console, boolean progress,
+    private Finetuner(FinetuneConfig config, RunDirectory run, Device device, Path home, PrintStream console,
+                      boolean progress,
                       boolean resuming, RunLock lock, String resumeNote, String changedConfig) {
         this.lock = lock;
         this.changedConfig = changedConfig;
@@ -142,7 +143,8 @@ public final class Finetuner {
      *     in_chans or nb_classes
      */
     public static Finetuner create(FinetuneConfig config, Path runDir, Device device, Path home, PrintStream console,
-                                   boolean progress) throws IOException {
+                                   boolean progress)
+            throws IOException {
         RunDirectory rd = new RunDirectory(runDir);
         RunSetup.requireNoRun(rd);
         if (!config.finetune().isEmpty()) {
@@ -153,7 +155,8 @@ public final class Finetuner {
         Files.createDirectories(runDir);
         List<String> notes = new ArrayList<>();
         return RunSetup.prepare(rd, device, true, true, Configs.prettyJson(config.toJson()), notes, lock -> {
-            Finetuner f = new Finetuner(config, rd, device, home, console, progress, false, lock, String.join("\n", notes), null);
+            Finetuner f = new Finetuner(config, rd, device, home, console, progress, false, lock,
+                    String.join("\n", notes), null);
             f.trainSet = probe.trainSet;
             f.testSet = probe.testSet;
             return f;
@@ -174,7 +177,8 @@ public final class Finetuner {
      * @throws IOException if the checkpoint cannot be read
      */
     public static Finetuner resume(Path runDir, Recipe recipe, Device device, Path home, PrintStream console,
-                                   boolean progress) throws IOException {
+                                   boolean progress)
+            throws IOException {
         return resume(runDir, recipe, Map.of(), device, home, console, progress);
     }
 
@@ -197,10 +201,12 @@ public final class Finetuner {
      * @throws IOException if the checkpoint cannot be read
      */
     public static Finetuner resume(Path runDir, Recipe recipe, Map<String, String> overrides, Device device, Path home,
-                                   PrintStream console, boolean progress) throws IOException {
+                                   PrintStream console, boolean progress)
+            throws IOException {
         RunDirectory rd = new RunDirectory(runDir);
         if (!Files.exists(rd.config()) || !Files.exists(rd.lastCheckpoint())) {
-            throw new ConfigException("resume", runDir + " has no config.json and checkpoint-last.safetensors to resume from");
+            throw new ConfigException("resume",
+                    runDir + " has no config.json and checkpoint-last.safetensors to resume from");
         }
         String format = metadata(rd.lastCheckpoint()).get("format");
         if (!format(recipe).equals(format)) {
@@ -217,7 +223,8 @@ public final class Finetuner {
         }
         String changed = overrides.isEmpty() ? null : Configs.prettyJson(c.toJson());
         return RunSetup.prepare(rd, device, true, false, null, notes,
-                lock -> new Finetuner(c, rd, device, home, console, progress, true, lock, String.join("\n", notes), changed));
+                lock -> new Finetuner(c, rd, device, home, console, progress, true, lock, String.join("\n", notes),
+                        changed));
     }
 
     /**
@@ -280,18 +287,23 @@ public final class Finetuner {
         double peakLr = c.peakLr();
         Optimizer opt = probe
                 ? new LARS(List.of(new ParamGroup("head", trainable(model), peakLr, c.weightDecay(), 1.0)), 0.9, 0.001)
-                : new AdamW(LayerDecay.paramGroupsLrd(model, c.depth(), peakLr, c.weightDecay(), LayerDecay.VIT_NO_WEIGHT_DECAY,
-                c.layerDecay()), c.optBetas().get(0), c.optBetas().get(1), c.optEps());
-        ResumePoint from = resuming ? ResumePoint.load(run.lastCheckpoint(), format(c.recipe()), c.recipe().command(), model, opt)
+                : new AdamW(LayerDecay.paramGroupsLrd(model, c.depth(), peakLr, c.weightDecay(),
+                        LayerDecay.VIT_NO_WEIGHT_DECAY,
+                        c.layerDecay()), c.optBetas().get(0), c.optBetas().get(1), c.optEps());
+        ResumePoint from = resuming
+                ? ResumePoint.load(run.lastCheckpoint(), format(c.recipe()), c.recipe().command(), model, opt)
                 : null;
         double maxAccuracy = from == null ? 0 : maxAccuracy(from);
         double[] mean = c.mean().stream().mapToDouble(Double::doubleValue).toArray();
         double[] std = c.std().stream().mapToDouble(Double::doubleValue).toArray();
-        Mixup mixup = c.mixupActive() ? new Mixup(c.mixup(), c.cutmix(), c.mixupProb(), c.mixupSwitchProb(), c.smoothing(),
-                c.nbClasses()) : null;
+        Mixup mixup = c.mixupActive()
+                ? new Mixup(c.mixup(), c.cutmix(), c.mixupProb(), c.mixupSwitchProb(), c.smoothing(),
+                        c.nbClasses())
+                : null;
         Compose evalPipeline = new Compose(FinetuneTransforms.eval(c.inputSize(), mean, std).transforms());
         try (DataLoader loader = trainLoader(trainSet, mean, std);
-             DataLoader testLoader = new DataLoader(testSet, evalPipeline, mean, std, c.evalBatchSize(), false, false, c.seed(),
+             DataLoader testLoader = new DataLoader(testSet, evalPipeline, mean, std, c.evalBatchSize(), false, false,
+                     c.seed(),
                      c.numWorkers(), c.prefetchBatches(), device);
              MetricsLog log = openLog(from, loader.batchesPerEpoch())) {
             int batches = loader.batchesPerEpoch();
@@ -299,16 +311,20 @@ public final class Finetuner {
             int startBatch = from == null ? 0 : from.batch();
             long step = from == null ? 0 : from.step();
             ClassifierLoss loss = new ClassifierLoss(model, mixup, c.smoothing(), c.seed(), probe);
-            FinetuneReport.printStart(console, c, run, device, model, source, loss, trainSet, testSet, batches, resuming, resumeNote,
+            FinetuneReport.printStart(console, c, run, device, model, source, loss, trainSet, testSet, batches,
+                    resuming, resumeNote,
                     startEpoch, startBatch);
             WarmupCosineSchedule schedule = new WarmupCosineSchedule(peakLr, c.minLr(), c.warmupEpochs(), c.epochs());
-            TrainStep trainStep = new TrainStep(opt, schedule, c.accumIter(), Double.isNaN(c.clipGrad()) ? 0 : c.clipGrad())
+            TrainStep trainStep = new TrainStep(opt, schedule, c.accumIter(),
+                    Double.isNaN(c.clipGrad()) ? 0 : c.clipGrad())
                     .resumeAt(step);
-            TrainEpoch epochs = new TrainEpoch(trainStep, loader, c.epochs(), new StepLog(log, c.logEvery(), device, listener, Ranks.single()),
+            TrainEpoch epochs = new TrainEpoch(trainStep, loader, c.epochs(),
+                    new StepLog(log, c.logEvery(), device, listener, Ranks.single()),
                     progress, () -> stopRequested);
             String sourceName = source != null ? source.file().toString() : resuming ? "resumed" : "scratch";
             try {
-                return loop(model, trainStep, epochs, loss, new ClassifierEvaluator(testLoader), log, startEpoch, startBatch,
+                return loop(model, trainStep, epochs, loss, new ClassifierEvaluator(testLoader), log, startEpoch,
+                        startBatch,
                         maxAccuracy, resuming ? from.metadata().getOrDefault("source", "resumed") : sourceName);
             } catch (NonFiniteLossException ex) {
                 throw ex.inRun(run.root(), Files.exists(run.lastCheckpoint()) ? run.lastCheckpoint() : null);
@@ -333,8 +349,10 @@ public final class Finetuner {
             }
             int dropped = MetricsLog.rewind(run.metrics(), from.epoch(), from.step(), console);
             if (dropped > 0) {
-                console.printf(Locale.ROOT, "%s: dropped %d record(s) past the checkpoint (epoch %d, optimizer step %d), which"
-                        + " this session logs again%n", run.metrics(), dropped, from.epoch() + 1, from.step());
+                console.printf(Locale.ROOT,
+                        "%s: dropped %d record(s) past the checkpoint (epoch %d, optimizer step %d), which"
+                                + " this session logs again%n",
+                        run.metrics(), dropped, from.epoch() + 1, from.step());
             }
         }
         return new MetricsLog(run.metrics(), console);
@@ -350,8 +368,10 @@ public final class Finetuner {
         } catch (NumberFormatException | NullPointerException e) {
             // told below
         }
-        throw new ConfigException("max_accuracy", from.file() + " has 'max_accuracy' = " + (v == null ? "nothing" : "\"" + v
-                + "\"") + " in its metadata, expected a percentage in [0, 100]; hint: resume from a checkpoint that jmae wrote");
+        throw new ConfigException("max_accuracy", from.file() + " has 'max_accuracy' = "
+                + (v == null ? "nothing" : "\"" + v
+                        + "\"")
+                + " in its metadata, expected a percentage in [0, 100]; hint: resume from a checkpoint that jmae wrote");
     }
 
     /** A checkpoint's metadata, without reading its tensors. */
@@ -393,14 +413,17 @@ public final class Finetuner {
     private DataLoader trainLoader(ImageDataset trainSet, double[] mean, double[] std) {
         FinetuneConfig c = config;
         if (c.recipe() == Recipe.LINPROBE) {
-            Compose weak = new Compose(List.of(new TfRandomResizedCrop(c.inputSize(), c.cropScale().get(0), c.cropScale().get(1),
-                    3.0 / 4.0, 4.0 / 3.0), new RandomHorizontalFlip(0.5)));
+            Compose weak = new Compose(
+                    List.of(new TfRandomResizedCrop(c.inputSize(), c.cropScale().get(0), c.cropScale().get(1),
+                            3.0 / 4.0, 4.0 / 3.0), new RandomHorizontalFlip(0.5)));
             return new DataLoader(trainSet, weak, mean, std, c.batchSize(), true, true, c.seed(), c.numWorkers(),
                     c.prefetchBatches(), device);
         }
-        FinetuneTransforms.Train t = FinetuneTransforms.train(c.inputSize(), c.cropScale().get(0), c.cropScale().get(1), c.aa(),
+        FinetuneTransforms.Train t = FinetuneTransforms.train(c.inputSize(), c.cropScale().get(0), c.cropScale().get(1),
+                c.aa(),
                 c.reprob(), c.remode(), c.recount(), mean, std);
-        DataLoader l = new DataLoader(trainSet, t.images(), mean, std, c.batchSize(), true, true, c.seed(), c.numWorkers(),
+        DataLoader l = new DataLoader(trainSet, t.images(), mean, std, c.batchSize(), true, true, c.seed(),
+                c.numWorkers(),
                 c.prefetchBatches(), device);
         return t.erasing() == null ? l : l.tensorTransform(t::eraseInPlace);
     }
@@ -411,8 +434,10 @@ public final class Finetuner {
      * with a checkpoint.
      */
     private Summary loop(VisionTransformerClassifier model, TrainStep trainStep, TrainEpoch epochs, ClassifierLoss loss,
-                         ClassifierEvaluator evaluator, MetricsLog log, int startEpoch, int startBatch, double maxAccuracy,
-                         String source) throws IOException {
+                         ClassifierEvaluator evaluator, MetricsLog log, int startEpoch, int startBatch,
+                         double maxAccuracy,
+                         String source)
+            throws IOException {
         FinetuneConfig c = config;
         long sessionImages = 0;
         double sessionSeconds = 0;
@@ -428,17 +453,21 @@ public final class Finetuner {
             sessionSeconds += e.seconds();
             if (e.stopped()) {
                 save(model, trainStep, epoch, e.stoppedAt(), best, source);
-                console.printf(Locale.ROOT, "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
-                        + "resume with: bin/jmae %s --resume %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(),
+                console.printf(Locale.ROOT,
+                        "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
+                                + "resume with: bin/jmae %s --resume %s%n",
+                        epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(),
                         c.recipe().command(), run.root());
-                return new Summary(epoch, step, e.meanLoss(), sessionSeconds, sessionImages / sessionSeconds, lastEval, best, true);
+                return new Summary(epoch, step, e.meanLoss(), sessionSeconds, sessionImages / sessionSeconds, lastEval,
+                        best, true);
             }
             lastEpochLoss = e.meanLoss();
             boolean last = epoch + 1 == c.epochs();
             lastEval = evaluator.evaluate(model);
             if (!Double.isFinite(lastEval.loss())) {
                 throw NonFiniteLossException.nonFiniteState("the test evaluation gave a loss of " + lastEval.loss()
-                        + " (the model's outputs are not finite)", epoch, -1, step, trainStep.lr(), trainStep.lastFiniteLoss());
+                        + " (the model's outputs are not finite)", epoch, -1, step, trainStep.lr(),
+                        trainStep.lastFiniteLoss());
             }
             boolean improved = lastEval.acc1() >= best;
             best = Math.max(best, lastEval.acc1());
@@ -457,8 +486,10 @@ public final class Finetuner {
             r.put("max_accuracy", best);
             r.put("n_parameters", parameters);
             log.write(r);
-            console.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, %.1f s, %.0f img/s, test top-1 %.2f%% top-5 %.2f%% loss %.4f"
-                            + " (best top-1 %.2f%%)%n", epoch + 1, c.epochs(), lastEpochLoss, e.seconds(),
+            console.printf(Locale.ROOT,
+                    "epoch %d/%d: loss %.4f, %.1f s, %.0f img/s, test top-1 %.2f%% top-5 %.2f%% loss %.4f"
+                            + " (best top-1 %.2f%%)%n",
+                    epoch + 1, c.epochs(), lastEpochLoss, e.seconds(),
                     r.get("images_per_s").asDouble(), lastEval.acc1(), lastEval.acc5(), lastEval.loss(), best);
             save(model, trainStep, epoch + 1, 0, best, source);
             if (improved) {
@@ -472,7 +503,8 @@ public final class Finetuner {
             if (stopRequested && !last) {
                 console.printf(Locale.ROOT, "stopped after epoch %d; resume with: bin/jmae %s --resume %s%n", epoch + 1,
                         c.recipe().command(), run.root());
-                return new Summary(epoch + 1, step, lastEpochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, best,
+                return new Summary(epoch + 1, step, lastEpochLoss, sessionSeconds, sessionImages / sessionSeconds,
+                        lastEval, best,
                         true);
             }
         }
@@ -485,7 +517,8 @@ public final class Finetuner {
      * optimizer state, and metadata (format, recipe, the resolved config, the position epoch,
      * batch, step that a resumed run continues from, the best top-1 so far, the encoder's source).
      */
-    private void save(VisionTransformerClassifier model, TrainStep step, int epoch, int batch, double best, String source)
+    private void save(VisionTransformerClassifier model, TrainStep step, int epoch, int batch, double best,
+                      String source)
             throws IOException {
         FiniteState.require(model, step.optimizer(), step, batch == 0 ? epoch - 1 : epoch, batch == 0 ? -1 : batch);
         Map<String, String> meta = new LinkedHashMap<>();

@@ -73,7 +73,8 @@ final class FiniteState {
         List<String> bad = nonFinite(model, optimizer);
         if (!bad.isEmpty()) {
             throw NonFiniteLossException.nonFiniteState("the training state became non-finite (" + bad.size()
-                    + " tensors hold NaN or infinite values, first " + String.join(", ", bad.subList(0, Math.min(3, bad.size())))
+                    + " tensors hold NaN or infinite values, first "
+                    + String.join(", ", bad.subList(0, Math.min(3, bad.size())))
                     + ")", epoch, batch, step.optimizerSteps(), step.lr(), step.lastFiniteLoss());
         }
     }

@@ -54,7 +54,8 @@ public final class LossPlot {
         if (sx.isEmpty() && ex.isEmpty()) {
             return;
         }
-        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("epoch").yAxisTitle("loss").build();
+        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("epoch").yAxisTitle("loss")
+                .build();
         chart.getStyler().setMarkerSize(6);
         if (!sx.isEmpty()) {
             XYSeries s = chart.addSeries("training loss (logged steps)", sx, sy);
@@ -67,7 +68,8 @@ public final class LossPlot {
             chart.addSeries("test loss", tx, ty).setMarker(SeriesMarkers.DIAMOND);
         }
         try {
-            AtomicFiles.replaceStream(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+            AtomicFiles.replaceStream(file,
+                    out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         } catch (IOException e) {
             // XChart reports every failure as "I/O error writing PNG file!"; the reason is in the cause
             throw WriteFailures.writing(file, e, null);

@@ -66,8 +66,10 @@ public final class MetricsLog implements AutoCloseable {
         long end = lastLineEnd(channel, size);
         if (end < size) {
             channel.truncate(end);
-            warnings.printf("warning: %s ended in a torn line (%d bytes without a newline, left by a run that was killed"
-                    + " or ran out of disk space); it was dropped%n", file, size - end);
+            warnings.printf(
+                    "warning: %s ended in a torn line (%d bytes without a newline, left by a run that was killed"
+                            + " or ran out of disk space); it was dropped%n",
+                    file, size - end);
         }
         channel.position(end);
     }

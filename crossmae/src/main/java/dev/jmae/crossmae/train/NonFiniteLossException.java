@@ -55,7 +55,8 @@ public class NonFiniteLossException extends RuntimeException {
     private NonFiniteLossException(String what, int epoch, int batch, long step, double lr, double lastFiniteLoss,
                                    String tail) {
         super(String.format(Locale.ROOT, "%s %s (optimizer step %d, lr %.3e); the last finite loss was %.6f. %s", what,
-                batch < 0 ? "by the end of epoch " + (epoch + 1) : "at epoch " + (epoch + 1) + ", batch " + batch, step, lr,
+                batch < 0 ? "by the end of epoch " + (epoch + 1) : "at epoch " + (epoch + 1) + ", batch " + batch, step,
+                lr,
                 lastFiniteLoss, tail));
         this.what = what;
         this.epoch = epoch;
@@ -80,13 +81,15 @@ public class NonFiniteLossException extends RuntimeException {
      */
     public static NonFiniteLossException nonFiniteState(String what, int epoch, int batch, long step, double lr,
                                                         double lastFiniteLoss) {
-        return new NonFiniteLossException(what, epoch, batch, step, lr, lastFiniteLoss, "hint: lower the learning rate");
+        return new NonFiniteLossException(what, epoch, batch, step, lr, lastFiniteLoss,
+                "hint: lower the learning rate");
     }
 
     private static String tail(Path runDir, Path lastCheckpoint) {
         return String.format(Locale.ROOT, "%s; hint: lower blr (or increase warmup_epochs), then %s",
-                lastCheckpoint == null ? "No checkpoint had been written yet" : "The last good checkpoint " + lastCheckpoint
-                        + " is kept",
+                lastCheckpoint == null ? "No checkpoint had been written yet"
+                        : "The last good checkpoint " + lastCheckpoint
+                                + " is kept",
                 lastCheckpoint == null ? "start again" : "resume with --resume " + runDir + " --set blr=<lower>");
     }
 

@@ -80,7 +80,8 @@ final class PretrainEpoch {
 
     /** The masking noise generator of one micro-batch, a function of (seed, epoch, batch) only. */
     static Generator noiseGenerator(long seed, int epoch, int batch) {
-        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL + 0x6A09E667F3BCC909L;
+        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL
+                + 0x6A09E667F3BCC909L;
         return new Generator(z);
     }
 
@@ -122,7 +123,8 @@ final class PretrainEpoch {
                 TrainStep.Result r;
                 try {
                     r = step.run(epoch, i, batches,
-                            () -> model.forward(batch.images(), maskingNoise(epoch, batchIndex, n, numPatches, device)).loss());
+                            () -> model.forward(batch.images(), maskingNoise(epoch, batchIndex, n, numPatches, device))
+                                    .loss());
                 } finally {
                     batch.images().release();
                     batch.labels().release();
@@ -136,7 +138,8 @@ final class PretrainEpoch {
                 bar.update(i + 1, loss.total() / loss.count(),
                         loss.count() * (double) n / ((System.nanoTime() - epochStart) / 1e9), r.lr());
                 if (r.stepped() && ranks.any(stopRequested.getAsBoolean())) {
-                    return new Result(meanLoss(), (int) loss.count(), images, (System.nanoTime() - epochStart) / 1e9, i + 1);
+                    return new Result(meanLoss(), (int) loss.count(), images, (System.nanoTime() - epochStart) / 1e9,
+                            i + 1);
                 }
             }
         }

@@ -27,25 +27,32 @@ final class PretrainReport {
         console.println("jmae pretrain: resolved config (also in " + run.config() + "):");
         console.println(config.toPrettyJson());
         ModelInfo info = ModelInfo.of(mc);
-        console.printf(Locale.ROOT, "model: %s, %,d trainable parameters (encoder %,d, decoder %,d), %.3f GFLOPs/image forward%n",
+        console.printf(Locale.ROOT,
+                "model: %s, %,d trainable parameters (encoder %,d, decoder %,d), %.3f GFLOPs/image forward%n",
                 mc.model(), info.totalParams(), info.encoderParams(), info.decoderParams(), info.totalFlops() / 1e9);
         int world = ranks.worldSize();
         if (ranks.distributed()) {
-            console.printf(Locale.ROOT, "data parallel: %d ranks (%s), batch_size %d per rank, global batch %d%n", world,
+            console.printf(Locale.ROOT, "data parallel: %d ranks (%s), batch_size %d per rank, global batch %d%n",
+                    world,
                     ranks.group().backend(), tc.batchSize(), tc.batchSize() * world);
         }
         if (!resumeNote.isEmpty()) {
             console.println(resumeNote);
         }
-        console.printf(Locale.ROOT, "eff_batch = batch_size * accum_iter * world_size = %d * %d * %d = %d%n", tc.batchSize(),
+        console.printf(Locale.ROOT, "eff_batch = batch_size * accum_iter * world_size = %d * %d * %d = %d%n",
+                tc.batchSize(),
                 tc.accumIter(), world, tc.effectiveBatch(world));
-        console.printf(Locale.ROOT, "lr = (kept_mask_ratio/mask_ratio) * blr * eff_batch / 256 = (%.4g/%.4g) * %.3g * %d / 256"
-                        + " = %.4g%s%n", mc.keptMaskRatio(), mc.maskRatio(), tc.blr(), tc.effectiveBatch(world), peakLr,
+        console.printf(Locale.ROOT,
+                "lr = (kept_mask_ratio/mask_ratio) * blr * eff_batch / 256 = (%.4g/%.4g) * %.3g * %d / 256"
+                        + " = %.4g%s%n",
+                mc.keptMaskRatio(), mc.maskRatio(), tc.blr(), tc.effectiveBatch(world), peakLr,
                 Double.isNaN(tc.lr()) ? "" : " (lr set explicitly)");
         console.println("train: " + trainSet.description());
         console.println("test:  " + testSet.description());
-        console.printf(Locale.ROOT, "device %s, %d batches of %d%s per epoch, accum_iter %d, %d epochs (warmup %.3g)%n", device,
-                batches, tc.batchSize(), ranks.distributed() ? " per rank" : "", tc.accumIter(), tc.epochs(), tc.warmupEpochs());
+        console.printf(Locale.ROOT, "device %s, %d batches of %d%s per epoch, accum_iter %d, %d epochs (warmup %.3g)%n",
+                device,
+                batches, tc.batchSize(), ranks.distributed() ? " per rank" : "", tc.accumIter(), tc.epochs(),
+                tc.warmupEpochs());
         console.println("run directory: " + run.root());
     }
 }

@@ -115,7 +115,7 @@ public final class Pretrainer {
     private final RunLock lock;
     /** The config changed on resume, written to config.json once the checkpoint is checked; null when unchanged. */
     private final String changedConfig;
-    private Listener listener = new Listener() { };
+    private Listener listener = new Listener() {};
     private volatile boolean stopRequested;
 
     private Pretrainer(Configs.Config config, RunDirectory run, Device device, Path home, PrintStream console,
@@ -148,7 +148,8 @@ public final class Pretrainer {
      * @throws ConfigException if the directory already holds a run
      */
     public static Pretrainer create(Configs.Config config, Path runDir, Device device, Path home, PrintStream console,
-                                    boolean progress) throws IOException {
+                                    boolean progress)
+            throws IOException {
         return create(config, runDir, device, home, console, progress, Ranks.single());
     }
 
@@ -168,7 +169,8 @@ public final class Pretrainer {
      * @throws ConfigException if the directory already holds a run
      */
     public static Pretrainer create(Configs.Config config, Path runDir, Device device, Path home, PrintStream console,
-                                    boolean progress, Ranks ranks) throws IOException {
+                                    boolean progress, Ranks ranks)
+            throws IOException {
         config.train().checkMinLr(config.model(), ranks.worldSize());
         RunDirectory rd = new RunDirectory(runDir);
         if (ranks.isMain()) {
@@ -176,7 +178,8 @@ public final class Pretrainer {
         }
         List<String> notes = new ArrayList<>();
         return RunSetup.prepare(rd, device, ranks.isMain(), true, config.toPrettyJson(), notes,
-                lock -> new Pretrainer(config, rd, device, home, console, progress, false, ranks, String.join("\n", notes),
+                lock -> new Pretrainer(config, rd, device, home, console, progress, false, ranks,
+                        String.join("\n", notes),
                         lock, null));
     }
 
@@ -214,7 +217,8 @@ public final class Pretrainer {
      * @throws IOException if the checkpoint cannot be read
      */
     public static Pretrainer resume(Path runDir, Device device, Path home, PrintStream console, boolean progress,
-                                    Ranks ranks) throws IOException {
+                                    Ranks ranks)
+            throws IOException {
         return resume(runDir, Map.of(), device, home, console, progress, ranks);
     }
 
@@ -238,16 +242,22 @@ public final class Pretrainer {
      *     another run holds the directory, or R' does not divide the run's global batch
      * @throws IOException if the checkpoint cannot be read
      */
-    public static Pretrainer resume(Path runDir, Map<String, String> overrides, Device device, Path home, PrintStream console,
-                                    boolean progress, Ranks ranks) throws IOException {
+    public static Pretrainer resume(Path runDir, Map<String, String> overrides, Device device, Path home,
+                                    PrintStream console,
+                                    boolean progress, Ranks ranks)
+            throws IOException {
         RunDirectory rd = new RunDirectory(runDir);
         if (!Files.exists(rd.config()) || !Files.exists(rd.lastCheckpoint())) {
-            throw new ConfigException("resume", runDir + " has no config.json and checkpoint-last.safetensors to resume from"
-                    + (ranks.distributed() ? " (as seen from rank " + ranks.rank() + "; hint: the run directory must be on a"
-                    + " file system every rank sees, at the same path)" : ""));
+            throw new ConfigException("resume",
+                    runDir + " has no config.json and checkpoint-last.safetensors to resume from"
+                            + (ranks.distributed()
+                                    ? " (as seen from rank " + ranks.rank() + "; hint: the run directory must be on a"
+                                            + " file system every rank sees, at the same path)"
+                                    : ""));
         }
         Configs.Config saved = Configs.resolve(Configs.source(rd.config().toString()), true);
-        Configs.Config c = overrides.isEmpty() ? saved : Configs.resolve(Configs.overrideOnResume(saved.json(), overrides), true);
+        Configs.Config c = overrides.isEmpty() ? saved
+                : Configs.resolve(Configs.overrideOnResume(saved.json(), overrides), true);
         List<String> notes = new ArrayList<>();
         if (!overrides.isEmpty()) {
             notes.add("changed on resume (config.json updated): " + Configs.changes(saved, c));
@@ -257,7 +267,8 @@ public final class Pretrainer {
             meta = f.metadata();
         }
         int savedWorld = ResumePoint.positive(rd.lastCheckpoint(), meta, RunCheckpoints.WORLD_SIZE, 1);
-        int global = ResumePoint.positive(rd.lastCheckpoint(), meta, RunCheckpoints.GLOBAL_BATCH_SIZE, c.train().batchSize());
+        int global = ResumePoint.positive(rd.lastCheckpoint(), meta, RunCheckpoints.GLOBAL_BATCH_SIZE,
+                c.train().batchSize());
         int world = ranks.worldSize();
         if (global % world != 0) {
             throw new ConfigException("resume", "the run in " + runDir + " trains on global batches of " + global
@@ -267,16 +278,21 @@ public final class Pretrainer {
         }
         Configs.Config toSave = c;
         if (global / world != c.train().batchSize()) {
-            c = Configs.resolve(Configs.override(c.json().deepCopy(), Map.of("batch_size", Integer.toString(global / world))),
+            c = Configs.resolve(
+                    Configs.override(c.json().deepCopy(), Map.of("batch_size", Integer.toString(global / world))),
                     true);
-            notes.add(String.format(Locale.ROOT, "resuming a run of %d rank(s) on %d: batch_size %d per rank keeps its global"
-                    + " batch of %d (same batches, masks and lr)", savedWorld, world, global / world, global));
+            notes.add(
+                    String.format(Locale.ROOT,
+                            "resuming a run of %d rank(s) on %d: batch_size %d per rank keeps its global"
+                                    + " batch of %d (same batches, masks and lr)",
+                            savedWorld, world, global / world, global));
         }
         c.train().checkMinLr(c.model(), world);
         Configs.Config resolved = c;
         String changed = overrides.isEmpty() ? null : toSave.toPrettyJson();
         return RunSetup.prepare(rd, device, ranks.isMain(), false, null, notes,
-                lock -> new Pretrainer(resolved, rd, device, home, console, progress, true, ranks, String.join("\n", notes),
+                lock -> new Pretrainer(resolved, rd, device, home, console, progress, true, ranks,
+                        String.join("\n", notes),
                         lock, changed));
     }
 
@@ -331,7 +347,8 @@ public final class Pretrainer {
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, peakLr, tc.weightDecay()), tc.optBetas().get(0),
                 tc.optBetas().get(1), tc.optEps());
         WarmupCosineSchedule schedule = new WarmupCosineSchedule(peakLr, tc.minLr(), tc.warmupEpochs(), tc.epochs());
-        ResumePoint from = resuming ? ResumePoint.load(run.lastCheckpoint(), RunCheckpoints.FORMAT, "pretrain", model, opt) : null;
+        ResumePoint from = resuming
+                ? ResumePoint.load(run.lastCheckpoint(), RunCheckpoints.FORMAT, "pretrain", model, opt) : null;
         try (DistributedDataParallel<MaskedAutoencoder> ddp = ranks.distributed()
                 ? new DistributedDataParallel<>(model, ranks.group()) : null) {
             return run(model, opt, schedule, ddp, from, peakLr);
@@ -353,13 +370,16 @@ public final class Pretrainer {
         double[] std = tc.std().stream().mapToDouble(Double::doubleValue).toArray();
         double[] scale = tc.cropScale().stream().mapToDouble(Double::doubleValue).toArray();
         double[] ratio = tc.cropRatio().stream().mapToDouble(Double::doubleValue).toArray();
-        try (DataLoader loader = new DataLoader(trainSet, Transforms.pretrain(mc.imgSize(), scale, ratio, tc.hflipProb()),
+        try (DataLoader loader = new DataLoader(trainSet,
+                Transforms.pretrain(mc.imgSize(), scale, ratio, tc.hflipProb()),
                 mean, std, tc.batchSize(), true, true, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device);
-             DataLoader testLoader = new DataLoader(testSet, Transforms.eval(mc.imgSize()), mean, std, tc.evalBatchSize(),
+             DataLoader testLoader = new DataLoader(testSet, Transforms.eval(mc.imgSize()), mean, std,
+                     tc.evalBatchSize(),
                      false, false, tc.seed(), tc.numWorkers(), tc.prefetchBatches(), device)) {
             int testReal = Integer.MAX_VALUE;
             if (ranks.distributed()) {
-                loader.sampler(new DistributedSampler(trainSet.size(), ranks.worldSize(), ranks.rank(), loader::order, false));
+                loader.sampler(
+                        new DistributedSampler(trainSet.size(), ranks.worldSize(), ranks.rank(), loader::order, false));
                 DistributedSampler testShare = new DistributedSampler(testSet.size(), ranks.worldSize(), ranks.rank(),
                         DistributedSampler.sequentialOrder(testSet.size()), false);
                 testLoader.sampler(testShare);
@@ -368,8 +388,10 @@ public final class Pretrainer {
             int batches = loader.batchesPerEpoch();
             if (batches < tc.accumIter()) {
                 throw new ConfigException("batch_size", "one epoch of " + trainSet.size() + " images gives " + batches
-                        + " batches of " + tc.batchSize() + (ranks.distributed() ? " per rank on " + ranks.worldSize() + " ranks"
-                        : "") + ", fewer than accum_iter (" + tc.accumIter() + ")");
+                        + " batches of " + tc.batchSize()
+                        + (ranks.distributed() ? " per rank on " + ranks.worldSize() + " ranks"
+                                : "")
+                        + ", fewer than accum_iter (" + tc.accumIter() + ")");
             }
             int startEpoch = from == null ? 0 : from.epoch();
             int startBatch = from == null ? 0 : from.batch();
@@ -380,9 +402,12 @@ public final class Pretrainer {
                     RunSetup.writeConfig(run, changedConfig);
                 }
             }
-            PretrainReport.printStart(console, config, run, device, ranks, peakLr, trainSet, testSet, batches, resuming ? resumeNote
-                    + (resumeNote.isEmpty() ? "" : "\n") + "resuming at epoch " + (startEpoch + 1) + " batch " + startBatch : resumeNote);
-            TrainStep trainStep = new TrainStep(opt, schedule, tc.accumIter(), 0).resumeAt(from == null ? 0 : from.step());
+            PretrainReport.printStart(console, config, run, device, ranks, peakLr, trainSet, testSet, batches,
+                    resuming ? resumeNote
+                            + (resumeNote.isEmpty() ? "" : "\n") + "resuming at epoch " + (startEpoch + 1) + " batch "
+                            + startBatch : resumeNote);
+            TrainStep trainStep = new TrainStep(opt, schedule, tc.accumIter(), 0)
+                    .resumeAt(from == null ? 0 : from.step());
             if (ddp != null) {
                 trainStep.distributed(ddp);
             }
@@ -405,15 +430,18 @@ public final class Pretrainer {
         if (from != null) {
             int dropped = MetricsLog.rewind(run.metrics(), from.epoch(), from.step(), console);
             if (dropped > 0) {
-                console.printf(Locale.ROOT, "%s: dropped %d record(s) past the checkpoint (epoch %d, optimizer step %d), which"
-                        + " this session logs again%n", run.metrics(), dropped, from.epoch() + 1, from.step());
+                console.printf(Locale.ROOT,
+                        "%s: dropped %d record(s) past the checkpoint (epoch %d, optimizer step %d), which"
+                                + " this session logs again%n",
+                        run.metrics(), dropped, from.epoch() + 1, from.step());
             }
         }
         return new MetricsLog(run.metrics(), console);
     }
 
     private String resumeCommand() {
-        return (ranks.distributed() ? "mpirun -np " + ranks.worldSize() + " bin/jmae pretrain --distributed" : "bin/jmae pretrain")
+        return (ranks.distributed() ? "mpirun -np " + ranks.worldSize() + " bin/jmae pretrain --distributed"
+                : "bin/jmae pretrain")
                 + " --resume " + run.root();
     }
 
@@ -422,7 +450,8 @@ public final class Pretrainer {
      * and loss plot; a stop request ends the run at the next optimizer step with a checkpoint.
      */
     private Summary loop(MaskedAutoencoder model, TrainStep trainStep, PretrainEpoch epochs, Evaluator evaluator,
-                         MetricsLog log, int startEpoch, int startBatch) throws IOException {
+                         MetricsLog log, int startEpoch, int startBatch)
+            throws IOException {
         ModelConfig mc = config.model();
         TrainConfig tc = config.train();
         RunCheckpoints checkpoints = new RunCheckpoints(run, config, ranks.worldSize());
@@ -440,9 +469,12 @@ public final class Pretrainer {
             double epochLoss = ranks.mean(e.meanLoss());
             if (e.stopped()) {
                 save(checkpoints, model, trainStep, epoch, e.stoppedAt(), false);
-                console.printf(Locale.ROOT, "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
-                        + "resume with: %s%n", epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(), resumeCommand());
-                return new Summary(epoch, step, epochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
+                console.printf(Locale.ROOT,
+                        "%nstopped at epoch %d, batch %d (optimizer step %d); checkpoint written to %s%n"
+                                + "resume with: %s%n",
+                        epoch + 1, e.stoppedAt(), step, run.lastCheckpoint(), resumeCommand());
+                return new Summary(epoch, step, epochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval,
+                        true);
             }
             lastEpochLoss = epochLoss;
             boolean last = epoch + 1 == tc.epochs();
@@ -457,8 +489,10 @@ public final class Pretrainer {
             if ((tc.evalEvery() > 0 && (epoch + 1) % tc.evalEvery() == 0) || last) {
                 lastEval = evaluator.evaluate(model, run.reconstruction(epoch + 1));
                 if (!Double.isFinite(lastEval.psnr())) {
-                    throw NonFiniteLossException.nonFiniteState("the test evaluation gave a masked-patch PSNR of " + lastEval.psnr()
-                            + " dB (the model's predictions are not finite)", epoch, -1, step, trainStep.lr(),
+                    throw NonFiniteLossException.nonFiniteState(
+                            "the test evaluation gave a masked-patch PSNR of " + lastEval.psnr()
+                                    + " dB (the model's predictions are not finite)",
+                            epoch, -1, step, trainStep.lr(),
                             trainStep.lastFiniteLoss());
                 }
                 r.put("test_psnr", lastEval.psnr());
@@ -473,13 +507,16 @@ public final class Pretrainer {
             if (ranks.isMain()) {
                 log.write(r);
             }
-            console.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, %.1f s, %.0f img/s%s%n", epoch + 1, tc.epochs(), lastEpochLoss,
+            console.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, %.1f s, %.0f img/s%s%n", epoch + 1, tc.epochs(),
+                    lastEpochLoss,
                     e.seconds(), r.get("images_per_s").asDouble(), r.has("test_psnr") ? ", " + evalLine(lastEval) : "");
             if ((epoch + 1) % tc.saveEvery() == 0 || last) {
-                save(checkpoints, model, trainStep, epoch + 1, 0, tc.keepEvery() > 0 && (epoch + 1) % tc.keepEvery() == 0);
+                save(checkpoints, model, trainStep, epoch + 1, 0,
+                        tc.keepEvery() > 0 && (epoch + 1) % tc.keepEvery() == 0);
             }
             if (ranks.isMain()) {
-                LossPlot.write(MetricsLog.read(run.metrics(), console), run.lossPlot(), mc.model() + " pretraining loss");
+                LossPlot.write(MetricsLog.read(run.metrics(), console), run.lossPlot(),
+                        mc.model() + " pretraining loss");
             }
             listener.onEpoch(r);
             if (!last && ranks.any(stopRequested)) {
@@ -487,7 +524,8 @@ public final class Pretrainer {
                 if ((epoch + 1) % tc.saveEvery() != 0) {
                     save(checkpoints, model, trainStep, epoch + 1, 0, false);
                 }
-                return new Summary(epoch + 1, step, lastEpochLoss, sessionSeconds, sessionImages / sessionSeconds, lastEval, true);
+                return new Summary(epoch + 1, step, lastEpochLoss, sessionSeconds, sessionImages / sessionSeconds,
+                        lastEval, true);
             }
         }
         return new Summary(tc.epochs(), trainStep.optimizerSteps(), lastEpochLoss, sessionSeconds,
@@ -499,11 +537,13 @@ public final class Pretrainer {
      * replicas hold the same state, so they fail together and none waits on the others).
      */
     private void save(RunCheckpoints checkpoints, MaskedAutoencoder model, TrainStep trainStep, int epoch, int batch,
-                      boolean numbered) throws IOException {
+                      boolean numbered)
+            throws IOException {
         if (ranks.isMain()) {
             checkpoints.save(model, trainStep, epoch, batch, numbered);
         } else {
-            FiniteState.require(model, trainStep.optimizer(), trainStep, batch == 0 ? epoch - 1 : epoch, batch == 0 ? -1 : batch);
+            FiniteState.require(model, trainStep.optimizer(), trainStep, batch == 0 ? epoch - 1 : epoch,
+                    batch == 0 ? -1 : batch);
         }
     }
 
@@ -515,10 +555,12 @@ public final class Pretrainer {
      * @return the text
      */
     public static String evalLine(Evaluator.Result e) {
-        String line = String.format(Locale.ROOT, "test masked-patch PSNR %.2f dB vs %.2f dB for the %s: %+.2f dB", e.psnr(),
+        String line = String.format(Locale.ROOT, "test masked-patch PSNR %.2f dB vs %.2f dB for the %s: %+.2f dB",
+                e.psnr(),
                 e.baselinePsnr(), e.baselineDescription(), e.psnr() - e.baselinePsnr());
         if (!Double.isNaN(e.normMse())) {
-            line += String.format(Locale.ROOT, "; normalized MSE on masked patches %.4f vs %.4f", e.normMse(), e.baselineNormMse());
+            line += String.format(Locale.ROOT, "; normalized MSE on masked patches %.4f vs %.4f", e.normMse(),
+                    e.baselineNormMse());
         }
         return line;
     }

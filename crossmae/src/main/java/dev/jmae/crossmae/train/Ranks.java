@@ -132,8 +132,9 @@ public final class Ranks {
         }
         int[] shape = global.shape();
         if (shape.length == 0 || shape[0] % world != 0) {
-            throw new IllegalArgumentException("Ranks.localRows: the global batch's first dimension must be a multiple of"
-                    + " the world size " + world + ", got shape " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "Ranks.localRows: the global batch's first dimension must be a multiple of"
+                            + " the world size " + world + ", got shape " + java.util.Arrays.toString(shape));
         }
         int local = shape[0] / world;
         // row r + jR of [R·b, ...] is [j, r] of the view [b, R, ...]

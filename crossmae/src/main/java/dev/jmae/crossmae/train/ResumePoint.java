@@ -54,14 +54,17 @@ record ResumePoint(Path file, int epoch, int batch, long step, Map<String, Strin
      *     missing or malformed, or optimizer state is missing
      * @throws CheckpointException if the model keys do not match
      */
-    static ResumePoint load(Path file, String format, String command, Module model, Optimizer optimizer) throws IOException {
+    static ResumePoint load(Path file, String format, String command, Module model, Optimizer optimizer)
+            throws IOException {
         Checkpoint.Contents c = Checkpoint.read(file);
         Map<String, String> meta = c.metadata();
         String found = meta.get("format");
         if (!format.equals(found)) {
-            throw new ConfigException("format", file + " holds " + (found == null ? "no format tag" : "a checkpoint of format "
-                    + found) + ", not " + format + " (a jmae " + command + " run's); hint: resume a run with the command that"
-                    + " started it");
+            throw new ConfigException("format",
+                    file + " holds " + (found == null ? "no format tag" : "a checkpoint of format "
+                            + found) + ", not " + format + " (a jmae " + command
+                            + " run's); hint: resume a run with the command that"
+                            + " started it");
         }
         ResumePoint p = new ResumePoint(file, (int) field(file, meta, "epoch", Integer.MAX_VALUE),
                 (int) field(file, meta, "batch", Integer.MAX_VALUE), field(file, meta, "step", Long.MAX_VALUE), meta);
@@ -83,9 +86,13 @@ record ResumePoint(Path file, int epoch, int batch, long step, Map<String, Strin
         }
         if (p.step > 0 && !without.isEmpty()) {
             throw new ConfigException("optimizer", file + " has no optimizer state (" + Checkpoint.OPTIMIZER_PREFIX
-                    + "<key>.*) for " + (c.optimizer().isEmpty() ? "any of its " + without.size() + " trained parameters"
-                    : without.size() + " trained parameters: " + String.join(", ", without.subList(0, Math.min(5,
-                    without.size()))) + (without.size() > 5 ? ", ..." : "")) + ", after " + p.step + " optimizer steps;"
+                    + "<key>.*) for "
+                    + (c.optimizer().isEmpty() ? "any of its " + without.size() + " trained parameters"
+                            : without.size() + " trained parameters: "
+                                    + String.join(", ", without.subList(0, Math.min(5,
+                                            without.size())))
+                                    + (without.size() > 5 ? ", ..." : ""))
+                    + ", after " + p.step + " optimizer steps;"
                     + " continuing with a fresh optimizer would not be the same run; hint: resume from a checkpoint that jmae "
                     + command + " wrote (checkpoint-last.safetensors of the run directory)");
         }
@@ -123,14 +130,16 @@ record ResumePoint(Path file, int epoch, int batch, long step, Map<String, Strin
     private static long field(Path file, Map<String, String> meta, String key, long max) {
         String v = meta.get(key);
         if (v == null) {
-            throw new ConfigException(key, file + " has no '" + key + "' in its metadata, which a resumed run needs to know"
-                    + " where it stands; hint: resume from a checkpoint that jmae wrote");
+            throw new ConfigException(key,
+                    file + " has no '" + key + "' in its metadata, which a resumed run needs to know"
+                            + " where it stands; hint: resume from a checkpoint that jmae wrote");
         }
         long n;
         try {
             n = Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new ConfigException(key, file + " has '" + key + "' = \"" + v + "\" in its metadata, expected an integer");
+            throw new ConfigException(key,
+                    file + " has '" + key + "' = \"" + v + "\" in its metadata, expected an integer");
         }
         if (n < 0 || n > max) {
             throw new ConfigException(key, file + " has '" + key + "' = " + n + " in its metadata, expected 0 <= " + key
@@ -163,19 +172,23 @@ record ResumePoint(Path file, int epoch, int batch, long step, Map<String, Strin
             saved = null;
         }
         if (!(saved instanceof ObjectNode s)) {
-            throw new ConfigException("config", file + ": its metadata 'config' is not a JSON object; hint: resume from a"
-                    + " checkpoint that jmae wrote");
+            throw new ConfigException("config",
+                    file + ": its metadata 'config' is not a JSON object; hint: resume from a"
+                            + " checkpoint that jmae wrote");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = s.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = s.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey();
             JsonNode now = run.get(key);
-            if (Configs.RESUMABLE_KEYS.contains(key) || UNCOMPARED.contains(key) || now == null || same(e.getValue(), now)) {
+            if (Configs.RESUMABLE_KEYS.contains(key) || UNCOMPARED.contains(key) || now == null
+                    || same(e.getValue(), now)) {
                 continue;
             }
-            throw new ConfigException(key, "is " + now + " in " + configFile + ", but " + file + " was written by a run with "
-                    + key + " = " + e.getValue() + "; a resumed run continues the checkpoint's run; hint: restore " + key
-                    + " = " + e.getValue() + " in " + configFile + ", or start a new run (--out) to change it");
+            throw new ConfigException(key,
+                    "is " + now + " in " + configFile + ", but " + file + " was written by a run with "
+                            + key + " = " + e.getValue()
+                            + "; a resumed run continues the checkpoint's run; hint: restore " + key
+                            + " = " + e.getValue() + " in " + configFile + ", or start a new run (--out) to change it");
         }
     }
 
@@ -207,14 +220,19 @@ record ResumePoint(Path file, int epoch, int batch, long step, Map<String, Strin
      */
     void check(int epochs, int batches, int accumIter) {
         if (epoch > epochs) {
-            throw new ConfigException("epoch", file + " has 'epoch' = " + epoch + " in its metadata, past the run's epochs ("
-                    + epochs + "); hint: resume with --set epochs=" + Math.max(epoch, epochs + 1) + " or more to train on");
+            throw new ConfigException("epoch",
+                    file + " has 'epoch' = " + epoch + " in its metadata, past the run's epochs ("
+                            + epochs + "); hint: resume with --set epochs=" + Math.max(epoch, epochs + 1)
+                            + " or more to train on");
         }
         if (batch >= batches || (epoch == epochs && batch != 0) || batch % accumIter != 0) {
-            throw new ConfigException("batch", file + " has 'batch' = " + batch + " in its metadata (epoch " + (epoch + 1)
-                    + "), expected 0 <= batch < " + batches + " (the batches per epoch), a multiple of accum_iter (" + accumIter
-                    + ")" + (epoch == epochs ? ", and 0 once all " + epochs + " epochs are done" : "") + "; hint: the dataset,"
-                    + " batch_size or accum_iter differ from the run's, or the metadata was edited");
+            throw new ConfigException("batch",
+                    file + " has 'batch' = " + batch + " in its metadata (epoch " + (epoch + 1)
+                            + "), expected 0 <= batch < " + batches
+                            + " (the batches per epoch), a multiple of accum_iter (" + accumIter
+                            + ")" + (epoch == epochs ? ", and 0 once all " + epochs + " epochs are done" : "")
+                            + "; hint: the dataset,"
+                            + " batch_size or accum_iter differ from the run's, or the metadata was edited");
         }
         long expected = (long) epoch * (batches / accumIter) + batch / accumIter;
         if (step != expected) {

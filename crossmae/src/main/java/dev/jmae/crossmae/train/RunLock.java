@@ -55,7 +55,8 @@ final class RunLock implements AutoCloseable {
     static RunLock acquire(Path dir) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(FILE);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = ch.tryLock();

@@ -65,7 +65,8 @@ final class RunSetup {
             return;
         }
         GemmTuning t = GemmTuning.current();
-        notes.add("cpu GEMM tuning: " + t.spec() + (writes ? " (recorded in " + file.getFileName() + " for --resume)" : ""));
+        notes.add("cpu GEMM tuning: " + t.spec()
+                + (writes ? " (recorded in " + file.getFileName() + " for --resume)" : ""));
         if (writes) {
             try {
                 AtomicFiles.replaceStream(file, out -> out.write((t.spec() + "\n").getBytes(StandardCharsets.UTF_8)));
@@ -96,8 +97,9 @@ final class RunSetup {
      */
     static void requireNoRun(RunDirectory rd) {
         if (Files.exists(rd.lastCheckpoint())) {
-            throw new ConfigException("out", rd.root() + " already holds a run with a checkpoint; hint: continue it with"
-                    + " --resume " + rd.root() + ", or pick another --out");
+            throw new ConfigException("out",
+                    rd.root() + " already holds a run with a checkpoint; hint: continue it with"
+                            + " --resume " + rd.root() + ", or pick another --out");
         }
     }
 
@@ -133,8 +135,10 @@ final class RunSetup {
      * @throws IOException if the lock, the litter or the config cannot be handled
      * @throws ConfigException if another run holds the directory, or a new run finds one there
      */
-    static <T> T prepare(RunDirectory rd, Device device, boolean takeLock, boolean newRun, String config, List<String> notes,
-                         IoAction<T> build) throws IOException {
+    static <T> T prepare(RunDirectory rd, Device device, boolean takeLock, boolean newRun, String config,
+                         List<String> notes,
+                         IoAction<T> build)
+            throws IOException {
         if (newRun) {
             requireNoRun(rd);
         }
@@ -146,7 +150,8 @@ final class RunSetup {
                 }
                 List<Path> litter = RunLock.removeLitter(rd.root());
                 if (!litter.isEmpty()) {
-                    notes.add("removed " + litter.size() + " temporary file(s) that interrupted writes left in " + rd.root());
+                    notes.add("removed " + litter.size() + " temporary file(s) that interrupted writes left in "
+                            + rd.root());
                 }
                 if (config != null) {
                     writeConfig(rd, config);

@@ -24,7 +24,8 @@ public final class SmoothedValue {
      */
     public SmoothedValue(int windowSize) {
         if (windowSize < 1) {
-            throw new IllegalArgumentException("SmoothedValue: expected a window of at least 1 value, got " + windowSize);
+            throw new IllegalArgumentException(
+                    "SmoothedValue: expected a window of at least 1 value, got " + windowSize);
         }
         this.windowSize = windowSize;
     }

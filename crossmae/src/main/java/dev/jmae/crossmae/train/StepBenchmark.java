@@ -45,7 +45,8 @@ public record StepBenchmark(ModelConfig config, int batchSize, double stepsPerSe
                 TrainConfig.DEFAULT_OPT_BETAS.get(1), TrainConfig.DEFAULT_OPT_EPS);
         TrainStep step = new TrainStep(opt, null, 1, 0);
         Generator g = new Generator(1);
-        Tensor images = TensorScope.detach(Tensor.randn(d, g, batchSize, config.inChans(), config.imgSize(), config.imgSize()));
+        Tensor images = TensorScope
+                .detach(Tensor.randn(d, g, batchSize, config.inChans(), config.imgSize(), config.imgSize()));
         TrainStep.Loss loss = () -> model.forward(images, g).loss();
         MemoryStats mem = Backends.of(d).memory();
         step.beginEpoch();

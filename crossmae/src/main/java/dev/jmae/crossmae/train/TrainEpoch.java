@@ -66,7 +66,8 @@ final class TrainEpoch {
      * @param progress whether to draw a progress bar
      * @param stopRequested polled after every optimizer step
      */
-    TrainEpoch(TrainStep step, DataLoader loader, int epochs, StepLog stepLog, boolean progress, BooleanSupplier stopRequested) {
+    TrainEpoch(TrainStep step, DataLoader loader, int epochs, StepLog stepLog, boolean progress,
+               BooleanSupplier stopRequested) {
         this.step = step;
         this.loader = loader;
         this.epochs = epochs;
@@ -109,9 +110,11 @@ final class TrainEpoch {
                     stepLog.step(epoch, i + 1, batches, step.optimizerSteps(), r.stepLoss(), r.lr());
                 }
                 SmoothedValue s = step.loss();
-                bar.update(i + 1, s.total() / s.count(), s.count() * (double) n / ((System.nanoTime() - epochStart) / 1e9), r.lr());
+                bar.update(i + 1, s.total() / s.count(),
+                        s.count() * (double) n / ((System.nanoTime() - epochStart) / 1e9), r.lr());
                 if (r.stepped() && stopRequested.getAsBoolean()) {
-                    return new Result(meanLoss(), (int) s.count(), images, (System.nanoTime() - epochStart) / 1e9, i + 1);
+                    return new Result(meanLoss(), (int) s.count(), images, (System.nanoTime() - epochStart) / 1e9,
+                            i + 1);
                 }
             }
         }

@@ -86,8 +86,9 @@ public final class TrainStep {
      */
     public TrainStep(Optimizer optimizer, WarmupCosineSchedule schedule, int accumIter, double clipGrad) {
         if (accumIter < 1 || !(clipGrad >= 0)) {
-            throw new IllegalArgumentException("TrainStep: expected accum_iter >= 1 and clip_grad >= 0, got " + accumIter
-                    + ", " + clipGrad);
+            throw new IllegalArgumentException(
+                    "TrainStep: expected accum_iter >= 1 and clip_grad >= 0, got " + accumIter
+                            + ", " + clipGrad);
         }
         this.optimizer = optimizer;
         this.schedule = schedule;

@@ -43,7 +43,8 @@ public final class WriteFailures {
         String reason;
         if (diskFull(e)) {
             reason = "the disk is full (No space left on device)";
-            hint = "free space on " + (file.toAbsolutePath().getParent() == null ? file : file.toAbsolutePath().getParent())
+            hint = "free space on "
+                    + (file.toAbsolutePath().getParent() == null ? file : file.toAbsolutePath().getParent())
                     + (hint == null ? "" : ", then " + hint);
         } else {
             reason = rootMessage(e);
@@ -57,6 +58,7 @@ public final class WriteFailures {
             t = t.getCause();
         }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m.equals(e.getMessage()) ? m : e.getMessage() + " (" + m + ")";
+        return m == null ? t.getClass().getSimpleName()
+                : m.equals(e.getMessage()) ? m : e.getMessage() + " (" + m + ")";
     }
 }

@@ -26,7 +26,8 @@ class BadInputTest {
 
     private static ConfigException refused(String json) {
         return assertThrows(ConfigException.class, () -> Configs.resolve(
-                (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(json),
+                (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(json),
                 false));
     }
 
@@ -52,7 +53,8 @@ class BadInputTest {
     void anImageSizeNotDivisibleByThePatchSizeIsRefused() {
         ConfigException e = refused("{\"img_size\": 30, \"patch_size\": 4}");
         assertEquals("img_size", e.key());
-        assertTrue(e.getMessage().contains("divisible by patch_size (4)") && e.getMessage().contains("hint"), e.getMessage());
+        assertTrue(e.getMessage().contains("divisible by patch_size (4)") && e.getMessage().contains("hint"),
+                e.getMessage());
     }
 
     @Test
@@ -79,8 +81,8 @@ class BadInputTest {
         Files.writeString(cfg, config);
         StringWriter err = new StringWriter();
         int code = Main.run(new String[] {"forward", "--config", cfg.toString(), "--weights", bad.toString(), "--batch",
-                ForwardGoldenTest.resource("crossmae_kmr025.batch.safetensors").toString(), "--out",
-                dir.resolve("o.safetensors").toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+            ForwardGoldenTest.resource("crossmae_kmr025.batch.safetensors").toString(), "--out",
+            dir.resolve("o.safetensors").toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
         assertEquals(2, code);
         String msg = err.toString();
         assertTrue(msg.contains(bad.toString()), msg);
@@ -90,7 +92,9 @@ class BadInputTest {
         }
         // a fine-tuned head and MAE's final norm are set aside with their reason, not "unexpected"
         assertTrue(msg.contains("missing keys (2)") && msg.contains("unexpected keys (1)"), msg);
-        assertTrue(msg.contains("set aside 1 key(s), a fine-tuned classifier's head") && msg.contains("set aside 1 key(s), the"
-                + " encoder's final norm"), msg);
+        assertTrue(msg.contains("set aside 1 key(s), a fine-tuned classifier's head")
+                && msg.contains("set aside 1 key(s), the"
+                        + " encoder's final norm"),
+                msg);
     }
 }

@@ -137,7 +137,8 @@ class ConvertCommandTest {
         Files.writeString(cfg, c.model().toJson().setAll(c.train().toJson()).toString());
         Path converted = dir.resolve("bare.safetensors");
         assertEquals(0, run("convert", bare.toString(), converted.toString(), "--config", cfg.toString()).code());
-        Outcome r = run("reconstruct", "--checkpoint", converted.toString(), "--out", dir.resolve("grid.png").toString(),
+        Outcome r = run("reconstruct", "--checkpoint", converted.toString(), "--out",
+                dir.resolve("grid.png").toString(),
                 "--count", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.exists(dir.resolve("grid.png")));
@@ -173,7 +174,9 @@ class ConvertCommandTest {
 
         Outcome missing = run("convert", dir.resolve("nope.pth").toString(), out.toString());
         assertEquals(2, missing.code(), missing.err());
-        assertTrue(missing.err().contains("IN " + dir.resolve("nope.pth") + ": no such file (expected a .pth or .safetensors"
-                + " file)"), missing.err());
+        assertTrue(missing.err()
+                .contains("IN " + dir.resolve("nope.pth") + ": no such file (expected a .pth or .safetensors"
+                        + " file)"),
+                missing.err());
     }
 }

@@ -23,22 +23,28 @@ class DistributedBenchTest {
 
     @Test
     void ranksReportTheAllReduceAndItsHiddenPartPerStep() {
-        MpiLauncher.Result r = MpiLauncher.run(2, Main.class, Duration.ofSeconds(180), "bench", "--distributed", "--config",
-                "bench_32px_crossmae", "--set", "depth=1", "--set", "decoder_depth=1", "--batch-size", "2", "--warmup", "1",
+        MpiLauncher.Result r = MpiLauncher.run(2, Main.class, Duration.ofSeconds(180), "bench", "--distributed",
+                "--config",
+                "bench_32px_crossmae", "--set", "depth=1", "--set", "decoder_depth=1", "--batch-size", "2", "--warmup",
+                "1",
                 "--steps", "3");
         assertEquals(0, r.exitCode(), r.output());
-        assertTrue(r.output().contains("bench_32px_crossmae: cpu, 2 ranks x batch 2 (global 4), 1 warmup + 3 timed steps"),
+        assertTrue(
+                r.output().contains("bench_32px_crossmae: cpu, 2 ranks x batch 2 (global 4), 1 warmup + 3 timed steps"),
                 r.output());
         // step, ms/step, all-reduce ms, hidden ms, hidden %, exposed ms, wait ms, copies ms, launched of buckets
-        Matcher m = Pattern.compile("(?m)^ +(\\d+) +([\\d.]+) +([\\d.]+) +([\\d.]+) +(\\d+)% +([\\d.]+) +([\\d.]+) +([\\d.]+)"
-                + " +(\\d+) of (\\d+)$").matcher(r.output());
+        Matcher m = Pattern
+                .compile("(?m)^ +(\\d+) +([\\d.]+) +([\\d.]+) +([\\d.]+) +(\\d+)% +([\\d.]+) +([\\d.]+) +([\\d.]+)"
+                        + " +(\\d+) of (\\d+)$")
+                .matcher(r.output());
         List<Integer> steps = new ArrayList<>();
         while (m.find()) {
             steps.add(Integer.parseInt(m.group(1)));
             double allReduce = Double.parseDouble(m.group(3));
             double hidden = Double.parseDouble(m.group(4));
             double exposed = Double.parseDouble(m.group(6));
-            assertEquals(allReduce, hidden + exposed, 0.11, "hidden + exposed = all-reduce (printed to 0.1 ms): " + m.group());
+            assertEquals(allReduce, hidden + exposed, 0.11,
+                    "hidden + exposed = all-reduce (printed to 0.1 ms): " + m.group());
             if (allReduce >= 1) {
                 assertEquals(100 * hidden / allReduce, Integer.parseInt(m.group(5)), 6, m.group());
             }

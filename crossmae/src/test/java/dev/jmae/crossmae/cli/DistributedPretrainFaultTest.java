@@ -93,10 +93,12 @@ class DistributedPretrainFaultTest {
         Duration after = Duration.ofNanos(System.nanoTime() - killed);
         System.out.println("killed rank 1; the job ended " + after + " later with exit " + r.exitCode());
         assertNotEquals(0, r.exitCode(), r.output());
-        assertTrue(after.compareTo(BOUND) < 0, "the job lived on " + after + " after rank 1 was killed:\n" + r.output());
+        assertTrue(after.compareTo(BOUND) < 0,
+                "the job lived on " + after + " after rank 1 was killed:\n" + r.output());
         // mpirun names the rank and the signal; rank 0 says it left with its group open
         assertTrue(r.output().contains("rank 1") && r.output().contains("signal 9"), r.output());
-        assertTrue(r.output().contains("jmae distributed: rank 0 of 2 is exiting with its MPI process group still open"),
+        assertTrue(
+                r.output().contains("jmae distributed: rank 0 of 2 is exiting with its MPI process group still open"),
                 r.output());
     }
 
@@ -125,7 +127,9 @@ class DistributedPretrainFaultTest {
         other.addAll(List.of("--set", "mask_ratio=0.8"));
         MpiLauncher.Result r = MpiLauncher.runEach(Main.class, LIMIT, List.of(common, other));
         assertNotEquals(0, r.exitCode(), r.output());
-        assertTrue(r.output().contains("the ranks' configs differ: field 'mask_ratio' is 0.75 on rank 0 but 0.8 on rank 1"),
+        assertTrue(
+                r.output()
+                        .contains("the ranks' configs differ: field 'mask_ratio' is 0.75 on rank 0 but 0.8 on rank 1"),
                 r.output());
         assertFalse(Files.exists(new RunDirectory(run).config()), "nothing is written when the ranks disagree");
     }
@@ -136,8 +140,10 @@ class DistributedPretrainFaultTest {
         MpiLauncher.Result r = MpiLauncher.run(2, Main.class, LIMIT, "pretrain", "--config", cfg.toString(), "--out",
                 dir.resolve("run").toString(), "--no-progress");
         assertNotEquals(0, r.exitCode(), r.output());
-        assertTrue(r.output().contains("this process is one of 2 ranks that an MPI launcher started, but --distributed is"
-                + " not set") && r.output().contains("hint: add --distributed"), r.output());
+        assertTrue(
+                r.output().contains("this process is one of 2 ranks that an MPI launcher started, but --distributed is"
+                        + " not set") && r.output().contains("hint: add --distributed"),
+                r.output());
     }
 
     private record Cli(int code, String err) {
@@ -153,10 +159,13 @@ class DistributedPretrainFaultTest {
     void distributedWithoutALauncherSaysHowToLaunch() throws IOException {
         Assumptions.assumeTrue(MpiLauncher.mpirun() != null || "true".equals(System.getenv("CI")),
                 "Open MPI is not installed (the missing-library case is tested below)");
-        Cli r = cli("pretrain", "--distributed", "--config", config("").toString(), "--out", dir.resolve("run").toString());
+        Cli r = cli("pretrain", "--distributed", "--config", config("").toString(), "--out",
+                dir.resolve("run").toString());
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("this process was not started by an MPI launcher"), r.err());
-        assertTrue(r.err().contains("hint: start every rank with mpirun, e.g. mpirun -np 2 bin/jmae pretrain --distributed"),
+        assertTrue(
+                r.err().contains(
+                        "hint: start every rank with mpirun, e.g. mpirun -np 2 bin/jmae pretrain --distributed"),
                 r.err());
     }
 
@@ -167,7 +176,8 @@ class DistributedPretrainFaultTest {
                 "--out", dir.resolve("run").toString());
         assertEquals(3, r.code(), r.err());
         assertTrue(r.err().contains("mpi: cannot load the Open MPI library " + missing), r.err());
-        assertTrue(r.err().contains("hint: install Open MPI (Debian/Ubuntu: apt-get install libopenmpi3 openmpi-bin)"), r.err());
+        assertTrue(r.err().contains("hint: install Open MPI (Debian/Ubuntu: apt-get install libopenmpi3 openmpi-bin)"),
+                r.err());
         assertFalse(Files.exists(dir.resolve("run")), "nothing is written");
     }
 }

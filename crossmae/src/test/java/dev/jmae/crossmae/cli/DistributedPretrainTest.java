@@ -105,13 +105,16 @@ class DistributedPretrainTest {
                 perRank.toString(), "--out", ddpRun.toString(), "--no-progress");
         assertEquals(0, two.exitCode(), two.output());
         System.out.println("2 ranks: " + two.elapsed());
-        assertTrue(two.output().contains("eff_batch = batch_size * accum_iter * world_size = 6 * 2 * 2 = 24"), two.output());
+        assertTrue(two.output().contains("eff_batch = batch_size * accum_iter * world_size = 6 * 2 * 2 = 24"),
+                two.output());
         assertEquals(1, count(two.output(), "jmae pretrain: resolved config"), "rank 0 alone prints: " + two.output());
-        MpiLauncher.Result one = MpiLauncher.runAlone(Main.class, LIMIT, "pretrain", "--config", whole.toString(), "--out",
+        MpiLauncher.Result one = MpiLauncher.runAlone(Main.class, LIMIT, "pretrain", "--config", whole.toString(),
+                "--out",
                 refRun.toString(), "--no-progress");
         assertEquals(0, one.exitCode(), one.output());
         System.out.println("1 process: " + one.elapsed());
-        assertTrue(one.output().contains("eff_batch = batch_size * accum_iter * world_size = 12 * 2 * 1 = 24"), one.output());
+        assertTrue(one.output().contains("eff_batch = batch_size * accum_iter * world_size = 12 * 2 * 1 = 24"),
+                one.output());
 
         List<ObjectNode> ddpSteps = records(ddpRun, "step");
         List<ObjectNode> refSteps = records(refRun, "step");
@@ -119,19 +122,23 @@ class DistributedPretrainTest {
         assertEquals(20, ddpSteps.size(), "rank 0 alone writes one record per step: " + ddpSteps);
         for (int i = 0; i < 20; i++) {
             assertEquals(refSteps.get(i).get("step").asLong(), ddpSteps.get(i).get("step").asLong());
-            assertEquals(refSteps.get(i).get("lr").asDouble(), ddpSteps.get(i).get("lr").asDouble(), 0.0, "the same lr");
-            assertClose("step " + (i + 1) + " loss", refSteps.get(i).get("loss").asDouble(), ddpSteps.get(i).get("loss").asDouble());
+            assertEquals(refSteps.get(i).get("lr").asDouble(), ddpSteps.get(i).get("lr").asDouble(), 0.0,
+                    "the same lr");
+            assertClose("step " + (i + 1) + " loss", refSteps.get(i).get("loss").asDouble(),
+                    ddpSteps.get(i).get("loss").asDouble());
         }
         List<ObjectNode> ddpEpochs = records(ddpRun, "epoch");
         List<ObjectNode> refEpochs = records(refRun, "epoch");
         assertEquals(5, ddpEpochs.size());
         for (int e = 0; e < 5; e++) {
-            assertClose("epoch " + (e + 1) + " loss", refEpochs.get(e).get("loss").asDouble(), ddpEpochs.get(e).get("loss").asDouble());
+            assertClose("epoch " + (e + 1) + " loss", refEpochs.get(e).get("loss").asDouble(),
+                    ddpEpochs.get(e).get("loss").asDouble());
             // all 32 test images counted once (16 per rank, no padding), PSNR reduced exactly
             assertEquals(32, ddpEpochs.get(e).get("test_images").asInt());
             System.out.printf("epoch %d test PSNR %.6f vs %.6f%n", e + 1, refEpochs.get(e).get("test_psnr").asDouble(),
                     ddpEpochs.get(e).get("test_psnr").asDouble());
-            assertEquals(refEpochs.get(e).get("test_psnr").asDouble(), ddpEpochs.get(e).get("test_psnr").asDouble(), 0.01,
+            assertEquals(refEpochs.get(e).get("test_psnr").asDouble(), ddpEpochs.get(e).get("test_psnr").asDouble(),
+                    0.01,
                     "test PSNR, epoch " + (e + 1));
         }
         RunDirectory ddpDir = new RunDirectory(ddpRun);
@@ -146,12 +153,15 @@ class DistributedPretrainTest {
         Path resumed = dir.resolve("resumed");
         Files.createDirectories(resumed);
         Files.copy(ddpDir.config(), resumed.resolve("config.json"));
-        Files.copy(ddpDir.checkpoint(3), new RunDirectory(resumed).lastCheckpoint(), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(ddpDir.checkpoint(3), new RunDirectory(resumed).lastCheckpoint(),
+                StandardCopyOption.REPLACE_EXISTING);
         MpiLauncher.Result cont = MpiLauncher.runAlone(Main.class, LIMIT, "pretrain", "--resume", resumed.toString(),
                 "--no-progress");
         assertEquals(0, cont.exitCode(), cont.output());
-        assertTrue(cont.output().contains("resuming a run of 2 rank(s) on 1: batch_size 12 per rank keeps its global batch"
-                + " of 12"), cont.output());
+        assertTrue(
+                cont.output().contains("resuming a run of 2 rank(s) on 1: batch_size 12 per rank keeps its global batch"
+                        + " of 12"),
+                cont.output());
         List<ObjectNode> contSteps = records(resumed, "step");
         assertEquals(8, contSteps.size(), "epochs 4 and 5: " + contSteps);
         for (int i = 0; i < 8; i++) {
@@ -174,8 +184,9 @@ class DistributedPretrainTest {
     private static void assertClose(String what, double expected, double actual) {
         double rel = Math.abs(actual - expected) / Math.abs(expected);
         System.out.printf("%s: %.9g vs %.9g, relative %.3g%n", what, expected, actual, rel);
-        assertTrue(rel <= LOSS_BOUND, what + ": " + actual + " differs from the single-process " + expected + " by " + rel
-                + " relative (bound " + LOSS_BOUND + ")");
+        assertTrue(rel <= LOSS_BOUND,
+                what + ": " + actual + " differs from the single-process " + expected + " by " + rel
+                        + " relative (bound " + LOSS_BOUND + ")");
     }
 
     /**
@@ -213,8 +224,10 @@ class DistributedPretrainTest {
                 worstKey = k;
             }
         }
-        System.out.printf("parameters of %s against %s: worst %s, %.3g of its largest magnitude; %d key-bias elements differ"
-                + " by at most %.3g (Adam bound %.3g)%n", run.getFileName(), reference.getFileName(), worstKey, worst, keyBiases,
+        System.out.printf(
+                "parameters of %s against %s: worst %s, %.3g of its largest magnitude; %d key-bias elements differ"
+                        + " by at most %.3g (Adam bound %.3g)%n",
+                run.getFileName(), reference.getFileName(), worstKey, worst, keyBiases,
                 worstKeyBias, 2 * ADAM_STEP_BOUND * lrSum);
         assertTrue(worst <= PARAMETER_BOUND, "parameter " + worstKey + " differs by " + worst
                 + " of its largest magnitude (bound " + PARAMETER_BOUND + ")");

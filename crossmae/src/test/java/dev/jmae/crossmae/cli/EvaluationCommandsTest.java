@@ -56,19 +56,22 @@ class EvaluationCommandsTest {
         assertEquals(2 + 5 * (16 * 7 + 2), img.getWidth());
         assertEquals(2 + 4 * (16 * 7 + 2), img.getHeight());
         assertTrue(out.contains("masked-patch PSNR") && out.contains("oracle-statistics baseline")
-                && out.contains("normalized MSE") && out.contains("de-normalized with each target patch's true mean"), out);
+                && out.contains("normalized MSE") && out.contains("de-normalized with each target patch's true mean"),
+                out);
         runCli("reconstruct", "--checkpoint", ckpt.toString(), "--out", dir.resolve("trained.png").toString(),
                 "--predict", "trained");
 
         String probe = runCli("probe", "--checkpoint", ckpt.toString(), "--epochs", "3");
         // columns: encoder, raw pixels, the same encoder randomly initialized (--seed, default 0)
-        Matcher m = Pattern.compile("linear probe \\(3 epochs\\)\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+([\\d.]+)%").matcher(probe);
+        Matcher m = Pattern.compile("linear probe \\(3 epochs\\)\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+([\\d.]+)%")
+                .matcher(probe);
         Matcher k = Pattern.compile("k-NN \\(k=20, cosine\\)\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+([\\d.]+)%").matcher(probe);
         assertTrue(probe.contains("random init") && m.find() && k.find(), probe);
         // the random-init control is a function of the seed alone: the same seed gives the same
         // scores, another seed another encoder
         String again = runCli("probe", "--checkpoint", ckpt.toString(), "--epochs", "3", "--method", "knn");
-        Matcher k2 = Pattern.compile("k-NN \\(k=20, cosine\\)\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+([\\d.]+)%").matcher(again);
+        Matcher k2 = Pattern.compile("k-NN \\(k=20, cosine\\)\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+([\\d.]+)%")
+                .matcher(again);
         assertTrue(k2.find(), again);
         assertEquals(k.group(3), k2.group(3), again);
         assertEquals(k.group(1), k2.group(1), again);
@@ -95,18 +98,25 @@ class EvaluationCommandsTest {
         // rows: original, masked, then one pasted reconstruction per model
         assertEquals(2 + 4 * (16 * 7 + 2), img.getHeight());
         assertEquals(2 + 3 * (16 * 7 + 2), img.getWidth());
-        assertTrue(out.contains("row 3, " + crossmae) && out.contains("row 4, " + mae) && out.contains("in --checkpoint order"), out);
+        assertTrue(out.contains("row 3, " + crossmae) && out.contains("row 4, " + mae)
+                && out.contains("in --checkpoint order"), out);
 
         Path other = dir.resolve("other");
         java.nio.file.Files.createDirectories(other);
         Path masked = TinyRuns.pretrainCheckpoint(other, data, "crossmae");
-        dev.jmae.crossmae.config.Configs.Config c = TinyRuns.config(data, "\"mask_ratio\": 0.5, \"kept_mask_ratio\": 0.5");
-        dev.jmae.nn.Checkpoint.save(masked, dev.jmae.crossmae.model.MaskedAutoencoder.create(c.model(), new dev.jmae.tensor.Generator(1),
-                Device.CPU), null, java.util.Map.of("config", c.model().toJson().setAll(c.train().toJson()).toString()));
+        dev.jmae.crossmae.config.Configs.Config c = TinyRuns.config(data,
+                "\"mask_ratio\": 0.5, \"kept_mask_ratio\": 0.5");
+        dev.jmae.nn.Checkpoint.save(masked,
+                dev.jmae.crossmae.model.MaskedAutoencoder.create(c.model(), new dev.jmae.tensor.Generator(1),
+                        Device.CPU),
+                null, java.util.Map.of("config", c.model().toJson().setAll(c.train().toJson()).toString()));
         StringWriter err = new StringWriter();
-        int code = Main.run(new String[] {"reconstruct", "--checkpoint", crossmae.toString(), "--checkpoint", masked.toString(),
-            "--out", grid.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+        int code = Main.run(
+                new String[] {"reconstruct", "--checkpoint", crossmae.toString(), "--checkpoint", masked.toString(),
+                    "--out", grid.toString()},
+                new PrintWriter(new StringWriter()), new PrintWriter(err));
         assertEquals(2, code);
-        assertTrue(err.toString().contains("mask_ratio 0.5") && err.toString().contains("same images and masks"), err.toString());
+        assertTrue(err.toString().contains("mask_ratio 0.5") && err.toString().contains("same images and masks"),
+                err.toString());
     }
 }

@@ -50,7 +50,8 @@ class FinetuneCommandTest {
 
     private Path config(Recipe recipe, String extra) throws Exception {
         Path f = dir.resolve(recipe.command() + extra.hashCode() + ".json");
-        Files.writeString(f, Configs.prettyJson(TinyRuns.finetuneConfig(TinyRuns.dataset(dir), recipe, extra).toJson()));
+        Files.writeString(f,
+                Configs.prettyJson(TinyRuns.finetuneConfig(TinyRuns.dataset(dir), recipe, extra).toJson()));
         return f;
     }
 
@@ -64,7 +65,8 @@ class FinetuneCommandTest {
     @Test
     void aTinyFineTuningRunsFromTheCommandLine() throws Exception {
         Path ckpt = TinyRuns.pretrainCheckpoint(dir, TinyRuns.dataset(dir), "crossmae");
-        Outcome o = run("finetune", "--checkpoint", ckpt.toString(), "--config", config(Recipe.FINETUNE, "").toString(), "--epochs",
+        Outcome o = run("finetune", "--checkpoint", ckpt.toString(), "--config", config(Recipe.FINETUNE, "").toString(),
+                "--epochs",
                 "1", "--out", dir.resolve("run").toString(), "--no-progress");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("encoder from " + ckpt + " (crossmae pretraining)") && o.out().contains("epoch 1/1")
@@ -77,14 +79,17 @@ class FinetuneCommandTest {
         Path ckpt = TinyRuns.pretrainCheckpoint(dir, TinyRuns.dataset(dir), "crossmae");
         refused(run("finetune", "--checkpoint", ckpt.toString(), "--config", "finetune_vit_base_patch16"),
                 "holds a ViT encoder of embed_dim 32, depth 2, num_heads 2, patch_size 4, in_chans 1",
-                "describes vit_base_patch16 with embed_dim 768, depth 12, num_heads 12, patch_size 16, in_chans 3", "hint:");
+                "describes vit_base_patch16 with embed_dim 768, depth 12, num_heads 12, patch_size 16, in_chans 3",
+                "hint:");
     }
 
     @Test
     void aDatasetWithAnotherClassCountThanTheHeadIsRefused() throws Exception {
-        refused(run("finetune", "--from-scratch", "--config", config(Recipe.FINETUNE, "").toString(), "--set", "nb_classes=10"),
+        refused(run("finetune", "--from-scratch", "--config", config(Recipe.FINETUNE, "").toString(), "--set",
+                "nb_classes=10"),
                 "nb_classes: is 10 (the head's outputs)", "has 4 classes", "hint: --set nb_classes=4");
-        refused(run("linprobe", "--from-scratch", "--config", config(Recipe.LINPROBE, "").toString(), "--set", "nb_classes=1000"),
+        refused(run("linprobe", "--from-scratch", "--config", config(Recipe.LINPROBE, "").toString(), "--set",
+                "nb_classes=1000"),
                 "nb_classes: is 1000", "has 4 classes");
     }
 
@@ -95,7 +100,8 @@ class FinetuneCommandTest {
         refused(run("finetune", "--from-scratch", "--checkpoint", ckpt.toString(), "--config", cfg),
                 "--from-scratch trains a randomly initialized encoder, but --checkpoint " + ckpt + " was given too");
         refused(run("finetune", "--config", cfg), "expected --checkpoint FILE", "or --from-scratch", "got neither");
-        refused(run("linprobe", "--from-scratch", "--checkpoint", ckpt.toString(), "--config", config(Recipe.LINPROBE, "").toString()),
+        refused(run("linprobe", "--from-scratch", "--checkpoint", ckpt.toString(), "--config",
+                config(Recipe.LINPROBE, "").toString()),
                 "--from-scratch");
     }
 
@@ -112,14 +118,17 @@ class FinetuneCommandTest {
     @Test
     void aRunIsResumedOnlyByTheCommandThatStartedIt() throws Exception {
         Path run = dir.resolve("probe");
-        Outcome o = run("linprobe", "--from-scratch", "--config", config(Recipe.LINPROBE, "").toString(), "--epochs", "1", "--out",
+        Outcome o = run("linprobe", "--from-scratch", "--config", config(Recipe.LINPROBE, "").toString(), "--epochs",
+                "1", "--out",
                 run.toString(), "--no-progress");
         assertEquals(0, o.code(), o.err());
         refused(run("finetune", "--resume", run.toString()), "holds a run of format jmae-linprobe-checkpoint-1",
                 "not jmae-finetune-checkpoint-1");
-        refused(run("linprobe", "--resume", run.toString(), "--seed", "3"), "only --set (for the keys that may change), --epochs,"
-                + " --device and --no-progress combine with --resume");
-        Outcome again = run("linprobe", "--from-scratch", "--config", config(Recipe.LINPROBE, "").toString(), "--out", run.toString());
+        refused(run("linprobe", "--resume", run.toString(), "--seed", "3"),
+                "only --set (for the keys that may change), --epochs,"
+                        + " --device and --no-progress combine with --resume");
+        Outcome again = run("linprobe", "--from-scratch", "--config", config(Recipe.LINPROBE, "").toString(), "--out",
+                run.toString());
         refused(again, "already holds a run");
         assertFalse(again.out().contains("epoch 1/"), "nothing trained");
     }

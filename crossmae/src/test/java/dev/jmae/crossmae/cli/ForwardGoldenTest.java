@@ -70,8 +70,8 @@ class ForwardGoldenTest {
         Path out = dir.resolve(variant + "." + device + ".out.safetensors");
         StringWriter err = new StringWriter();
         int code = Main.run(new String[] {"forward", "--config", config.toString(), "--weights", weights.toString(),
-                "--batch", resource(variant + ".batch.safetensors").toString(), "--out", out.toString(), "--grads",
-                "--device", device}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+            "--batch", resource(variant + ".batch.safetensors").toString(), "--out", out.toString(), "--grads",
+            "--device", device}, new PrintWriter(new StringWriter()), new PrintWriter(err));
         assertEquals(0, code, err.toString());
         GoldenFile expected = GoldenFile.load(resource(variant + ".expected.safetensors"), Device.CPU);
         GoldenFile got = GoldenFile.load(out, Device.CPU);

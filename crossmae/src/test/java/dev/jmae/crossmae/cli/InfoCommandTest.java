@@ -52,7 +52,8 @@ class InfoCommandTest {
             assertTrue(m.find(), text);
             long[] want = e.getValue();
             for (int i = 0; i < 3; i++) {
-                assertEquals(want[i], Long.parseLong(m.group(i + 1).replace(",", "")), e.getKey() + " column " + i + ": " + text);
+                assertEquals(want[i], Long.parseLong(m.group(i + 1).replace(",", "")),
+                        e.getKey() + " column " + i + ": " + text);
             }
         }
     }
@@ -62,7 +63,8 @@ class InfoCommandTest {
         // ViT-B: MAE decoder depth 8 over 197 tokens vs CrossMAE depth 12 over 49 or 147 queries
         Pattern p = Pattern.compile("decoder FLOPs MAE/CrossMAE = ([\\d.]+)x");
         Matcher quarter = p.matcher(info("--config", "crossmae_vit_base_patch16", "--set", "kept_mask_ratio=0.25"));
-        Matcher threeQuarters = p.matcher(info("--config", "crossmae_vit_base_patch16", "--set", "kept_mask_ratio=0.75"));
+        Matcher threeQuarters = p
+                .matcher(info("--config", "crossmae_vit_base_patch16", "--set", "kept_mask_ratio=0.75"));
         assertTrue(quarter.find() && threeQuarters.find());
         double q = Double.parseDouble(quarter.group(1));
         double t = Double.parseDouble(threeQuarters.group(1));
@@ -71,14 +73,15 @@ class InfoCommandTest {
 
     @Test
     void theFormulaMatchesConstructedModels() {
-        String[] tiny = {"{\"model\":\"crossmae\",\"img_size\":16,\"patch_size\":4,\"embed_dim\":32,\"depth\":3,\"num_heads\":2,"
-                + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2,\"kept_mask_ratio\":0.25}",
-            "{\"model\":\"crossmae\",\"img_size\":16,\"patch_size\":4,\"in_chans\":1,\"embed_dim\":32,\"depth\":3,\"num_heads\":2,"
-                + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2,\"self_attn\":true}",
+        String[] tiny = {
             "{\"model\":\"crossmae\",\"img_size\":16,\"patch_size\":4,\"embed_dim\":32,\"depth\":3,\"num_heads\":2,"
-                + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2,\"weight_fm\":false}",
+                    + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2,\"kept_mask_ratio\":0.25}",
+            "{\"model\":\"crossmae\",\"img_size\":16,\"patch_size\":4,\"in_chans\":1,\"embed_dim\":32,\"depth\":3,\"num_heads\":2,"
+                    + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2,\"self_attn\":true}",
+            "{\"model\":\"crossmae\",\"img_size\":16,\"patch_size\":4,\"embed_dim\":32,\"depth\":3,\"num_heads\":2,"
+                    + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2,\"weight_fm\":false}",
             "{\"model\":\"mae\",\"img_size\":16,\"patch_size\":4,\"embed_dim\":32,\"depth\":3,\"num_heads\":2,"
-                + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2}",
+                    + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2}",
             "crossmae_vit_small_patch16"};
         for (String source : tiny) {
             var json = source.startsWith("{") ? parse(source) : Configs.source(source);
@@ -99,7 +102,8 @@ class InfoCommandTest {
 
     private static com.fasterxml.jackson.databind.node.ObjectNode parse(String json) {
         try {
-            return (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+            return (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(json);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -30,7 +30,8 @@ class PretrainCommandTest {
     @Test
     void aMissingDatasetPathSaysHowToInstallFashionMnistAndWhatDataAccepts() {
         Path missing = dir.resolve("no-such-dataset");
-        Result r = run("pretrain", "--data", missing.toString(), "--out", dir.resolve("run").toString(), "--no-progress");
+        Result r = run("pretrain", "--data", missing.toString(), "--out", dir.resolve("run").toString(),
+                "--no-progress");
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains(missing.toString()), r.err());
         assertTrue(r.err().contains("apt-get install dataset-fashion-mnist"), r.err());
@@ -49,15 +50,18 @@ class PretrainCommandTest {
         Result set = run("pretrain", "--set", "mask_ration=0.8", "--out", dir.resolve("run2").toString());
         assertEquals(2, set.code(), set.err());
         assertTrue(set.err().contains("mask_ration: unknown key"), set.err());
-        assertFalse(Files.exists(dir.resolve("run2").resolve("config.json")), "nothing is written for a refused config");
+        assertFalse(Files.exists(dir.resolve("run2").resolve("config.json")),
+                "nothing is written for a refused config");
     }
 
     @Test
     void resumeRefusesSettingsThatTheRunDefines() {
         Result r = run("pretrain", "--resume", dir.toString(), "--seed", "3");
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("only --set (for the keys that may change), --epochs, --device and --no-progress combine"
-                + " with --resume"), r.err());
+        assertTrue(r.err()
+                .contains("only --set (for the keys that may change), --epochs, --device and --no-progress combine"
+                        + " with --resume"),
+                r.err());
         Result none = run("pretrain", "--resume", dir.resolve("nothing-here").toString());
         assertEquals(2, none.code(), none.err());
         assertTrue(none.err().contains("nothing-here: no such directory (expected a jmae run directory"), none.err());

@@ -81,7 +81,8 @@ class PthCommandsTest {
     /** The golden CrossMAE's weights, as safetensors with its config file. */
     private Path goldenConfig() throws Exception {
         Path config = dir.resolve("golden.json");
-        try (dev.jmae.tensor.io.SafetensorsFile f = Safetensors.open(ForwardGoldenTest.resource("crossmae_kmr025.weights.safetensors"))) {
+        try (dev.jmae.tensor.io.SafetensorsFile f = Safetensors
+                .open(ForwardGoldenTest.resource("crossmae_kmr025.weights.safetensors"))) {
             Files.writeString(config, f.metadata().get("config"));
         }
         return config;
@@ -102,24 +103,30 @@ class PthCommandsTest {
         Path timm = TorchFiles.write(dir.resolve("timm.pth"), Map.of("state_dict", wrapped, "epoch", 3));
 
         Path expected = dir.resolve("expected.safetensors");
-        ok("forward", "--config", config, "--weights", weights.toString(), "--batch", batch.toString(), "--out", expected.toString(),
+        ok("forward", "--config", config, "--weights", weights.toString(), "--batch", batch.toString(), "--out",
+                expected.toString(),
                 "--grads");
         Path fromOfficial = dir.resolve("official.out.safetensors");
         ok("forward", "--config", config, "--weights", official.toString(), "--batch", batch.toString(), "--out",
                 fromOfficial.toString(), "--grads");
         assertSameTensors(expected, fromOfficial);
         Path fromTimm = dir.resolve("timm.out.safetensors");
-        Outcome t = ok("forward", "--config", config, "--weights", timm.toString(), "--batch", batch.toString(), "--out",
+        Outcome t = ok("forward", "--config", config, "--weights", timm.toString(), "--batch", batch.toString(),
+                "--out",
                 fromTimm.toString(), "--grads");
         assertSameTensors(expected, fromTimm);
-        assertTrue(t.err().contains("removed the prefix 'module.'") && t.err().contains("set aside 2 key(s), a fine-tuned"
-                + " classifier's head"), t.err());
+        assertTrue(
+                t.err().contains("removed the prefix 'module.'") && t.err().contains("set aside 2 key(s), a fine-tuned"
+                        + " classifier's head"),
+                t.err());
 
         Path steps = dir.resolve("steps.safetensors");
-        ok("steps", "--config", config, "--weights", weights.toString(), "--batch", batch.toString(), "--steps", "2", "--lr",
+        ok("steps", "--config", config, "--weights", weights.toString(), "--batch", batch.toString(), "--steps", "2",
+                "--lr",
                 "1e-3", "--out", steps.toString());
         Path stepsPth = dir.resolve("steps.pth.safetensors");
-        ok("steps", "--config", config, "--weights", official.toString(), "--batch", batch.toString(), "--steps", "2", "--lr",
+        ok("steps", "--config", config, "--weights", official.toString(), "--batch", batch.toString(), "--steps", "2",
+                "--lr",
                 "1e-3", "--out", stepsPth.toString());
         assertSameTensors(steps, stepsPth);
 
@@ -150,7 +157,8 @@ class PthCommandsTest {
         }
         Generator g = new Generator(3);
         Path batch = dir.resolve("batch.safetensors");
-        Safetensors.write(batch, Map.of("images", Tensor.randn(g, 2, 3, 8, 8), "noise", Tensor.rand(g, 2, 4)), Map.of());
+        Safetensors.write(batch, Map.of("images", Tensor.randn(g, 2, 3, 8, 8), "noise", Tensor.rand(g, 2, 4)),
+                Map.of());
         Path a = dir.resolve("twin.out.safetensors");
         // the twin carries its config: no --config needed
         ok("forward", "--weights", twin.toString(), "--batch", batch.toString(), "--out", a.toString());
@@ -163,7 +171,8 @@ class PthCommandsTest {
         Path marker = Path.of("/tmp/jmae-pickle-ran");
         Files.deleteIfExists(marker);
         Path out = dir.resolve("never.safetensors");
-        Outcome evil = run("forward", "--config", config.toString(), "--weights", fixture("malicious_os_system.pth").toString(),
+        Outcome evil = run("forward", "--config", config.toString(), "--weights",
+                fixture("malicious_os_system.pth").toString(),
                 "--batch", batch.toString(), "--out", out.toString());
         assertEquals(2, evil.code(), evil.err());
         assertTrue(evil.err().contains("os.system"), evil.err());
@@ -179,7 +188,8 @@ class PthCommandsTest {
         Path config = dir.resolve("tiny.json");
         Files.writeString(config, c.model().toJson().setAll(c.train().toJson()).toString());
 
-        String fromSt = ok("reconstruct", "--checkpoint", ckpt.toString(), "--out", dir.resolve("a.png").toString(), "--count",
+        String fromSt = ok("reconstruct", "--checkpoint", ckpt.toString(), "--out", dir.resolve("a.png").toString(),
+                "--count",
                 "4").out();
         String fromPth = ok("reconstruct", "--checkpoint", pth.toString(), "--config", config.toString(), "--out",
                 dir.resolve("b.png").toString(), "--count", "4").out();
@@ -187,7 +197,8 @@ class PthCommandsTest {
         assertArrayEquals(Files.readAllBytes(dir.resolve("a.png")), Files.readAllBytes(dir.resolve("b.png")));
 
         String probeSt = ok("probe", "--checkpoint", ckpt.toString(), "--epochs", "1").out();
-        String probePth = ok("probe", "--checkpoint", pth.toString(), "--config", config.toString(), "--epochs", "1").out();
+        String probePth = ok("probe", "--checkpoint", pth.toString(), "--config", config.toString(), "--epochs", "1")
+                .out();
         assertEquals(accuracyLines(probeSt), accuracyLines(probePth));
         assertEquals(2, accuracyLines(probePth).size(), probePth);
 
@@ -198,7 +209,8 @@ class PthCommandsTest {
             Path runPth = dir.resolve(r.command() + "-pth");
             ok(r.command(), "--checkpoint", ckpt.toString(), "--config", cfg.toString(), "--epochs", "1", "--out",
                     runSt.toString(), "--no-progress");
-            Outcome o = ok(r.command(), "--checkpoint", pth.toString(), "--config", cfg.toString(), "--epochs", "1", "--out",
+            Outcome o = ok(r.command(), "--checkpoint", pth.toString(), "--config", cfg.toString(), "--epochs", "1",
+                    "--out",
                     runPth.toString(), "--no-progress");
             assertTrue(o.out().contains("encoder from " + pth), o.out());
             Map<String, Tensor> a = Checkpoint.read(runSt.resolve("checkpoint-last.safetensors")).model();
@@ -226,7 +238,8 @@ class PthCommandsTest {
         Outcome o = run("pretrain", "--resume", pth.toString());
         assertEquals(2, o.code(), o.err());
         assertTrue(o.err().contains("--resume " + pth + " is a file, but --resume continues a jmae run directory")
-                && o.err().contains("a PyTorch checkpoint cannot resume a jmae run") && o.err().contains("jmae convert"),
+                && o.err().contains("a PyTorch checkpoint cannot resume a jmae run")
+                && o.err().contains("jmae convert"),
                 o.err());
         // a run directory's checkpoint given as --resume points at the directory
         Path runDir = dir.resolve("run");

@@ -72,9 +72,11 @@ class StepsGoldenTest {
         Path out = dir.resolve(variant + ".steps.out.safetensors");
         StringWriter err = new StringWriter();
         int code = Main.run(new String[] {"steps", "--config", config.toString(),
-                "--weights", ForwardGoldenTest.resource(variant + ".weights.safetensors").toString(),
-                "--batch", ForwardGoldenTest.resource(variant + ".batch.safetensors").toString(), "--steps", meta.get("steps"),
-                "--lr", meta.get("lr"), "--weight-decay", meta.get("weight_decay"), "--out", out.toString(), "--device", device},
+            "--weights", ForwardGoldenTest.resource(variant + ".weights.safetensors").toString(),
+            "--batch", ForwardGoldenTest.resource(variant + ".batch.safetensors").toString(), "--steps",
+            meta.get("steps"),
+            "--lr", meta.get("lr"), "--weight-decay", meta.get("weight_decay"), "--out", out.toString(), "--device",
+            device},
                 new PrintWriter(new StringWriter()), new PrintWriter(err));
         assertEquals(0, code, err.toString());
         GoldenFile got = GoldenFile.load(out, Device.CPU);
@@ -100,8 +102,10 @@ class StepsGoldenTest {
                 boolean keyBias = keyRows != null && i >= keyRows[0] && i < keyRows[1];
                 double tol = keyBias ? 2 * steps * lr : 0.05 * lr;
                 if (!(Math.abs(a[i] - b[i]) <= tol)) {
-                    throw new AssertionError(String.format("%s weights.%s[%d]: PyTorch %.9g, jmae %.9g, |diff| %.3g > %.3g (%s)",
-                            name, e.getKey(), i, a[i], b[i], Math.abs(a[i] - b[i]), tol, keyBias ? "2·N·lr" : "0.05·lr"));
+                    throw new AssertionError(
+                            String.format("%s weights.%s[%d]: PyTorch %.9g, jmae %.9g, |diff| %.3g > %.3g (%s)",
+                                    name, e.getKey(), i, a[i], b[i], Math.abs(a[i] - b[i]), tol,
+                                    keyBias ? "2·N·lr" : "0.05·lr"));
                 }
             }
         }

@@ -31,7 +31,9 @@ class TuneCommandTest {
         try {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            assertEquals(0, Main.run(new String[] {"tune", "--budget", "0.01", "--shapes", "NN:40x96x30,TN:33x64x50"}, new PrintWriter(out), new PrintWriter(err)),
+            assertEquals(0,
+                    Main.run(new String[] {"tune", "--budget", "0.01", "--shapes", "NN:40x96x30,TN:33x64x50"},
+                            new PrintWriter(out), new PrintWriter(err)),
                     err.toString());
             String text = out.toString();
             Matcher chosen = Pattern.compile("chosen \\(\\*\\): (.*)").matcher(text);
@@ -39,7 +41,8 @@ class TuneCommandTest {
             GemmTuning t = GemmTuning.parse(chosen.group(1));
             List<String> marked = text.lines().filter(l -> l.startsWith("  * ")).toList();
             assertTrue(!marked.isEmpty() && marked.stream().allMatch(l -> l.contains(t.spec())), text);
-            assertTrue(text.lines().filter(l -> l.matches("  \\s+[12] .*")).count() >= 10, "candidate rows in\n" + text);
+            assertTrue(text.lines().filter(l -> l.matches("  \\s+[12] .*")).count() >= 10,
+                    "candidate rows in\n" + text);
             List<Path> files;
             try (var s = Files.list(dir)) {
                 files = s.toList();
@@ -66,7 +69,8 @@ class TuneCommandTest {
     void showPrintsThePinnedTuningAndBadBudgetsAreRejected() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        assertEquals(0, Main.run(new String[] {"tune", "--show"}, new PrintWriter(out), new PrintWriter(err)), err.toString());
+        assertEquals(0, Main.run(new String[] {"tune", "--show"}, new PrintWriter(out), new PrintWriter(err)),
+                err.toString());
         assertTrue(out.toString().contains("tuning: " + GemmTuning.DEFAULT.spec()), out.toString());
         StringWriter err2 = new StringWriter();
         assertNotEquals(0, Main.run(new String[] {"tune", "--budget", "0"}, new PrintWriter(new StringWriter()),

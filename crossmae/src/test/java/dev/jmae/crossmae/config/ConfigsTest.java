@@ -17,7 +17,8 @@ class ConfigsTest {
 
     @Test
     void aQuotedPathStaysTheSameStringWhateverItLooksLike() {
-        for (String path : new String[] {"123", "true", "C:\\data\\fashion", "dir with \"quotes\"", "[1, 2]", "naïve/π"}) {
+        for (String path : new String[] {"123", "true", "C:\\data\\fashion", "dir with \"quotes\"", "[1, 2]",
+            "naïve/π"}) {
             ObjectNode base = new ObjectMapper().createObjectNode();
             Configs.override(base, Map.of("data_path", Configs.jsonString(path)));
             assertTrue(base.get("data_path").isTextual(), path + " became " + base.get("data_path").getNodeType());
@@ -52,16 +53,19 @@ class ConfigsTest {
         assertEquals(4, t.prefetchBatches(), "prefetch_factor x num_workers (default 2)");
         assertEquals(64, t.evalBatchSize(), "max(batch_size, 64)");
         TrainConfig big = Configs.resolve((ObjectNode) new ObjectMapper().readTree(
-                "{\"batch_size\": 256, \"num_workers\": 0, \"opt_betas\": [0.8, 0.99], \"opt_eps\": 1e-6}"), true).train();
+                "{\"batch_size\": 256, \"num_workers\": 0, \"opt_betas\": [0.8, 0.99], \"opt_eps\": 1e-6}"), true)
+                .train();
         assertEquals(256, big.evalBatchSize());
         assertEquals(2, big.prefetchBatches(), "a loader without threads still counts prefetch_factor");
         assertEquals(java.util.List.of(0.8, 0.99), big.optBetas());
         assertTrue(big.toJson().has("opt_betas") && big.toJson().has("opt_eps") && big.toJson().has("prefetch_factor")
                 && big.toJson().has("eval_batch_size"), "the resolved config spells the keys out");
-        for (String[] c : new String[][] {{"{\"opt_betas\": [0.9]}", "opt_betas"}, {"{\"opt_betas\": [0.9, 1.0]}", "opt_betas"},
-                {"{\"opt_betas\": 0.9}", "opt_betas"}, {"{\"opt_eps\": -1}", "opt_eps"}, {"{\"opt_eps\": \"tiny\"}", "opt_eps"},
-                {"{\"prefetch_factor\": 0}", "prefetch_factor"}, {"{\"prefetch_factor\": 1.5}", "prefetch_factor"},
-                {"{\"eval_batch_size\": 0}", "eval_batch_size"}}) {
+        for (String[] c : new String[][] {{"{\"opt_betas\": [0.9]}", "opt_betas"},
+            {"{\"opt_betas\": [0.9, 1.0]}", "opt_betas"},
+            {"{\"opt_betas\": 0.9}", "opt_betas"}, {"{\"opt_eps\": -1}", "opt_eps"},
+            {"{\"opt_eps\": \"tiny\"}", "opt_eps"},
+            {"{\"prefetch_factor\": 0}", "prefetch_factor"}, {"{\"prefetch_factor\": 1.5}", "prefetch_factor"},
+            {"{\"eval_batch_size\": 0}", "eval_batch_size"}}) {
             ConfigException e = rejected(c[0]);
             assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
         }

@@ -31,28 +31,36 @@ class FinetuneConfigTest {
         FinetuneConfig ft = resolve("{}", Recipe.FINETUNE);
         assertEquals("vit_large_patch16", ft.model());
         assertEquals(List.of(16, 1024, 24, 16), List.of(ft.patchSize(), ft.embedDim(), ft.depth(), ft.numHeads()));
-        assertEquals(List.of(64, 50, 1, 224, 1000), List.of(ft.batchSize(), ft.epochs(), ft.accumIter(), ft.inputSize(), ft.nbClasses()));
-        assertEquals(List.of(0.1, 0.05, 1e-3, 0.75, 1e-6, 5.0, 0.1, 0.25, 0.0, 0.0, 1.0, 0.5), List.of(ft.dropPath(), ft.weightDecay(),
-                ft.blr(), ft.layerDecay(), ft.minLr(), ft.warmupEpochs(), ft.smoothing(), ft.reprob(), ft.mixup(), ft.cutmix(),
-                ft.mixupProb(), ft.mixupSwitchProb()));
+        assertEquals(List.of(64, 50, 1, 224, 1000),
+                List.of(ft.batchSize(), ft.epochs(), ft.accumIter(), ft.inputSize(), ft.nbClasses()));
+        assertEquals(List.of(0.1, 0.05, 1e-3, 0.75, 1e-6, 5.0, 0.1, 0.25, 0.0, 0.0, 1.0, 0.5),
+                List.of(ft.dropPath(), ft.weightDecay(),
+                        ft.blr(), ft.layerDecay(), ft.minLr(), ft.warmupEpochs(), ft.smoothing(), ft.reprob(),
+                        ft.mixup(), ft.cutmix(),
+                        ft.mixupProb(), ft.mixupSwitchProb()));
         assertEquals("rand-m9-mstd0.5-inc1", ft.aa());
-        assertEquals(List.of(0.08, 1.0), ft.cropScale(), "timm's RandomResizedCrop scale, which the official script fixes");
+        assertEquals(List.of(0.08, 1.0), ft.cropScale(),
+                "timm's RandomResizedCrop scale, which the official script fixes");
         assertEquals("pixel", ft.remode());
-        assertTrue(ft.globalPool() && Double.isNaN(ft.clipGrad()) && Double.isNaN(ft.lr()) && Double.isNaN(ft.colorJitter()));
-        assertEquals(List.of(0.9, 0.999), ft.optBetas(), "torch.optim.AdamW's default betas (main_finetune.py passes none)");
+        assertTrue(ft.globalPool() && Double.isNaN(ft.clipGrad()) && Double.isNaN(ft.lr())
+                && Double.isNaN(ft.colorJitter()));
+        assertEquals(List.of(0.9, 0.999), ft.optBetas(),
+                "torch.optim.AdamW's default betas (main_finetune.py passes none)");
 
         FinetuneConfig lp = resolve("{}", Recipe.LINPROBE);
         assertEquals(List.of(512, 90), List.of(lp.batchSize(), lp.epochs()));
         assertEquals(List.of(0.1, 0.0, 0.0, 10.0), List.of(lp.blr(), lp.weightDecay(), lp.minLr(), lp.warmupEpochs()));
         assertTrue(!lp.globalPool(), "main_linprobe.py: global_pool defaults to false (cls token)");
-        assertEquals(List.of(0.0, 0.0, 0.0, 0.0, 1.0), List.of(lp.mixup(), lp.cutmix(), lp.reprob(), lp.dropPath(), lp.layerDecay()));
+        assertEquals(List.of(0.0, 0.0, 0.0, 0.0, 1.0),
+                List.of(lp.mixup(), lp.cutmix(), lp.reprob(), lp.dropPath(), lp.layerDecay()));
     }
 
     @Test
     void thePresetsSpellOutThePublishedRecipes() {
         FinetuneConfig b = FinetuneConfig.resolve(Configs.source("finetune_vit_base_patch16"), Recipe.FINETUNE);
-        assertEquals(List.of(5e-4, 0.65, 0.1, 0.05, 0.25, 0.8, 1.0), List.of(b.blr(), b.layerDecay(), b.dropPath(), b.weightDecay(),
-                b.reprob(), b.mixup(), b.cutmix()));
+        assertEquals(List.of(5e-4, 0.65, 0.1, 0.05, 0.25, 0.8, 1.0),
+                List.of(b.blr(), b.layerDecay(), b.dropPath(), b.weightDecay(),
+                        b.reprob(), b.mixup(), b.cutmix()));
         assertEquals(100, b.epochs());
         assertEquals(1024, b.effectiveBatch());
         assertEquals(5e-4 * 1024 / 256, b.peakLr(), 1e-15, "lr = blr * effective batch / 256");
@@ -70,14 +78,18 @@ class FinetuneConfigTest {
         assertEquals(0.1 * 16384 / 256, p.peakLr(), 1e-12);
         assertTrue(!p.globalPool(), "MAE's published probe command passes --cls_token");
         FinetuneConfig f = FinetuneConfig.resolve(Configs.source("fashion_mnist_finetune"), Recipe.FINETUNE);
-        assertEquals(List.of(28, 7, 1, 192, 6, 3, 10), List.of(f.inputSize(), f.patchSize(), f.inChans(), f.embedDim(), f.depth(),
-                f.numHeads(), f.nbClasses()), "the encoder of fashion_mnist_crossmae / fashion_mnist_mae");
+        assertEquals(List.of(28, 7, 1, 192, 6, 3, 10),
+                List.of(f.inputSize(), f.patchSize(), f.inChans(), f.embedDim(), f.depth(),
+                        f.numHeads(), f.nbClasses()),
+                "the encoder of fashion_mnist_crossmae / fashion_mnist_mae");
         for (String pretrain : new String[] {"fashion_mnist_crossmae", "fashion_mnist_mae"}) {
             ModelConfig m = Configs.resolve(Configs.source(pretrain), true).model();
-            for (FinetuneConfig c : List.of(f, FinetuneConfig.resolve(Configs.source("fashion_mnist_linprobe"), Recipe.LINPROBE))) {
+            for (FinetuneConfig c : List.of(f,
+                    FinetuneConfig.resolve(Configs.source("fashion_mnist_linprobe"), Recipe.LINPROBE))) {
                 assertEquals(List.of(m.imgSize(), m.patchSize(), m.inChans(), m.embedDim(), m.depth(), m.numHeads()),
                         List.of(c.inputSize(), c.patchSize(), c.inChans(), c.embedDim(), c.depth(), c.numHeads()),
-                        "a checkpoint of the default " + pretrain + " run loads into the Fashion-MNIST fine-tuning and probe presets");
+                        "a checkpoint of the default " + pretrain
+                                + " run loads into the Fashion-MNIST fine-tuning and probe presets");
             }
         }
         FinetuneConfig fp = FinetuneConfig.resolve(Configs.source("fashion_mnist_linprobe"), Recipe.LINPROBE);
@@ -109,8 +121,10 @@ class FinetuneConfigTest {
         assertEquals("batch_size", refused("{\"mixup\": 0.8, \"batch_size\": 7}", Recipe.FINETUNE).key());
         assertEquals("color_jitter", refused("{\"aa\": \"\", \"color_jitter\": 0.4}", Recipe.FINETUNE).key());
         assertEquals("layer_decay", refused("{\"layer_decay\": 0}", Recipe.FINETUNE).key());
-        assertEquals("input_size", refused("{\"input_size\": 30, \"model\": \"vit\", \"patch_size\": 4}", Recipe.FINETUNE).key());
-        assertEquals("mean", refused("{\"in_chans\": 1, \"mean\": [0.1, 0.2, 0.3], \"std\": [0.5]}", Recipe.FINETUNE).key());
+        assertEquals("input_size",
+                refused("{\"input_size\": 30, \"model\": \"vit\", \"patch_size\": 4}", Recipe.FINETUNE).key());
+        assertEquals("mean",
+                refused("{\"in_chans\": 1, \"mean\": [0.1, 0.2, 0.3], \"std\": [0.5]}", Recipe.FINETUNE).key());
         assertEquals("nb_classes", refused("{\"nb_classes\": 0}", Recipe.LINPROBE).key());
         assertEquals("crop_scale", refused("{\"crop_scale\": [0.5, 0.2]}", Recipe.LINPROBE).key());
     }

@@ -74,8 +74,9 @@ class AugmentOpsGoldenTest {
                         worstAt = i;
                     }
                 }
-                assertEquals(0, worst, name + " (arg " + arg + ", " + r + "): " + mismatches + " pixels differ from Pillow, worst "
-                        + worst + " at flat index " + worstAt);
+                assertEquals(0, worst,
+                        name + " (arg " + arg + ", " + r + "): " + mismatches + " pixels differ from Pillow, worst "
+                                + worst + " at flat index " + worstAt);
                 opsSeen.add(op.timmName());
                 cases++;
             }

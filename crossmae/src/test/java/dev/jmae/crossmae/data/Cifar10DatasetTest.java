@@ -70,7 +70,8 @@ class Cifar10DatasetTest {
         Files.write(f, Arrays.copyOf(Files.readAllBytes(f), 2 * 3073 + 100));
         DatasetException e = assertThrows(DatasetException.class, () -> Cifar10Dataset.split(dir, Split.TRAIN));
         assertTrue(e.getMessage().contains("data_batch_3.bin: length 6246 bytes is not a positive multiple of the"
-                + " 3073-byte record") && e.getMessage().contains("the record starting at byte 6146 is truncated after 100 bytes"),
+                + " 3073-byte record")
+                && e.getMessage().contains("the record starting at byte 6146 is truncated after 100 bytes"),
                 e.getMessage());
     }
 

@@ -138,21 +138,26 @@ class DataLoaderTest {
             assertFalse(Arrays.equals(l.order(0), other.order(0)));
         }
         other.close();
-        DataLoader ordered = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 50, false, true, 43, 0, 1, Device.CPU);
+        DataLoader ordered = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 50, false, true, 43, 0, 1,
+                Device.CPU);
         assertEquals(7, ordered.order(3)[7]);
         ordered.close();
     }
 
     @Test
     void sameIndexGetsDifferentAugmentationInDifferentEpochs() {
-        assertNotEquals(DataLoader.sampleGenerator(42, 0, 17).nextLong(), DataLoader.sampleGenerator(42, 1, 17).nextLong());
-        assertNotEquals(DataLoader.sampleGenerator(42, 0, 17).nextLong(), DataLoader.sampleGenerator(42, 0, 18).nextLong());
-        assertEquals(DataLoader.sampleGenerator(42, 0, 17).nextLong(), DataLoader.sampleGenerator(42, 0, 17).nextLong());
+        assertNotEquals(DataLoader.sampleGenerator(42, 0, 17).nextLong(),
+                DataLoader.sampleGenerator(42, 1, 17).nextLong());
+        assertNotEquals(DataLoader.sampleGenerator(42, 0, 17).nextLong(),
+                DataLoader.sampleGenerator(42, 0, 18).nextLong());
+        assertEquals(DataLoader.sampleGenerator(42, 0, 17).nextLong(),
+                DataLoader.sampleGenerator(42, 0, 17).nextLong());
     }
 
     @Test
     void evalBatchesAreNormalizedImagesInDatasetOrder() throws IOException {
-        try (DataLoader l = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 10, false, false, 0, 0, 1, Device.CPU)) {
+        try (DataLoader l = new DataLoader(subset, Transforms.eval(28), MEAN, STD, 10, false, false, 0, 0, 1,
+                Device.CPU)) {
             Batch b = l.epoch(0).next();
             assertArrayEquals(new int[] {10, 1, 28, 28}, b.images().shape());
             assertEquals(Device.CPU, b.images().device());
@@ -163,7 +168,8 @@ class DataLoaderTest {
             assertEquals(subset.label(3), (int) b.labels().get(3));
         }
         assertThrows(IllegalArgumentException.class, () -> new DataLoader(subset,
-                Transforms.eval(28, new double[] {0.5}, new double[] {0.5}), MEAN, STD, 10, false, false, 0, 0, 1, Device.CPU));
+                Transforms.eval(28, new double[] {0.5}, new double[] {0.5}), MEAN, STD, 10, false, false, 0, 0, 1,
+                Device.CPU));
     }
 
     /** A dataset whose image 5 cannot be read (a plain IOException, not a broken image). */
@@ -205,11 +211,13 @@ class DataLoaderTest {
     @Test
     void readErrorsReachTheConsumerWithTheFileName() {
         for (int workers : new int[] {0, 2}) {
-            try (DataLoader l = new DataLoader(new Unreadable(), Transforms.eval(4), MEAN, STD, 4, false, false, 0, workers, 2, Device.CPU)) {
+            try (DataLoader l = new DataLoader(new Unreadable(), Transforms.eval(4), MEAN, STD, 4, false, false, 0,
+                    workers, 2, Device.CPU)) {
                 Iterator<Batch> it = l.epoch(0);
                 it.next();
                 UncheckedIOException e = assertThrows(UncheckedIOException.class, it::next);
-                assertTrue(e.getMessage().contains("/data/img-5.png") && e.getMessage().contains("image 5"), e.getMessage());
+                assertTrue(e.getMessage().contains("/data/img-5.png") && e.getMessage().contains("image 5"),
+                        e.getMessage());
                 assertFalse(it.hasNext());
             }
         }
@@ -251,7 +259,8 @@ class DataLoaderTest {
                         int[] rows = DistributedSampler.globalBatchRows(r, ranks, 8);
                         int sample = g.images().length / 24;
                         for (int j = 0; j < 8; j++) {
-                            assertEquals(g.indices()[rows[j]], b.indices()[j], "rank " + r + ", batch " + k + ", row " + j);
+                            assertEquals(g.indices()[rows[j]], b.indices()[j],
+                                    "rank " + r + ", batch " + k + ", row " + j);
                             // the same sample, augmented the same way: bit-identical pixels
                             assertArrayEquals(Arrays.copyOfRange(g.images(), rows[j] * sample, (rows[j] + 1) * sample),
                                     Arrays.copyOfRange(b.images(), j * sample, (j + 1) * sample));

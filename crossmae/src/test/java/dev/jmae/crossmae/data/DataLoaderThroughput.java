@@ -24,14 +24,16 @@ public final class DataLoaderThroughput {
         Path dir = Path.of(args.length > 0 ? args[0] : Datasets.SYSTEM_FASHION_MNIST.toString());
         long t0 = System.nanoTime();
         ImageDataset ds = IdxDataset.split(dir, Split.TRAIN);
-        System.out.printf(Locale.ROOT, "%s, loaded in %.2f s, %d cores%n", ds.description(), (System.nanoTime() - t0) / 1e9,
+        System.out.printf(Locale.ROOT, "%s, loaded in %.2f s, %d cores%n", ds.description(),
+                (System.nanoTime() - t0) / 1e9,
                 Runtime.getRuntime().availableProcessors());
         double[] mean = {0.2860};
         double[] std = {0.3530};
         for (int size : new int[] {28, 32}) {
             for (int workers : new int[] {0, 1, 2}) {
                 try (DataLoader l = new DataLoader(ds, Transforms.pretrain(size, new double[] {0.2, 1.0},
-                        new double[] {0.75, 4.0 / 3}, 0.5), mean, std, 256, true, true, 0, workers, Math.max(2, 2 * workers), dev.jmae.tensor.Device.CPU)) {
+                        new double[] {0.75, 4.0 / 3}, 0.5), mean, std, 256, true, true, 0, workers,
+                        Math.max(2, 2 * workers), dev.jmae.tensor.Device.CPU)) {
                     // one warm-up epoch, then the best of three timed epochs
                     double best = Double.MAX_VALUE;
                     int images = 0;
@@ -47,7 +49,8 @@ public final class DataLoaderThroughput {
                             best = Math.min(best, s);
                         }
                     }
-                    System.out.printf(Locale.ROOT, "size %d, numWorkers %d: %d images in %.2f s = %.0f images/s%n", size,
+                    System.out.printf(Locale.ROOT, "size %d, numWorkers %d: %d images in %.2f s = %.0f images/s%n",
+                            size,
                             workers, images, best, images / best);
                 }
             }

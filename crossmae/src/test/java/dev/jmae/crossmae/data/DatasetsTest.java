@@ -25,7 +25,8 @@ class DatasetsTest {
         Path missing = dir.resolve("no-such-dir");
         DatasetException e = assertThrows(DatasetException.class,
                 () -> Datasets.resolve(missing.toString(), "auto", Split.TRAIN, dir));
-        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
+        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"),
+                e.getMessage());
         assertTrue(e.getMessage().contains(APT_HINT) && e.getMessage().contains(FORMATS), e.getMessage());
     }
 
@@ -37,7 +38,8 @@ class DatasetsTest {
         assertTrue(e.getMessage().contains(APT_HINT) && e.getMessage().contains(FORMATS), e.getMessage());
         DatasetException empty = assertThrows(DatasetException.class,
                 () -> Datasets.resolve(dir.toString(), "auto", Split.TRAIN, dir));
-        assertTrue(empty.getMessage().contains("no IDX files") && empty.getMessage().contains(APT_HINT), empty.getMessage());
+        assertTrue(empty.getMessage().contains("no IDX files") && empty.getMessage().contains(APT_HINT),
+                empty.getMessage());
     }
 
     @Test
@@ -63,17 +65,21 @@ class DatasetsTest {
         assertEquals(7, f.size());
         DatasetException noTest = assertThrows(DatasetException.class,
                 () -> Datasets.resolve(folder.toString(), "image_folder", Split.TEST, null));
-        assertTrue(noTest.getMessage().contains("looked for " + folder.resolve("val") + " and " + folder.resolve("test")),
+        assertTrue(
+                noTest.getMessage().contains("looked for " + folder.resolve("val") + " and " + folder.resolve("test")),
                 noTest.getMessage());
         assertThrows(DatasetException.class, () -> Datasets.resolve(cifar.toString(), "idx", Split.TRAIN, null));
-        assertThrows(IllegalArgumentException.class, () -> Datasets.resolve(cifar.toString(), "imagenet", Split.TRAIN, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> Datasets.resolve(cifar.toString(), "imagenet", Split.TRAIN, null));
     }
 
     @Test
     void imageFolderSplitsUseTrainAndValSubfolders(@TempDir Path dir) throws IOException {
         ImageFolderDatasetTest.folder(dir.resolve("train"));
-        Fixtures.write(dir.resolve("val/cat/v.png"), ImageFolderDatasetTest.encode(ImageFolderDatasetTest.rgbImage(5, 5, 9), "png"));
-        Fixtures.write(dir.resolve("val/dog/w.png"), ImageFolderDatasetTest.encode(ImageFolderDatasetTest.rgbImage(5, 5, 8), "png"));
+        Fixtures.write(dir.resolve("val/cat/v.png"),
+                ImageFolderDatasetTest.encode(ImageFolderDatasetTest.rgbImage(5, 5, 9), "png"));
+        Fixtures.write(dir.resolve("val/dog/w.png"),
+                ImageFolderDatasetTest.encode(ImageFolderDatasetTest.rgbImage(5, 5, 8), "png"));
         assertEquals(7, Datasets.resolve(dir.toString(), "auto", Split.TRAIN, null).size());
         ImageDataset val = Datasets.resolve(dir.toString(), "auto", Split.TEST, null);
         assertEquals(2, val.size());

@@ -15,10 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class DistributedSamplerTest {
 
-    private static List<List<Integer>> shards(int n, int replicas, boolean dropLast, IntFunction<int[]> order, int epoch) {
+    private static List<List<Integer>> shards(int n, int replicas, boolean dropLast, IntFunction<int[]> order,
+                                              int epoch) {
         List<List<Integer>> out = new ArrayList<>();
         for (int r = 0; r < replicas; r++) {
-            out.add(Arrays.stream(new DistributedSampler(n, replicas, r, order, dropLast).indices(epoch)).boxed().toList());
+            out.add(Arrays.stream(new DistributedSampler(n, replicas, r, order, dropLast).indices(epoch)).boxed()
+                    .toList());
         }
         return out;
     }
@@ -48,16 +50,21 @@ class DistributedSamplerTest {
                 shards(10, 3, true, DistributedSampler.sequentialOrder(10), 0));
         assertEquals(List.of(List.of(0), List.of(1), List.of(0), List.of(1), List.of(0)),
                 shards(2, 5, false, DistributedSampler.sequentialOrder(2), 0));
-        assertEquals(List.of(List.of(0, 2, 4, 6), List.of(1, 3, 5, 0)), shards(7, 2, false, DistributedSampler.sequentialOrder(7), 0));
-        assertEquals(List.of(List.of(0, 2, 4), List.of(1, 3, 5)), shards(7, 2, true, DistributedSampler.sequentialOrder(7), 0));
-        assertEquals(List.of(List.of(0, 2, 4, 6), List.of(1, 3, 5, 7)), shards(8, 2, false, DistributedSampler.sequentialOrder(8), 0));
+        assertEquals(List.of(List.of(0, 2, 4, 6), List.of(1, 3, 5, 0)),
+                shards(7, 2, false, DistributedSampler.sequentialOrder(7), 0));
+        assertEquals(List.of(List.of(0, 2, 4), List.of(1, 3, 5)),
+                shards(7, 2, true, DistributedSampler.sequentialOrder(7), 0));
+        assertEquals(List.of(List.of(0, 2, 4, 6), List.of(1, 3, 5, 7)),
+                shards(8, 2, false, DistributedSampler.sequentialOrder(8), 0));
         DistributedSampler s = new DistributedSampler(10, 3, 0, DistributedSampler.sequentialOrder(10), false);
         assertEquals(4, s.numSamples());
         assertEquals(12, s.totalSize());
         assertEquals(4, s.numRealSamples());
         // ranks 1 and 2 end with one padded index each (0 and 1 again)
-        assertEquals(3, new DistributedSampler(10, 3, 1, DistributedSampler.sequentialOrder(10), false).numRealSamples());
-        assertEquals(3, new DistributedSampler(10, 3, 2, DistributedSampler.sequentialOrder(10), false).numRealSamples());
+        assertEquals(3,
+                new DistributedSampler(10, 3, 1, DistributedSampler.sequentialOrder(10), false).numRealSamples());
+        assertEquals(3,
+                new DistributedSampler(10, 3, 2, DistributedSampler.sequentialOrder(10), false).numRealSamples());
         assertEquals(0, new DistributedSampler(2, 5, 3, DistributedSampler.sequentialOrder(2), false).numRealSamples());
         assertArrayEquals(new int[] {1, 4, 7}, DistributedSampler.globalBatchRows(1, 3, 3));
     }
@@ -113,15 +120,19 @@ class DistributedSamplerTest {
 
     @Test
     void rejectsBadArgumentsAndBadOrders() {
-        assertThrows(IllegalArgumentException.class, () -> new DistributedSampler(10, 2, 2, DistributedSampler.sequentialOrder(10), false));
-        assertThrows(IllegalArgumentException.class, () -> new DistributedSampler(0, 2, 0, DistributedSampler.sequentialOrder(0), false));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DistributedSampler(10, 2, 2, DistributedSampler.sequentialOrder(10), false));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DistributedSampler(0, 2, 0, DistributedSampler.sequentialOrder(0), false));
         IllegalArgumentException tooFew = assertThrows(IllegalArgumentException.class,
                 () -> new DistributedSampler(3, 4, 0, DistributedSampler.sequentialOrder(3), true));
         assertEquals("DistributedSampler: dropLast with 3 samples over 4 ranks leaves no sample per rank;"
                 + " hint: use fewer ranks or dropLast false", tooFew.getMessage());
         IllegalStateException wrong = assertThrows(IllegalStateException.class,
                 () -> new DistributedSampler(5, 2, 0, e -> new int[4], false).indices(0));
-        assertEquals("DistributedSampler: the epoch order of epoch 0 has 4 indices, expected the dataset size 5", wrong.getMessage());
-        assertThrows(IllegalStateException.class, () -> new DistributedSampler(2, 1, 0, e -> new int[] {0, 9}, false).indices(0));
+        assertEquals("DistributedSampler: the epoch order of epoch 0 has 4 indices, expected the dataset size 5",
+                wrong.getMessage());
+        assertThrows(IllegalStateException.class,
+                () -> new DistributedSampler(2, 1, 0, e -> new int[] {0, 9}, false).indices(0));
     }
 }

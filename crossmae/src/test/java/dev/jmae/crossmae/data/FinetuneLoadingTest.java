@@ -34,7 +34,9 @@ class FinetuneLoadingTest {
                 Batch b = l.epoch(3, 1).next();
                 byWorkers[workers / 2] = b.images().toArray();
                 for (int i = 0; i < 8; i++) {
-                    float[] want = t.tensor(set.image(b.indices()[i]), DataLoader.sampleGenerator(5, 3, b.indices()[i]), Device.CPU)
+                    float[] want = t
+                            .tensor(set.image(b.indices()[i]), DataLoader.sampleGenerator(5, 3, b.indices()[i]),
+                                    Device.CPU)
                             .toArray();
                     float[] got = Arrays.copyOfRange(byWorkers[workers / 2], i * 784, (i + 1) * 784);
                     assertArrayEquals(want, got, "image " + i + " with " + workers + " workers");
@@ -54,7 +56,8 @@ class FinetuneLoadingTest {
         boolean clipped = false;
         for (int s = 0; s < 200; s++) {
             RandomResizedCrop.Params p = crop.getParams(28, 28, new Generator(s));
-            assertTrue(p.top() >= 0 && p.left() >= 0 && p.top() + p.height() <= 28 && p.left() + p.width() <= 28, p.toString());
+            assertTrue(p.top() >= 0 && p.left() >= 0 && p.top() + p.height() <= 28 && p.left() + p.width() <= 28,
+                    p.toString());
             assertEquals(p, crop.getParams(28, 28, new Generator(s)), "a generator fixes the box");
             clipped |= p.width() == 28;
         }

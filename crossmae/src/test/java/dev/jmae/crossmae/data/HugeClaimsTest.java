@@ -30,7 +30,8 @@ class HugeClaimsTest {
     void anIdxFileClaimingTwoBillionImagesIsRefusedWithoutAllocatingThem(@TempDir Path dir) throws IOException {
         // 1 KB: the 16-byte header claims 2,147,483,639 images of 1x1, followed by 1008 pixel bytes
         byte[] pixels = new byte[1008];
-        Path images = Fixtures.write(dir.resolve("train-images-idx3-ubyte"), Fixtures.idxImages(2_147_483_639, 1, 1, pixels));
+        Path images = Fixtures.write(dir.resolve("train-images-idx3-ubyte"),
+                Fixtures.idxImages(2_147_483_639, 1, 1, pixels));
         Path labels = Fixtures.write(dir.resolve("train-labels-idx1-ubyte"), Fixtures.idxLabels(1, new byte[1]));
         Allocations.Result r = Allocations.measure(() -> IdxDataset.open(images, labels));
         DatasetException e = assertInstanceOf(DatasetException.class, r.thrown());
@@ -86,7 +87,8 @@ class HugeClaimsTest {
         chunk(d, "IHDR", ihdr.toByteArray());
         if (withData) {
             ByteArrayOutputStream z = new ByteArrayOutputStream();
-            try (DeflaterOutputStream def = new DeflaterOutputStream(z, new Deflater(Deflater.BEST_COMPRESSION), 1 << 16)) {
+            try (DeflaterOutputStream def = new DeflaterOutputStream(z, new Deflater(Deflater.BEST_COMPRESSION),
+                    1 << 16)) {
                 byte[] row = new byte[1 + (int) (((long) width * bitDepth + 7) / 8)];
                 for (int y = 0; y < height; y++) {
                     def.write(row);

@@ -49,7 +49,9 @@ class IdxDatasetTest {
         assertEquals(204, train.image(1).get(0, 14, 14));
         assertEquals(573133949L, pixelSum(train));
         assertEquals(114072606L, pixelSum(test));
-        assertTrue(train.description().startsWith("Fashion-MNIST subset train (IDX, 10000 images 28x28x1, 10 classes) from "),
+        assertTrue(
+                train.description()
+                        .startsWith("Fashion-MNIST subset train (IDX, 10000 images 28x28x1, 10 classes) from "),
                 train.description());
     }
 
@@ -137,7 +139,9 @@ class IdxDatasetTest {
         bytes[2] = 0x09;
         Files.write(f[0], bytes);
         DatasetException e = assertThrows(DatasetException.class, () -> IdxDataset.open(f[0], f[1]));
-        assertTrue(e.getMessage().contains("train-images-idx3-ubyte: bad magic number 0x00000903 at byte 0: expected 0x00000803"),
+        assertTrue(
+                e.getMessage().contains(
+                        "train-images-idx3-ubyte: bad magic number 0x00000903 at byte 0: expected 0x00000803"),
                 e.getMessage());
         // images and labels swapped: the hint says so
         DatasetException swapped = assertThrows(DatasetException.class, () -> IdxDataset.open(f[1], f[1]));
@@ -153,8 +157,10 @@ class IdxDatasetTest {
             byte[] cut = Arrays.copyOf(Files.readAllBytes(f[0]), 16 + 50);
             Files.write(f[0], gzip ? Fixtures.gzip(cut) : cut);
             DatasetException e = assertThrows(DatasetException.class, () -> IdxDataset.open(f[0], f[1]));
-            assertTrue(e.getMessage().contains("train-images-idx3-ubyte: truncated at byte 66 of the uncompressed data: "
-                    + "5 images of 3x4 need 60 bytes after the 16-byte header"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("train-images-idx3-ubyte: truncated at byte 66 of the uncompressed data: "
+                            + "5 images of 3x4 need 60 bytes after the 16-byte header"),
+                    e.getMessage());
         }
         // a gzip stream cut in the middle: the offset is where the decompressed data stopped
         Path sub = dir.resolve("cutgz");

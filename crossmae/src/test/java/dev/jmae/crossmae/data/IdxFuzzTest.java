@@ -39,7 +39,8 @@ class IdxFuzzTest {
         Path labelsFile = dir.resolve("labels-idx1-ubyte");
         Files.write(imagesFile, (flags & 1) != 0 && (flags & 4) == 0 ? Fixtures.gzip(images) : images);
         Files.write(labelsFile, (flags & 2) != 0 ? Fixtures.gzip(labels) : labels);
-        FuzzChecks.check(input.length, 4L << 20, 4128, () -> DatasetFuzzing.touch(IdxDataset.open(imagesFile, labelsFile)),
+        FuzzChecks.check(input.length, 4L << 20, 4128,
+                () -> DatasetFuzzing.touch(IdxDataset.open(imagesFile, labelsFile)),
                 DatasetException.class);
     }
 }

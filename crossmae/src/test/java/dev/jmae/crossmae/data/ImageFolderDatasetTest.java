@@ -121,7 +121,8 @@ class ImageFolderDatasetTest {
         assertTrue(garbage.getMessage().contains("broken.jpg: cannot decode image: not a recognized image format"),
                 garbage.getMessage());
         DatasetException cut = assertThrows(DatasetException.class, () -> ds.image(4));
-        assertTrue(cut.getMessage().contains("cut.jpg: cannot decode image: ") && cut.getMessage().contains("truncated"),
+        assertTrue(
+                cut.getMessage().contains("cut.jpg: cannot decode image: ") && cut.getMessage().contains("truncated"),
                 cut.getMessage());
         List<ImageFolderDataset.BrokenImage> broken = ds.validate();
         assertEquals(List.of(3, 4), broken.stream().map(ImageFolderDataset.BrokenImage::index).toList());
@@ -151,7 +152,8 @@ class ImageFolderDatasetTest {
                     int len = 3 * 8 * 8;
                     for (int s = 0; s < 7; s++) {
                         float[] expected = new float[len];
-                        new Normalize(mean, std).toTensorNormalized(resize.apply(ds.image(b.indices()[s]), null), expected, 0);
+                        new Normalize(mean, std).toTensorNormalized(resize.apply(ds.image(b.indices()[s]), null),
+                                expected, 0);
                         assertArrayEquals(expected, Arrays.copyOfRange(x, s * len, (s + 1) * len), "sample " + s);
                         float zero = (0f - 0.5f) / 0.25f;
                         boolean allZero = true;

@@ -42,10 +42,13 @@ class MixupTest {
             f.assertMatches("mixup.target", mixed.targets(), 1e-7);
 
             double lamSampled = Double.parseDouble(f.metadata().get("cutmix_lam_sampled"));
-            Mixup.Box box = Mixup.cutmixBox(x.size(2), x.size(3), lamSampled, Integer.parseInt(f.metadata().get("cutmix_cy")),
+            Mixup.Box box = Mixup.cutmixBox(x.size(2), x.size(3), lamSampled,
+                    Integer.parseInt(f.metadata().get("cutmix_cy")),
                     Integer.parseInt(f.metadata().get("cutmix_cx")));
             JsonNode want = f.json("cutmix_box");
-            assertEquals(new Mixup.Box(want.get(0).asInt(), want.get(1).asInt(), want.get(2).asInt(), want.get(3).asInt()), box);
+            assertEquals(
+                    new Mixup.Box(want.get(0).asInt(), want.get(1).asInt(), want.get(2).asInt(), want.get(3).asInt()),
+                    box);
             Mixup.Mixed cut = m.mix(x, y, lamSampled, true, box);
             assertEquals(Double.parseDouble(f.metadata().get("cutmix_lam")), cut.lam(), 1e-15);
             assertArrayEquals(f.get("cutmix.x").toArray(), cut.images().toArray(), "cutmix images on " + device);
@@ -92,7 +95,8 @@ class MixupTest {
                         for (int yy = 0; yy < h; yy++) {
                             for (int xx = 0; xx < w; xx++) {
                                 int at = ((i * c + ch) * h + yy) * w + xx;
-                                boolean inside = yy >= box.top() && yy < box.bottom() && xx >= box.left() && xx < box.right();
+                                boolean inside = yy >= box.top() && yy < box.bottom() && xx >= box.left()
+                                        && xx < box.right();
                                 float expected = inside ? xs[((j * c + ch) * h + yy) * w + xx] : xs[at];
                                 assertEquals(expected, out[at], 0f);
                                 fromPartner += inside ? 1 : 0;
@@ -103,7 +107,8 @@ class MixupTest {
                     assertEquals(1 - r.lam(), fromPartner / (double) (c * plane), 1e-12);
                 } else {
                     for (int e = 0; e < c * plane; e++) {
-                        float expected = xs[i * c * plane + e] * (float) r.lam() + xs[j * c * plane + e] * (float) (1 - r.lam());
+                        float expected = xs[i * c * plane + e] * (float) r.lam()
+                                + xs[j * c * plane + e] * (float) (1 - r.lam());
                         assertEquals(expected, out[i * c * plane + e], 0f);
                     }
                 }
@@ -130,7 +135,8 @@ class MixupTest {
             assertTrue(0 <= box.left() && box.left() <= box.right() && box.right() <= w, box.toString());
             int cutH = (int) (h * Math.sqrt(1 - lam));
             int cutW = (int) (w * Math.sqrt(1 - lam));
-            assertTrue(box.bottom() - box.top() <= cutH && box.right() - box.left() <= cutW, "never larger than the cut");
+            assertTrue(box.bottom() - box.top() <= cutH && box.right() - box.left() <= cutW,
+                    "never larger than the cut");
             if (box.bottom() - box.top() < 2 * (cutH / 2) || box.right() - box.left() < 2 * (cutW / 2)) {
                 clipped++;
             }
@@ -208,7 +214,8 @@ class MixupTest {
     void rejectsBadInput() {
         Mixup m = Mixup.finetuneDefaults(3);
         Tensor x = Tensor.zeros(D, 3, 1, 4, 4);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.apply(x, labels(0, 1, 2), new Generator(1)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.apply(x, labels(0, 1, 2), new Generator(1)));
         assertTrue(e.getMessage().contains("even batch size"), e.getMessage());
         Tensor x2 = Tensor.zeros(D, 2, 1, 4, 4);
         e = assertThrows(IllegalArgumentException.class, () -> m.mix(x2, labels(0, 3), 0.5, false, null));

@@ -60,8 +60,10 @@ class RandAugmentTest {
         RandAugment ra = RandAugment.of("rand-m9-mstd0.5-inc1", new int[] {124, 116, 104}, Geometry.Resample.BICUBIC);
         assertEquals(RandAugment.RAND_INCREASING_TRANSFORMS, ra.ops());
         assertEquals(15, ra.ops().size());
-        assertEquals(List.of("AutoContrast", "Equalize", "Invert", "Rotate", "PosterizeIncreasing", "SolarizeIncreasing",
-                        "SolarizeAdd", "ColorIncreasing", "ContrastIncreasing", "BrightnessIncreasing", "SharpnessIncreasing",
+        assertEquals(
+                List.of("AutoContrast", "Equalize", "Invert", "Rotate", "PosterizeIncreasing", "SolarizeIncreasing",
+                        "SolarizeAdd", "ColorIncreasing", "ContrastIncreasing", "BrightnessIncreasing",
+                        "SharpnessIncreasing",
                         "ShearX", "ShearY", "TranslateXRel", "TranslateYRel"),
                 ra.ops().stream().map(RandAugment.Op::timmName).toList());
     }
@@ -103,10 +105,12 @@ class RandAugmentTest {
                     for (Geometry.Resample r : Geometry.Resample.values()) {
                         Image out = op.apply(img, op.args(0, negate), fill, r);
                         assertEquals(img.channels(), out.channels());
-                        boolean colorOnGray = c == 1 && (op == RandAugment.Op.COLOR || op == RandAugment.Op.COLOR_INCREASING);
+                        boolean colorOnGray = c == 1
+                                && (op == RandAugment.Op.COLOR || op == RandAugment.Op.COLOR_INCREASING);
                         if (identity.contains(op) || colorOnGray) {
                             // (Color blends an L image with itself: always an identity, as in Pillow)
-                            assertEquals(img, out, op + " at magnitude 0 (C = " + c + ", " + r + ", negate " + negate + ")");
+                            assertEquals(img, out,
+                                    op + " at magnitude 0 (C = " + c + ", " + r + ", negate " + negate + ")");
                         } else {
                             // autocontrast/equalize/invert/posterize (4 or 0 bits)/solarize (threshold 0)/enhance (0.1)
                             assertNotEquals(img, out, op + " changes a low-contrast image at magnitude 0");
@@ -161,10 +165,12 @@ class RandAugmentTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ra.apply(random(1, 1, 8, 8),
                 new Generator(0)));
         assertTrue(e.getMessage().contains("hint"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new RandAugment(RandAugment.Config.parse("rand"), new int[] {300},
-                null));
+        assertThrows(IllegalArgumentException.class,
+                () -> new RandAugment(RandAugment.Config.parse("rand"), new int[] {300},
+                        null));
         Image img = random(2, 1, 5, 5);
-        assertSame(img, RandAugment.Op.POSTERIZE.apply(img, 8, new int[] {0}, Geometry.Resample.BICUBIC), "8 bits: unchanged");
+        assertSame(img, RandAugment.Op.POSTERIZE.apply(img, 8, new int[] {0}, Geometry.Resample.BICUBIC),
+                "8 bits: unchanged");
         assertFalse(ra.toString().isEmpty());
     }
 }

@@ -80,7 +80,8 @@ class RandomErasingTest {
             erased += re.applyInPlace(data, 0, 1, 10, 10, new Generator(s)).length;
         }
         assertEquals(0.25, erased / (double) n, 5 * Math.sqrt(0.25 * 0.75 / n));
-        assertEquals(0, RandomErasing.of(0.0, "pixel", 1).applyInPlace(ramp(100), 0, 1, 10, 10, new Generator(1)).length);
+        assertEquals(0,
+                RandomErasing.of(0.0, "pixel", 1).applyInPlace(ramp(100), 0, 1, 10, 10, new Generator(1)).length);
     }
 
     @Test

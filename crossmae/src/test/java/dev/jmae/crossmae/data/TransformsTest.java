@@ -45,7 +45,8 @@ class TransformsTest {
             for (int t = 0; t < 2000; t++) {
                 RandomResizedCrop.Params p = rrc.getParams(s[0], s[1], g);
                 assertTrue(p.height() >= 1 && p.width() >= 1 && p.top() >= 0 && p.left() >= 0
-                        && p.top() + p.height() <= s[0] && p.left() + p.width() <= s[1], p + " outside " + s[0] + "x" + s[1]);
+                        && p.top() + p.height() <= s[0] && p.left() + p.width() <= s[1],
+                        p + " outside " + s[0] + "x" + s[1]);
                 seen++;
             }
         }

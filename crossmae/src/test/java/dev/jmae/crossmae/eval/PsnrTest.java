@@ -50,8 +50,10 @@ class PsnrTest {
         assertEquals(50.25f / 255, means[0], 1e-7f);
         // the visible-mean baseline (mean 125 of the visible pixels) is far worse on the same image
         double visible = Psnr.visibleMeanBaseline(truth, mask, List.of(0.0), List.of(1.0));
-        assertEquals(20 * Math.log10(255 / Math.sqrt((Math.pow(115, 2) + Math.pow(105, 2) + Math.pow(95, 2) + Math.pow(85, 2)
-                + 3 * Math.pow(25, 2) + Math.pow(21, 2)) / 8)), visible, 1e-9);
+        assertEquals(
+                20 * Math.log10(255 / Math.sqrt((Math.pow(115, 2) + Math.pow(105, 2) + Math.pow(95, 2) + Math.pow(85, 2)
+                        + 3 * Math.pow(25, 2) + Math.pow(21, 2)) / 8)),
+                visible, 1e-9);
     }
 
     @Test

@@ -39,7 +39,8 @@ class ClassifierCheckpointPyTorchTest {
         List<String> args = new ArrayList<>();
         List<String> ios = new ArrayList<>();
         for (Recipe recipe : Recipe.values()) {
-            FinetuneConfig c = VisionTransformerClassifierTest.config(recipe, recipe == Recipe.LINPROBE ? "" : "\"drop_path\":0.1");
+            FinetuneConfig c = VisionTransformerClassifierTest.config(recipe,
+                    recipe == Recipe.LINPROBE ? "" : "\"drop_path\":0.1");
             VisionTransformerClassifier m = new VisionTransformerClassifier(c, new Generator(5), Device.CPU);
             m.initHead(0.05, new Generator(6));
             Tensor images = Tensor.randn(new Generator(7), 4, 3, 16, 16);

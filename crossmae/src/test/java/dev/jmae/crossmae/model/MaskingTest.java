@@ -88,9 +88,11 @@ class MaskingTest {
                         float[] v = noise(kind, n, l, 1000L * l + 10L * n + kind);
                         float[][] want = host(v, n, l, r[0], r[1]);
                         Masking m = Masking.fromNoise(Tensor.of(device, v, n, l), r[0], r[1]);
-                        List<Tensor> got = List.of(m.idsKeep(), m.idsRestore(), m.idsPred(), m.maskFull(), m.maskPred());
+                        List<Tensor> got = List.of(m.idsKeep(), m.idsRestore(), m.idsPred(), m.maskFull(),
+                                m.maskPred());
                         String[] names = {"idsKeep", "idsRestore", "idsPred", "maskFull", "maskPred"};
-                        String what = device + " L " + l + " N " + n + " noise kind " + kind + " p " + r[0] + " gamma " + r[1];
+                        String what = device + " L " + l + " N " + n + " noise kind " + kind + " p " + r[0] + " gamma "
+                                + r[1];
                         for (int f = 0; f < 5; f++) {
                             assertEquals(device, got.get(f).device(), what + " " + names[f]);
                             assertArrayEquals(want[f], got.get(f).toArray(), what + " " + names[f]);
@@ -125,7 +127,8 @@ class MaskingTest {
                 float[][] want = host(v, 8, 49, 0.75, gamma);
                 Masking m = Masking.fromNoise(Tensor.of(Device.CPU, v, 8, 49), 0.75, gamma);
                 if (!Arrays.equals(want[0], m.idsKeep().toArray()) || !Arrays.equals(want[2], m.idsPred().toArray())
-                        || !Arrays.equals(want[1], m.idsRestore().toArray()) || !Arrays.equals(want[3], m.maskFull().toArray())
+                        || !Arrays.equals(want[1], m.idsRestore().toArray())
+                        || !Arrays.equals(want[3], m.maskFull().toArray())
                         || !Arrays.equals(want[4], m.maskPred().toArray())) {
                     failures.add("seed " + seed + " gamma " + gamma);
                 }

@@ -28,8 +28,10 @@ class ModelGradTest {
         String json = "{\"img_size\":16,\"patch_size\":4,\"embed_dim\":32,\"depth\":2,\"num_heads\":2,"
                 + "\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2" + extra + "}";
         try {
-            return Configs.resolve((com.fasterxml.jackson.databind.node.ObjectNode)
-                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(json), false).model();
+            return Configs.resolve(
+                    (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(json),
+                    false).model();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -53,14 +55,16 @@ class ModelGradTest {
                 names.add(e.getKey());
             }
         }
-        assertTrue(names.stream().anyMatch(n -> n.startsWith("wfm.") || n.startsWith("decoder_embed")), names.toString());
+        assertTrue(names.stream().anyMatch(n -> n.startsWith("wfm.") || n.startsWith("decoder_embed")),
+                names.toString());
         GradCheck.of(name, v -> model.forward(images, noise).loss(), inputs.toArray(new Variable[0]))
                 .maxElements(6).rtol(5e-3).run();
     }
 
     @Test
     void crossMaeWithInterBlockAttentionAndPerBlockNorms() {
-        MaskedAutoencoder m = MaskedAutoencoder.create(tiny(",\"kept_mask_ratio\":0.5"), new Generator(1), Device.REFERENCE);
+        MaskedAutoencoder m = MaskedAutoencoder.create(tiny(",\"kept_mask_ratio\":0.5"), new Generator(1),
+                Device.REFERENCE);
         assertTrue(m.namedParameters().containsKey("wfm.linear.weight"));
         assertTrue(m.namedParameters().containsKey("dec_norms.1.weight"));
         check("tiny CrossMAE", m);
@@ -68,7 +72,8 @@ class ModelGradTest {
 
     @Test
     void crossMaeWithSelfAttentionAndGrayscale() {
-        check("tiny CrossMAE self-attn gray", MaskedAutoencoder.create(tiny(",\"self_attn\":true,\"in_chans\":1"), new Generator(2), Device.REFERENCE));
+        check("tiny CrossMAE self-attn gray", MaskedAutoencoder.create(tiny(",\"self_attn\":true,\"in_chans\":1"),
+                new Generator(2), Device.REFERENCE));
     }
 
     @Test

@@ -47,8 +47,9 @@ class OfficialCheckpointTest {
         Map<String, int[]> shapes = new LinkedHashMap<>();
         m.stateDict().forEach((k, t) -> shapes.put(k, t.shape()));
         ModelWeights.Match match = ModelWeights.match(weights.stateDict(), shapes);
-        assertTrue(match.complete(), "missing " + match.missing() + ", unexpected " + match.unexpected() + ", mis-shaped "
-                + match.misShaped());
+        assertTrue(match.complete(),
+                "missing " + match.missing() + ", unexpected " + match.unexpected() + ", mis-shaped "
+                        + match.misShaped());
         assertTrue(match.setAside().isEmpty(), match.setAside().toString());
         m.loadStateDict(match.tensors(), true);
         m.eval();

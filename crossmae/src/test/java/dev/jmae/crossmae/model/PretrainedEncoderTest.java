@@ -41,7 +41,8 @@ class PretrainedEncoderTest {
     void aCrossMaeEncoderLoadsWithANewHeadAndFcNorm() throws Exception {
         Path data = TinyRuns.dataset(dir);
         Path ckpt = TinyRuns.pretrainCheckpoint(dir, data, "crossmae");
-        VisionTransformerClassifier m = new VisionTransformerClassifier(config(data, Recipe.FINETUNE, ""), new Generator(1), Device.CPU);
+        VisionTransformerClassifier m = new VisionTransformerClassifier(config(data, Recipe.FINETUNE, ""),
+                new Generator(1), Device.CPU);
         PretrainedEncoder.Loaded r = PretrainedEncoder.load(ckpt, m, new Generator(2));
         assertEquals(List.of("fc_norm.weight", "fc_norm.bias", "head.weight", "head.bias"), r.fresh());
         assertEquals("crossmae", r.pretrainingModel());
@@ -62,7 +63,8 @@ class PretrainedEncoderTest {
     void anMaeEncoderKeepsItsNormForTheClsTokenProbe() throws Exception {
         Path data = TinyRuns.dataset(dir);
         Path ckpt = TinyRuns.pretrainCheckpoint(dir, data, "mae");
-        VisionTransformerClassifier m = new VisionTransformerClassifier(config(data, Recipe.LINPROBE, "\"global_pool\":false"),
+        VisionTransformerClassifier m = new VisionTransformerClassifier(
+                config(data, Recipe.LINPROBE, "\"global_pool\":false"),
                 new Generator(1), Device.CPU);
         PretrainedEncoder.Loaded r = PretrainedEncoder.load(ckpt, m, new Generator(2));
         assertTrue(r.loaded().contains("norm.weight") && r.loaded().contains("norm.bias"), r.loaded().toString());
@@ -77,14 +79,16 @@ class PretrainedEncoderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> PretrainedEncoder.checkFits(ckpt,
                 config(data, Recipe.LINPROBE, "\"global_pool\":false")));
         assertEquals("global_pool", e.key());
-        assertTrue(e.getMessage().contains("has no norm.*") && e.getMessage().contains("hint: --set global_pool=true"), e.getMessage());
+        assertTrue(e.getMessage().contains("has no norm.*") && e.getMessage().contains("hint: --set global_pool=true"),
+                e.getMessage());
     }
 
     @Test
     void anotherImageSizeResizesThePositionalTable() throws Exception {
         Path data = TinyRuns.dataset(dir);
         Path ckpt = TinyRuns.pretrainCheckpoint(dir, data, "crossmae");
-        VisionTransformerClassifier m = new VisionTransformerClassifier(config(data, Recipe.FINETUNE, "\"input_size\":24"),
+        VisionTransformerClassifier m = new VisionTransformerClassifier(
+                config(data, Recipe.FINETUNE, "\"input_size\":24"),
                 new Generator(1), Device.CPU);
         PretrainedEncoder.Loaded r = PretrainedEncoder.load(ckpt, m, new Generator(2));
         assertEquals(4, r.fromGrid());
@@ -116,8 +120,10 @@ class PretrainedEncoderTest {
         try (var f = Safetensors.open(ckpt)) {
             Safetensors.write(bad, sd, f.metadata());
         }
-        VisionTransformerClassifier m = new VisionTransformerClassifier(config(data, Recipe.FINETUNE, ""), new Generator(1), Device.CPU);
-        CheckpointException e = assertThrows(CheckpointException.class, () -> PretrainedEncoder.load(bad, m, new Generator(2)));
+        VisionTransformerClassifier m = new VisionTransformerClassifier(config(data, Recipe.FINETUNE, ""),
+                new Generator(1), Device.CPU);
+        CheckpointException e = assertThrows(CheckpointException.class,
+                () -> PretrainedEncoder.load(bad, m, new Generator(2)));
         assertEquals(List.of("patch_embed.proj.bias", "blocks.1.attn.proj.weight"), e.missing());
     }
 }

@@ -110,7 +110,8 @@ class SpecChecksTest {
         expected /= v.length;
         assertEquals(expected, loss, 1e-5);
         // close to 0.9987 for unit-variance patches
-        assertEquals(767.0 / 768 / (1 + 1e-6), Patches.normalizePerPatch(Tensor.randn(new Generator(4), 2, 3, 768)).square().mean().item(), 2e-6);
+        assertEquals(767.0 / 768 / (1 + 1e-6),
+                Patches.normalizePerPatch(Tensor.randn(new Generator(4), 2, 3, 768)).square().mean().item(), 2e-6);
     }
 
     @Test

@@ -81,17 +81,20 @@ class VisionTransformerClassifierTest {
 
     @Test
     void theStateDictHasTimmsKeysAndShapes() throws Exception {
-        assertEquals(timmKeys(true, false), shapes(new VisionTransformerClassifier(config(Recipe.FINETUNE, ""), new Generator(1),
-                Device.CPU)));
+        assertEquals(timmKeys(true, false),
+                shapes(new VisionTransformerClassifier(config(Recipe.FINETUNE, ""), new Generator(1),
+                        Device.CPU)));
         assertEquals(timmKeys(false, false), shapes(new VisionTransformerClassifier(config(Recipe.FINETUNE,
                 "\"global_pool\":false"), new Generator(1), Device.CPU)));
-        assertEquals(timmKeys(true, true), shapes(new VisionTransformerClassifier(config(Recipe.LINPROBE, "\"global_pool\":true"),
-                new Generator(1), Device.CPU)));
+        assertEquals(timmKeys(true, true),
+                shapes(new VisionTransformerClassifier(config(Recipe.LINPROBE, "\"global_pool\":true"),
+                        new Generator(1), Device.CPU)));
     }
 
     @Test
     void theLinearProbeTrainsOnlyItsHead() throws Exception {
-        VisionTransformerClassifier m = new VisionTransformerClassifier(config(Recipe.LINPROBE, ""), new Generator(1), Device.CPU);
+        VisionTransformerClassifier m = new VisionTransformerClassifier(config(Recipe.LINPROBE, ""), new Generator(1),
+                Device.CPU);
         List<String> trainable = new ArrayList<>();
         m.namedParameters().forEach((k, p) -> {
             if (p.requiresGrad()) {
@@ -99,7 +102,8 @@ class VisionTransformerClassifierTest {
             }
         });
         assertEquals(List.of("head.1.weight", "head.1.bias"), trainable);
-        assertTrue(m.stateDict().containsKey("norm.weight"), "main_linprobe.py's default pooling is the cls token after norm");
+        assertTrue(m.stateDict().containsKey("norm.weight"),
+                "main_linprobe.py's default pooling is the cls token after norm");
     }
 
     @Test
@@ -113,7 +117,8 @@ class VisionTransformerClassifierTest {
         }
         assertArrayEquals(new float[] {0f, 0.1f, 0.2f}, rates, 1e-7f, "torch.linspace(0, 0.2, 3)");
         assertEquals(0f, VisionTransformerClassifier.dropPathRate(0.3, 0, 1), "a single block gets 0");
-        assertNull(new VisionTransformerClassifier(config(Recipe.LINPROBE, ""), new Generator(1), Device.CPU).blocks().get(2)
+        assertNull(new VisionTransformerClassifier(config(Recipe.LINPROBE, ""), new Generator(1), Device.CPU).blocks()
+                .get(2)
                 .dropPath(), "the linear probe has no drop path");
     }
 
@@ -132,14 +137,17 @@ class VisionTransformerClassifierTest {
     @Test
     void theHeadsStartAtTheOfficialScales() throws Exception {
         // 3,200 draws: the sample std is within about 2.5% of the true one (1/sqrt(2n))
-        VisionTransformerClassifier ft = new VisionTransformerClassifier(config(Recipe.FINETUNE, ""), new Generator(2), Device.CPU);
+        VisionTransformerClassifier ft = new VisionTransformerClassifier(config(Recipe.FINETUNE, ""), new Generator(2),
+                Device.CPU);
         assertEquals(0.02, std(ft.headLinear().weight().value()), 0.002, "timm's trunc_normal_(std=.02) from scratch");
         ft.initHead(2e-5, new Generator(3));
         assertEquals(2e-5, std(ft.headLinear().weight().value()), 2e-6, "main_finetune.py's trunc_normal_(std=2e-5)");
         assertEquals(0f, ft.headLinear().bias().value().abs().sum().item());
-        VisionTransformerClassifier lp = new VisionTransformerClassifier(config(Recipe.LINPROBE, ""), new Generator(2), Device.CPU);
+        VisionTransformerClassifier lp = new VisionTransformerClassifier(config(Recipe.LINPROBE, ""), new Generator(2),
+                Device.CPU);
         assertEquals(0.01, std(lp.headLinear().weight().value()), 0.001, "main_linprobe.py's trunc_normal_(std=0.01)");
-        assertEquals(1e-6, std(ft.namedParameters().get("cls_token").value()), 5e-7, "timm 0.9.7: normal_(cls_token, std=1e-6)");
+        assertEquals(1e-6, std(ft.namedParameters().get("cls_token").value()), 5e-7,
+                "timm 0.9.7: normal_(cls_token, std=1e-6)");
     }
 
     @Test

@@ -49,8 +49,10 @@ class DeviceTrainingTest {
         Path data = TinyRuns.dataset(dir);
         Pretrainer.Summary onCl = Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"), dir.resolve("cl"), cl, dir,
                 TinyRuns.QUIET, false).run();
-        Pretrainer.Summary onCpu = Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"), dir.resolve("cpu"), Device.CPU, dir,
-                TinyRuns.QUIET, false).run();
+        Pretrainer.Summary onCpu = Pretrainer
+                .create(TinyRuns.config(data, "\"epochs\": 1"), dir.resolve("cpu"), Device.CPU, dir,
+                        TinyRuns.QUIET, false)
+                .run();
         List<Double> a = stepLosses(dir.resolve("cl"));
         List<Double> b = stepLosses(dir.resolve("cpu"));
         assertEquals(3, a.size(), "96 images / (16 x 2): 3 optimizer steps");

@@ -33,7 +33,8 @@ class EvaluatorBaselineTest {
     private Evaluator.Result evaluate(Configs.Config c, MaskedAutoencoder model) throws IOException {
         double[] mean = c.train().mean().stream().mapToDouble(Double::doubleValue).toArray();
         double[] std = c.train().std().stream().mapToDouble(Double::doubleValue).toArray();
-        try (DataLoader test = new DataLoader(Datasets.resolve(c.train().dataPath(), "auto", Split.TEST, dir), Transforms.eval(16),
+        try (DataLoader test = new DataLoader(Datasets.resolve(c.train().dataPath(), "auto", Split.TEST, dir),
+                Transforms.eval(16),
                 mean, std, 16, false, false, 0, 0, 1, Device.CPU)) {
             return new Evaluator(test, c.train()).evaluate(model, null);
         }
@@ -47,7 +48,8 @@ class EvaluatorBaselineTest {
         assertEquals(Evaluator.ORACLE_STATISTICS, r.baseline());
         assertEquals(32, r.images());
         // prediction 0 for every value of a patch of P = 16 values: (P - 1)/P · σ²/(σ² + 1e-6), just under 15/16
-        assertTrue(r.baselineNormMse() < 15.0 / 16 && r.baselineNormMse() > 0.93, "baseline normalized MSE " + r.baselineNormMse());
+        assertTrue(r.baselineNormMse() < 15.0 / 16 && r.baselineNormMse() > 0.93,
+                "baseline normalized MSE " + r.baselineNormMse());
         assertTrue(Double.isFinite(r.normMse()) && r.normMse() > 0, "model normalized MSE " + r.normMse());
         assertTrue(r.baselineDescription().contains("oracle-statistics"));
 
@@ -72,9 +74,11 @@ class EvaluatorBaselineTest {
         Configs.Config c = TinyRuns.config(TinyRuns.dataset(dir), "\"norm_pix_loss\": false");
         Evaluator.Result r = evaluate(c, MaskedAutoencoder.create(c.model(), new Generator(3), Device.CPU));
         assertEquals(Evaluator.VISIBLE_MEAN, r.baseline());
-        assertTrue(Double.isNaN(r.normMse()) && Double.isNaN(r.baselineNormMse()), "no normalized space without norm_pix_loss");
+        assertTrue(Double.isNaN(r.normMse()) && Double.isNaN(r.baselineNormMse()),
+                "no normalized space without norm_pix_loss");
         assertTrue(Double.isFinite(r.psnr()) && Double.isFinite(r.baselinePsnr()));
         assertTrue(r.baselineDescription().contains("visible-mean"));
-        assertTrue(Pretrainer.evalLine(r).contains("visible-mean baseline") && !Pretrainer.evalLine(r).contains("normalized MSE"));
+        assertTrue(Pretrainer.evalLine(r).contains("visible-mean baseline")
+                && !Pretrainer.evalLine(r).contains("normalized MSE"));
     }
 }

@@ -53,9 +53,11 @@ class FinetuneRunTest {
     void fineTuningFromACrossMaeCheckpointWritesEverythingPromised() throws IOException {
         Path ckpt = TinyRuns.pretrainCheckpoint(dir, TinyRuns.dataset(dir), "crossmae");
         Path run = dir.resolve("run");
-        Finetuner.Summary s = Finetuner.create(config(Recipe.FINETUNE, ckpt), run, Device.CPU, dir, TinyRuns.QUIET, false).run();
+        Finetuner.Summary s = Finetuner
+                .create(config(Recipe.FINETUNE, ckpt), run, Device.CPU, dir, TinyRuns.QUIET, false).run();
         RunDirectory rd = new RunDirectory(run);
-        for (Path p : List.of(rd.config(), rd.metrics(), rd.lastCheckpoint(), rd.bestCheckpoint(), rd.lossPlot(), rd.accuracyPlot())) {
+        for (Path p : List.of(rd.config(), rd.metrics(), rd.lastCheckpoint(), rd.bestCheckpoint(), rd.lossPlot(),
+                rd.accuracyPlot())) {
             assertTrue(Files.size(p) > 0, p + " exists and is not empty");
         }
         assertFalse(s.stopped());
@@ -75,7 +77,8 @@ class FinetuneRunTest {
                 assertTrue(acc1 >= 0 && acc1 <= 100 && acc5 >= acc1, r.toString());
                 assertEquals(100.0, acc5, 1e-9, "4 classes: the label is always among the top 5");
                 assertEquals(32, r.get("test_images").asInt());
-                assertTrue(Double.isFinite(r.get("test_loss").asDouble()) && r.get("test_loss").asDouble() > 0, r.toString());
+                assertTrue(Double.isFinite(r.get("test_loss").asDouble()) && r.get("test_loss").asDouble() > 0,
+                        r.toString());
                 best = Math.max(best, acc1);
                 assertEquals(best, r.get("max_accuracy").asDouble(), 1e-12);
             }
@@ -87,7 +90,8 @@ class FinetuneRunTest {
         assertEquals("2", last.metadata().get("epoch"));
         assertEquals(ckpt.toString(), last.metadata().get("source"));
         assertTrue(last.model().containsKey("fc_norm.weight") && last.model().containsKey("head.weight")
-                && !last.model().containsKey("norm.weight") && !last.model().containsKey("decoder_pred.weight"), last.model().keySet().toString());
+                && !last.model().containsKey("norm.weight") && !last.model().containsKey("decoder_pred.weight"),
+                last.model().keySet().toString());
         assertTrue(last.optimizer().containsKey("blocks.0.attn.qkv.weight.exp_avg"), "AdamW state is saved");
     }
 
@@ -141,12 +145,15 @@ class FinetuneRunTest {
 
         Map<String, Tensor> pretrained = Checkpoint.read(ckpt).model();
         Checkpoint.Contents probe = Checkpoint.read(new RunDirectory(straight).lastCheckpoint());
-        for (String k : List.of("cls_token", "pos_embed", "patch_embed.proj.weight", "blocks.1.mlp.fc2.weight", "norm.weight")) {
+        for (String k : List.of("cls_token", "pos_embed", "patch_embed.proj.weight", "blocks.1.mlp.fc2.weight",
+                "norm.weight")) {
             assertArrayEquals(pretrained.get(k).toArray(), probe.model().get(k).toArray(), k + " is frozen");
         }
         assertEquals(Map.of(), probe.optimizer().entrySet().stream().filter(e -> !e.getKey().startsWith("head.1."))
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), "LARS state only for the head");
-        assertEquals(12f, probe.model().get("head.0.num_batches_tracked").item(), "one BatchNorm update per micro-batch: 6 per epoch");
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)),
+                "LARS state only for the head");
+        assertEquals(12f, probe.model().get("head.0.num_batches_tracked").item(),
+                "one BatchNorm update per micro-batch: 6 per epoch");
         assertNotEquals(0f, probe.model().get("head.0.running_mean").abs().sum().item(), "running statistics moved");
         assertEquals(Finetuner.format(Recipe.LINPROBE), probe.metadata().get("format"));
     }
@@ -155,7 +162,8 @@ class FinetuneRunTest {
     void aRandomEncoderCanBeFineTunedAndProbed() throws IOException {
         for (Recipe recipe : Recipe.values()) {
             Path run = dir.resolve("scratch-" + recipe.command());
-            FinetuneConfig c = TinyRuns.finetuneConfig(TinyRuns.dataset(dir), recipe, "\"epochs\": 1, \"warmup_epochs\": 0");
+            FinetuneConfig c = TinyRuns.finetuneConfig(TinyRuns.dataset(dir), recipe,
+                    "\"epochs\": 1, \"warmup_epochs\": 0");
             Finetuner.Summary s = Finetuner.create(c, run, Device.CPU, dir, TinyRuns.QUIET, false).run();
             assertEquals(1, s.epochsCompleted(), recipe.command());
             assertTrue(s.lastEval().acc1() >= 0 && s.lastEval().images() == 32, recipe.command());
@@ -166,6 +174,7 @@ class FinetuneRunTest {
     /** The final checkpoints (model, optimizer state, metadata) are the same bytes. */
     private static void assertSameCheckpoint(Path straight, Path resumed) throws IOException {
         assertArrayEquals(Files.readAllBytes(new RunDirectory(straight).lastCheckpoint()),
-                Files.readAllBytes(new RunDirectory(resumed).lastCheckpoint()), "checkpoint-last of the uninterrupted and the resumed run");
+                Files.readAllBytes(new RunDirectory(resumed).lastCheckpoint()),
+                "checkpoint-last of the uninterrupted and the resumed run");
     }
 }

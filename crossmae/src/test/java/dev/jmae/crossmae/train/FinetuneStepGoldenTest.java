@@ -83,7 +83,9 @@ class FinetuneStepGoldenTest {
         if (cutmix) {
             box = Mixup.cutmixBox(16, 16, meta.get("lam").asDouble(), meta.get("cy").asInt(), meta.get("cx").asInt());
             JsonNode want = meta.get("box");
-            assertEquals(java.util.List.of(want.get(0).asInt(), want.get(1).asInt(), want.get(2).asInt(), want.get(3).asInt()),
+            assertEquals(
+                    java.util.List.of(want.get(0).asInt(), want.get(1).asInt(), want.get(2).asInt(),
+                            want.get(3).asInt()),
                     java.util.List.of(box.top(), box.bottom(), box.left(), box.right()), "timm's rand_bbox");
         }
         Mixup.Mixed mixed = mixup.mix(images, labels, meta.get("lam").asDouble(), cutmix, box);
@@ -100,8 +102,10 @@ class FinetuneStepGoldenTest {
         }
         model.zeroGrad();
 
-        AdamW opt = new AdamW(LayerDecay.paramGroupsLrd(model, c.depth(), lr, Double.parseDouble(F.metadata().get("weight_decay")),
-                LayerDecay.VIT_NO_WEIGHT_DECAY, Double.parseDouble(F.metadata().get("layer_decay"))), 0.9, 0.999, 1e-8);
+        AdamW opt = new AdamW(
+                LayerDecay.paramGroupsLrd(model, c.depth(), lr, Double.parseDouble(F.metadata().get("weight_decay")),
+                        LayerDecay.VIT_NO_WEIGHT_DECAY, Double.parseDouble(F.metadata().get("layer_decay"))),
+                0.9, 0.999, 1e-8);
         double clip = meta.get("clip_grad").isNull() ? 0 : meta.get("clip_grad").asDouble();
         TrainStep step = new TrainStep(opt, new WarmupCosineSchedule(lr, 0, 0, 1), 1, clip);
         step.beginEpoch();
@@ -111,7 +115,8 @@ class FinetuneStepGoldenTest {
         assertEquals(F.get(name + ".loss").item(), r.loss(), 1e-5 * Math.abs(r.loss()));
         if (clip > 0) {
             float want = F.get(name + ".grad_norm").item();
-            assertTrue(want > clip, "the fixture's gradient norm " + want + " exceeds clip_grad " + clip + ", so clipping acts");
+            assertTrue(want > clip,
+                    "the fixture's gradient norm " + want + " exceeds clip_grad " + clip + ", so clipping acts");
             assertEquals(want, r.gradNorm(), 1e-5 * want, "total gradient norm before clipping");
         }
         assertEquals(params.keySet(), F.withPrefix(name + ".after.").keySet(), "every parameter is compared");
@@ -126,8 +131,9 @@ class FinetuneStepGoldenTest {
                 boolean noise = keyBias && i >= want.length / 3 && i < 2 * want.length / 3;
                 double tol = noise ? 2 * stepSize : TOL_STEPS * stepSize;
                 if (!(Math.abs(want[i] - got[i]) <= tol)) {
-                    throw new AssertionError(String.format("%s after.%s[%d]: PyTorch %.9g, jmae %.9g, |diff| %.3g > %.3g", name,
-                            e.getKey(), i, want[i], got[i], Math.abs(want[i] - got[i]), tol));
+                    throw new AssertionError(
+                            String.format("%s after.%s[%d]: PyTorch %.9g, jmae %.9g, |diff| %.3g > %.3g", name,
+                                    e.getKey(), i, want[i], got[i], Math.abs(want[i] - got[i]), tol));
                 }
             }
         }

@@ -112,8 +112,10 @@ class MetricsLogTest {
             log.write(record(2));
             ch.full = true;
             UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> log.write(record(3)));
-            assertTrue(e.getMessage().startsWith("cannot write " + file + ": the disk is full (No space left on device);"
-                    + " hint: free space on " + dir), e.getMessage());
+            assertTrue(
+                    e.getMessage().startsWith("cannot write " + file + ": the disk is full (No space left on device);"
+                            + " hint: free space on " + dir),
+                    e.getMessage());
             ch.full = false;
             log.write(record(4));
         }
@@ -165,12 +167,14 @@ class MetricsLogTest {
     void aPlotThatCannotBeWrittenForLackOfSpaceSaysSo() {
         Path png = dir.resolve("loss.png");
         // what XChart's PNG writer (through ImageIO) throws when the disk is full
-        IOException xchart = new IIOException("I/O error writing PNG file!", new IOException("No space left on device"));
+        IOException xchart = new IIOException("I/O error writing PNG file!",
+                new IOException("No space left on device"));
         IOException told = WriteFailures.writing(png, xchart, null);
         assertEquals("cannot write " + png + ": the disk is full (No space left on device); hint: free space on " + dir,
                 told.getMessage());
         IOException other = WriteFailures.writing(png, new IIOException("I/O error writing PNG file!",
                 new IOException("Read-only file system")), null);
-        assertEquals("cannot write " + png + ": I/O error writing PNG file! (Read-only file system)", other.getMessage());
+        assertEquals("cannot write " + png + ": I/O error writing PNG file! (Read-only file system)",
+                other.getMessage());
     }
 }

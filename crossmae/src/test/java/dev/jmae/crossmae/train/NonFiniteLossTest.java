@@ -35,8 +35,10 @@ class NonFiniteLossTest {
                 dir.resolve("run"), Device.CPU, dir, TinyRuns.QUIET, false);
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class, p::run);
         // the first step runs at the peak lr; the second, where the loss is NaN, slightly below it
-        assertTrue(e.getMessage().matches("the loss became non-finite at epoch 1, batch 1 \\(optimizer step 1, lr 9\\.\\d{3}e\\+29\\);"
-                + " the last finite loss was \\d+\\.\\d{6}\\. No checkpoint had been written yet; .*"), e.getMessage());
+        assertTrue(e.getMessage()
+                .matches("the loss became non-finite at epoch 1, batch 1 \\(optimizer step 1, lr 9\\.\\d{3}e\\+29\\);"
+                        + " the last finite loss was \\d+\\.\\d{6}\\. No checkpoint had been written yet; .*"),
+                e.getMessage());
         assertFalse(Files.exists(new RunDirectory(dir.resolve("run")).lastCheckpoint()),
                 "no checkpoint is written for a diverged state");
     }
@@ -56,7 +58,8 @@ class NonFiniteLossTest {
         Pretrainer p = Pretrainer.resume(runDir, Device.CPU, dir, TinyRuns.QUIET, false);
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class, p::run);
         assertTrue(e.getMessage().contains("at epoch 2") && e.getMessage().contains("The last good checkpoint "
-                + run.lastCheckpoint() + " is kept") && e.getMessage().contains("resume with --resume " + runDir), e.getMessage());
+                + run.lastCheckpoint() + " is kept") && e.getMessage().contains("resume with --resume " + runDir),
+                e.getMessage());
         assertArrayEquals(good, Files.readAllBytes(run.lastCheckpoint()), "the good checkpoint is left as it was");
     }
 
@@ -68,7 +71,8 @@ class NonFiniteLossTest {
     private static Path oneGoodEpoch(Path dir) throws Exception {
         Path data = TinyRuns.dataset(dir);
         Path runDir = dir.resolve("run");
-        Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1, \"accum_iter\": 6, \"eval_every\": 0"), runDir, Device.CPU, dir,
+        Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1, \"accum_iter\": 6, \"eval_every\": 0"), runDir,
+                Device.CPU, dir,
                 TinyRuns.QUIET, false).run();
         return runDir;
     }
@@ -81,13 +85,17 @@ class NonFiniteLossTest {
         byte[] good = Files.readAllBytes(run.lastCheckpoint());
         // lr 1e39 is infinite in float32: the one step of epoch 2 makes the weights infinite or NaN; epoch 2 of 3
         // is not evaluated (eval_every 0), so only the check before its save stands between them and the file
-        Pretrainer p = Pretrainer.resume(runDir, Map.of("epochs", "3", "lr", "1e39", "warmup_epochs", "0"), Device.CPU, dir,
+        Pretrainer p = Pretrainer.resume(runDir, Map.of("epochs", "3", "lr", "1e39", "warmup_epochs", "0"), Device.CPU,
+                dir,
                 TinyRuns.QUIET, false, Ranks.single());
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class, p::run);
-        assertTrue(e.getMessage().startsWith("the training state became non-finite (") && e.getMessage().contains("parameter ")
+        assertTrue(e.getMessage().startsWith("the training state became non-finite (")
+                && e.getMessage().contains("parameter ")
                 && e.getMessage().contains("by the end of epoch 2 (optimizer step 2,"), e.getMessage());
-        assertTrue(e.getMessage().contains("The last good checkpoint " + run.lastCheckpoint() + " is kept; hint: lower blr"
-                + " (or increase warmup_epochs), then resume with --resume " + runDir + " --set blr=<lower>"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("The last good checkpoint " + run.lastCheckpoint() + " is kept; hint: lower blr"
+                        + " (or increase warmup_epochs), then resume with --resume " + runDir + " --set blr=<lower>"),
+                e.getMessage());
         assertArrayEquals(good, Files.readAllBytes(run.lastCheckpoint()), "the good checkpoint is left as it was");
     }
 
@@ -98,7 +106,8 @@ class NonFiniteLossTest {
         RunDirectory run = new RunDirectory(runDir);
         byte[] good = Files.readAllBytes(run.lastCheckpoint());
         // lr 1e30: the weights stay finite (about 1e30), but the forward pass overflows
-        Pretrainer p = Pretrainer.resume(runDir, Map.of("epochs", "2", "lr", "1e30", "warmup_epochs", "0"), Device.CPU, dir,
+        Pretrainer p = Pretrainer.resume(runDir, Map.of("epochs", "2", "lr", "1e30", "warmup_epochs", "0"), Device.CPU,
+                dir,
                 TinyRuns.QUIET, false, Ranks.single());
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class, p::run);
         assertTrue(e.getMessage().startsWith("the test evaluation gave a masked-patch PSNR of NaN dB") && e.getMessage()
@@ -110,8 +119,10 @@ class NonFiniteLossTest {
     @Test
     void nonFiniteOptimizerStateIsFound() {
         dev.jmae.nn.Linear lin = new dev.jmae.nn.Linear(3, 2, true, new dev.jmae.tensor.Generator(1), Device.CPU);
-        dev.jmae.nn.optim.AdamW opt = new dev.jmae.nn.optim.AdamW(dev.jmae.nn.optim.ParamGroups.weightDecaySplit(lin, 1e-3,
-                0.05), 0.9, 0.95, 1e-8);
+        dev.jmae.nn.optim.AdamW opt = new dev.jmae.nn.optim.AdamW(
+                dev.jmae.nn.optim.ParamGroups.weightDecaySplit(lin, 1e-3,
+                        0.05),
+                0.9, 0.95, 1e-8);
         assertTrue(FiniteState.nonFinite(lin, opt).isEmpty(), "a fresh model and optimizer are finite");
         for (dev.jmae.nn.Parameter w : lin.parameters()) {
             w.setGrad(dev.jmae.tensor.Tensor.full(Float.MAX_VALUE, w.shape()));

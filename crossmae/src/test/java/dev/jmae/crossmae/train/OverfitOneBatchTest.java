@@ -74,12 +74,14 @@ class OverfitOneBatchTest {
         double[] ratio = tc.cropRatio().stream().mapToDouble(Double::doubleValue).toArray();
         Tensor images;
         try (DataLoader loader = new DataLoader(Datasets.resolve(tc.dataPath(), tc.dataset(), Split.TRAIN, dir),
-                Transforms.pretrain(16, scale, ratio, tc.hflipProb()), mean, std, tc.batchSize(), true, true, tc.seed(), 0, 1,
+                Transforms.pretrain(16, scale, ratio, tc.hflipProb()), mean, std, tc.batchSize(), true, true, tc.seed(),
+                0, 1,
                 Device.CPU)) {
             images = TensorScope.detach(loader.epoch(0).next().images());
         }
         int l = config.model().numPatches();
-        Tensor noise = TensorScope.detach(Tensor.rand(PretrainEpoch.noiseGenerator(tc.seed(), 0, 0), tc.batchSize(), l));
+        Tensor noise = TensorScope
+                .detach(Tensor.rand(PretrainEpoch.noiseGenerator(tc.seed(), 0, 0), tc.batchSize(), l));
         Tensor x = TensorScope.detach(images.to(device));
         Tensor z = TensorScope.detach(noise.to(device));
         MaskedAutoencoder model = MaskedAutoencoder.create(config.model(), new Generator(tc.seed()), device);
@@ -104,8 +106,9 @@ class OverfitOneBatchTest {
 
     @Test
     void maeOverfitsOneBatch() throws IOException {
-        int steps = stepsToTenPercent("\"model\": \"mae\", \"kept_mask_ratio\": 0.75, \"weight_fm\": false, \"use_fm\": [],"
-                + " \"use_input\": false");
+        int steps = stepsToTenPercent(
+                "\"model\": \"mae\", \"kept_mask_ratio\": 0.75, \"weight_fm\": false, \"use_fm\": [],"
+                        + " \"use_input\": false");
         assertTrue(steps > 0, "MAE's loss did not fall by 90% within " + MAX_STEPS + " steps");
     }
 }

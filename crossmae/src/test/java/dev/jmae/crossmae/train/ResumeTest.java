@@ -75,7 +75,8 @@ class ResumeTest {
         List<String> b = stepLosses(split);
         assertEquals(6, a.size(), "96 images / (16 x 2) = 3 steps per epoch, 2 epochs: " + a);
         assertEquals(a, b, "step losses of the uninterrupted and the resumed run");
-        assertEquals(Files.readString(new RunDirectory(straight).config()), Files.readString(new RunDirectory(split).config()));
+        assertEquals(Files.readString(new RunDirectory(straight).config()),
+                Files.readString(new RunDirectory(split).config()));
         assertSameCheckpoint(straight, split);
     }
 
@@ -105,7 +106,8 @@ class ResumeTest {
     /** The final checkpoints (model, AdamW moments and step counts, metadata) are the same bytes. */
     private static void assertSameCheckpoint(Path straight, Path resumed) throws IOException {
         assertArrayEquals(Files.readAllBytes(new RunDirectory(straight).lastCheckpoint()),
-                Files.readAllBytes(new RunDirectory(resumed).lastCheckpoint()), "checkpoint-last of the uninterrupted and the resumed run");
+                Files.readAllBytes(new RunDirectory(resumed).lastCheckpoint()),
+                "checkpoint-last of the uninterrupted and the resumed run");
     }
 
     @Test
@@ -114,7 +116,8 @@ class ResumeTest {
         Path run = dir.resolve("run");
         Pretrainer.Summary s = Pretrainer.create(config(data), run, Device.CPU, dir, QUIET, false).run();
         RunDirectory rd = new RunDirectory(run);
-        for (Path p : List.of(rd.config(), rd.metrics(), rd.lastCheckpoint(), rd.lossPlot(), rd.reconstruction(1), rd.reconstruction(2))) {
+        for (Path p : List.of(rd.config(), rd.metrics(), rd.lastCheckpoint(), rd.lossPlot(), rd.reconstruction(1),
+                rd.reconstruction(2))) {
             assertTrue(Files.size(p) > 0, p + " exists and is not empty");
         }
         assertTrue(Double.isFinite(s.lastEval().psnr()) && Double.isFinite(s.lastEval().baselinePsnr()));
@@ -133,17 +136,21 @@ class ResumeTest {
         for (ObjectNode r : MetricsLog.read(rd.metrics())) {
             if (r.get("type").asText().equals("step")) {
                 steps++;
-                assertTrue(r.get("loss").asDouble() > 0 && r.get("lr").asDouble() >= 0 && r.get("images_per_s").asDouble() > 0, r.toString());
+                assertTrue(r.get("loss").asDouble() > 0 && r.get("lr").asDouble() >= 0
+                        && r.get("images_per_s").asDouble() > 0, r.toString());
                 // live memory holds at least the parameters, gradients and both AdamW moments
                 double paramMb = 4.0 * trainable / 1e6;
-                assertTrue(r.get("live_mb").asDouble() >= 4 * paramMb && r.get("peak_mb").asDouble() >= r.get("live_mb").asDouble(),
+                assertTrue(
+                        r.get("live_mb").asDouble() >= 4 * paramMb
+                                && r.get("peak_mb").asDouble() >= r.get("live_mb").asDouble(),
                         r.toString());
             } else {
                 epochs++;
                 assertTrue(r.get("test_psnr").asDouble() > r.get("test_baseline_psnr").asDouble() - 10, r.toString());
                 // a norm-pix model: its PSNR next to the oracle-statistics baseline and the normalized MSE
                 assertEquals(Evaluator.ORACLE_STATISTICS, r.get("test_baseline").asText(), r.toString());
-                assertTrue(r.get("test_norm_mse").asDouble() > 0 && r.get("test_baseline_norm_mse").asDouble() < 1, r.toString());
+                assertTrue(r.get("test_norm_mse").asDouble() > 0 && r.get("test_baseline_norm_mse").asDouble() < 1,
+                        r.toString());
             }
         }
         // 96 images / batch 16 / accum 2 = 3 optimizer steps per epoch, one record each (log_every 1)
@@ -194,12 +201,16 @@ class ResumeTest {
         Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"), runDir, Device.CPU, dir, QUIET, false).run();
         RunDirectory rd = new RunDirectory(runDir);
         String before = Files.readString(rd.config());
-        for (String[] c : new String[][] {{"mask_ratio", "0.5", "is a model key"}, {"decoder_depth", "3", "is a model key"},
-            {"seed", "7", "decides which images the run trains on, in which order"}, {"batch_size", "8", "decides which images"}}) {
-            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> Pretrainer.resume(
-                    runDir, Map.of(c[0], c[1]), Device.CPU, dir, QUIET, false, Ranks.single()));
+        for (String[] c : new String[][] {{"mask_ratio", "0.5", "is a model key"},
+            {"decoder_depth", "3", "is a model key"},
+            {"seed", "7", "decides which images the run trains on, in which order"},
+            {"batch_size", "8", "decides which images"}}) {
+            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                    () -> Pretrainer.resume(
+                            runDir, Map.of(c[0], c[1]), Device.CPU, dir, QUIET, false, Ranks.single()));
             assertEquals(c[0], e.key());
-            assertTrue(e.getMessage().contains(c[2]) && e.getMessage().contains("keys that can: blr, "), e.getMessage());
+            assertTrue(e.getMessage().contains(c[2]) && e.getMessage().contains("keys that can: blr, "),
+                    e.getMessage());
         }
         assertEquals(before, Files.readString(rd.config()), "a refused change writes nothing");
         Pretrainer p = Pretrainer.resume(runDir, Map.of("blr", "0.005", "epochs", "2"), Device.CPU, dir, QUIET, false,
@@ -208,7 +219,8 @@ class ResumeTest {
         Pretrainer.Summary s = p.run();
         assertEquals(2, s.epochsCompleted());
         String after = Files.readString(rd.config());
-        assertTrue(after.contains("\"blr\" : 0.005") && after.contains("\"epochs\" : 2"), "config.json keeps the change: " + after);
+        assertTrue(after.contains("\"blr\" : 0.005") && after.contains("\"epochs\" : 2"),
+                "config.json keeps the change: " + after);
     }
 
     /** A process group that only knows its size: enough for what resume checks before any collective. */
@@ -228,7 +240,8 @@ class ResumeTest {
         }
 
         @Override
-        public dev.jmae.distributed.Work allReduceAsync(java.lang.foreign.MemorySegment b, dev.jmae.distributed.ReduceOp op) {
+        public dev.jmae.distributed.Work allReduceAsync(java.lang.foreign.MemorySegment b,
+                                                        dev.jmae.distributed.ReduceOp op) {
             throw none();
         }
 
@@ -275,10 +288,14 @@ class ResumeTest {
         // batch_size 16 on one process: 3 ranks cannot split it, 2 and 4 can
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> Pretrainer.resume(run, Device.CPU, dir, QUIET, false, new Ranks(new SizedGroup(0, 3))));
-        assertTrue(e.getMessage().contains("trains on global batches of 16 images (batch_size 16 on 1 rank(s)), which 3 ranks"
-                + " cannot share equally; hint: resume on a number of ranks that divides 16"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("trains on global batches of 16 images (batch_size 16 on 1 rank(s)), which 3 ranks"
+                                + " cannot share equally; hint: resume on a number of ranks that divides 16"),
+                e.getMessage());
         for (int world : new int[] {2, 4}) {
-            Pretrainer p = Pretrainer.resume(run, Device.CPU, dir, QUIET, false, new Ranks(new SizedGroup(world - 1, world)));
+            Pretrainer p = Pretrainer.resume(run, Device.CPU, dir, QUIET, false,
+                    new Ranks(new SizedGroup(world - 1, world)));
             assertEquals(16 / world, p.config().train().batchSize(), "batch_size per rank on " + world + " ranks");
             assertEquals(16 * 2, p.config().train().effectiveBatch(world), "the effective batch is kept");
         }

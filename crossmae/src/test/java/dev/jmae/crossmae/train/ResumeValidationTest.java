@@ -34,7 +34,8 @@ class ResumeValidationTest {
     Path dir;
 
     /** Rewrites a checkpoint with changed metadata and, unless kept, without its optimizer state. */
-    private static void rewrite(Path file, Path from, Consumer<Map<String, String>> edit, boolean keepOptimizer) throws Exception {
+    private static void rewrite(Path file, Path from, Consumer<Map<String, String>> edit, boolean keepOptimizer)
+            throws Exception {
         Checkpoint.Contents c = Checkpoint.read(from);
         Map<String, Tensor> tensors = new LinkedHashMap<>(c.model());
         if (keepOptimizer) {
@@ -63,23 +64,29 @@ class ResumeValidationTest {
         String config = Files.readString(run.config());
         // 96 images, batch 16: 6 batches per epoch, accum_iter 2: 3 optimizer steps per epoch
         Object[][] cases = {
-            {(Consumer<Map<String, String>>) m -> m.put("epoch", "-3"), "epoch", "has 'epoch' = -3 in its metadata, expected 0"
-                    + " <= epoch"},
+            {(Consumer<Map<String, String>>) m -> m.put("epoch", "-3"), "epoch",
+                "has 'epoch' = -3 in its metadata, expected 0"
+                        + " <= epoch"},
             {(Consumer<Map<String, String>>) m -> m.remove("epoch"), "epoch", "has no 'epoch' in its metadata"},
-            {(Consumer<Map<String, String>>) m -> m.put("batch", "two"), "batch", "has 'batch' = \"two\" in its metadata,"
-                    + " expected an integer"},
-            {(Consumer<Map<String, String>>) m -> m.put("epoch", "5"), "epoch", "has 'epoch' = 5 in its metadata, past the"
-                    + " run's epochs (2)"},
-            {(Consumer<Map<String, String>>) m -> m.put("batch", "6"), "batch", "expected 0 <= batch < 6 (the batches per"
-                    + " epoch), a multiple of accum_iter (2)"},
-            {(Consumer<Map<String, String>>) m -> m.put("step", "99"), "step", "has 'step' = 99 in its metadata, but epoch 1"
-                    + " and batch 0 at 3 optimizer steps per epoch (6 batches, accum_iter 2) give 3"},
+            {(Consumer<Map<String, String>>) m -> m.put("batch", "two"), "batch",
+                "has 'batch' = \"two\" in its metadata,"
+                        + " expected an integer"},
+            {(Consumer<Map<String, String>>) m -> m.put("epoch", "5"), "epoch",
+                "has 'epoch' = 5 in its metadata, past the"
+                        + " run's epochs (2)"},
+            {(Consumer<Map<String, String>>) m -> m.put("batch", "6"), "batch",
+                "expected 0 <= batch < 6 (the batches per"
+                        + " epoch), a multiple of accum_iter (2)"},
+            {(Consumer<Map<String, String>>) m -> m.put("step", "99"), "step",
+                "has 'step' = 99 in its metadata, but epoch 1"
+                        + " and batch 0 at 3 optimizer steps per epoch (6 batches, accum_iter 2) give 3"},
             {(Consumer<Map<String, String>>) m -> m.remove("format"), "format", "holds no format tag, not"
                     + " jmae-pretrain-checkpoint-1"},
             // a model key that changes no shape: the weights would load, and train another model than the checkpoint's
             {(Consumer<Map<String, String>>) m -> m.put("config", m.get("config").replace("\"mask_ratio\":0.75",
-                    "\"mask_ratio\":0.5")), "mask_ratio", "is 0.75 in " + run.config() + ", but " + file + " was written by a"
-                    + " run with mask_ratio = 0.5"},
+                    "\"mask_ratio\":0.5")),
+                "mask_ratio", "is 0.75 in " + run.config() + ", but " + file + " was written by a"
+                        + " run with mask_ratio = 0.5"},
             {(Consumer<Map<String, String>>) m -> m.put("config", "[]"), "config", "its metadata 'config' is not a JSON"
                     + " object"},
         };
@@ -90,14 +97,16 @@ class ResumeValidationTest {
             byte[] before = Files.readAllBytes(file);
             ConfigException e = refused(runDir);
             assertEquals(c[1], e.key(), e.getMessage());
-            assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains((String) c[2]), e.getMessage());
+            assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains((String) c[2]),
+                    e.getMessage());
             assertArrayEquals(before, Files.readAllBytes(file), "nothing was written");
             assertEquals(config, Files.readString(run.config()), "the --set epochs=2 of a refused resume is not kept");
         }
-        rewrite(file, good, m -> { }, false);
+        rewrite(file, good, m -> {}, false);
         ConfigException noOptimizer = refused(runDir);
         assertEquals("optimizer", noOptimizer.key());
-        assertTrue(noOptimizer.getMessage().contains(file + " has no optimizer state (optimizer.<key>.*) for any of its"), 
+        assertTrue(
+                noOptimizer.getMessage().contains(file + " has no optimizer state (optimizer.<key>.*) for any of its"),
                 noOptimizer.getMessage());
         // the untouched checkpoint still resumes
         Files.copy(good, file, StandardCopyOption.REPLACE_EXISTING);

@@ -74,13 +74,15 @@ class RunCheckpointsTest {
                 }
                 Thread.sleep(5);
             }
-            assertFalse(Files.exists(target), "mid-copy, the final name must not exist (a kill now would leave it truncated)");
+            assertFalse(Files.exists(target),
+                    "mid-copy, the final name must not exist (a kill now would leave it truncated)");
             assertTrue(written != null && written.getFileName().toString().startsWith("." + target.getFileName()),
                     "the half copy is a hidden temporary sibling: " + entries(target.getParent()));
             w.write(data, data.length / 2, data.length - data.length / 2);
         }
         copy.get(10, TimeUnit.SECONDS);
         assertArrayEquals(data, Files.readAllBytes(target));
-        assertTrue(entries(target.getParent()).equals(List.of(target)), "no temporary file is left: " + entries(target.getParent()));
+        assertTrue(entries(target.getParent()).equals(List.of(target)),
+                "no temporary file is left: " + entries(target.getParent()));
     }
 }

@@ -51,11 +51,14 @@ class RunGemmTuningTest {
         GemmTuning other = GemmTuning.parse("tile=8x2 kc=256/128 bblock=65536 ablock=1048576 tasks=2 tinplace=0");
         Files.writeString(file, other.spec() + "\n");
         ByteArrayOutputStream resumed = new ByteArrayOutputStream();
-        Pretrainer.resume(runDir, Map.of("epochs", "2"), Device.CPU, dir, new PrintStream(resumed, true, StandardCharsets.UTF_8),
+        Pretrainer.resume(runDir, Map.of("epochs", "2"), Device.CPU, dir,
+                new PrintStream(resumed, true, StandardCharsets.UTF_8),
                 false, Ranks.single()).run();
         assertEquals(other, GemmTuning.current());
-        assertTrue(resumed.toString(StandardCharsets.UTF_8).contains("cpu GEMM tuning recorded by the run (gemm-tuning.txt): "
-                + other.spec()), resumed.toString(StandardCharsets.UTF_8));
+        assertTrue(resumed.toString(StandardCharsets.UTF_8)
+                .contains("cpu GEMM tuning recorded by the run (gemm-tuning.txt): "
+                        + other.spec()),
+                resumed.toString(StandardCharsets.UTF_8));
         assertEquals(other.spec(), Files.readString(file).strip(), "a resume keeps the record as it is");
     }
 
@@ -73,6 +76,7 @@ class RunGemmTuningTest {
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("does not hold a GEMM tuning")
                 && e.getMessage().contains("hint: delete the file"), e.getMessage());
         assertEquals(GemmTuning.DEFAULT, GemmTuning.current());
-        assertTrue(java.util.Arrays.equals(checkpoint, Files.readAllBytes(run.lastCheckpoint())), "the checkpoint is untouched");
+        assertTrue(java.util.Arrays.equals(checkpoint, Files.readAllBytes(run.lastCheckpoint())),
+                "the checkpoint is untouched");
     }
 }

@@ -51,9 +51,11 @@ class RunLockTest {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("locked", out.readLine());
             Path data = TinyRuns.dataset(dir);
-            ConfigException e = assertThrows(ConfigException.class, () -> Pretrainer.create(TinyRuns.config(data, ""), runDir,
-                    Device.CPU, dir, TinyRuns.QUIET, false));
-            assertTrue(e.getMessage().contains(runDir + " is in use by another jmae run (pid " + p.pid() + ", holding "),
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> Pretrainer.create(TinyRuns.config(data, ""), runDir,
+                            Device.CPU, dir, TinyRuns.QUIET, false));
+            assertTrue(
+                    e.getMessage().contains(runDir + " is in use by another jmae run (pid " + p.pid() + ", holding "),
                     e.getMessage());
             assertFalse(Files.exists(runDir.resolve("config.json")), "nothing was written");
         } finally {
@@ -70,16 +72,20 @@ class RunLockTest {
     void aSecondRunInTheSameProcessIsRefusedUntilTheFirstEnds() throws Exception {
         Path data = TinyRuns.dataset(dir);
         Path runDir = dir.resolve("run");
-        Pretrainer first = Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"), runDir, Device.CPU, dir, TinyRuns.QUIET,
+        Pretrainer first = Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"), runDir, Device.CPU, dir,
+                TinyRuns.QUIET,
                 false);
-        ConfigException e = assertThrows(ConfigException.class, () -> Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"),
-                runDir, Device.CPU, dir, TinyRuns.QUIET, false));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Pretrainer.create(TinyRuns.config(data, "\"epochs\": 1"),
+                        runDir, Device.CPU, dir, TinyRuns.QUIET, false));
         assertTrue(e.getMessage().contains("is in use by another jmae run (pid " + ProcessHandle.current().pid()
                 + ", this process"), e.getMessage());
         first.run();
         // the lock went with the run: it resumes (here to a second epoch)
-        Pretrainer.Summary s = Pretrainer.resume(runDir, java.util.Map.of("epochs", "2"), Device.CPU, dir, TinyRuns.QUIET, false,
-                Ranks.single()).run();
+        Pretrainer.Summary s = Pretrainer
+                .resume(runDir, java.util.Map.of("epochs", "2"), Device.CPU, dir, TinyRuns.QUIET, false,
+                        Ranks.single())
+                .run();
         assertEquals(2, s.epochsCompleted());
     }
 }

@@ -50,11 +50,13 @@ public final class TinyRuns {
                 for (int y = 0; y < 16; y++) {
                     for (int x = 0; x < 16; x++) {
                         double r2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
-                        px[i * 256 + y * 16 + x] = (byte) Math.min(255, 255 * Math.exp(-r2 / (4 + labels[i])) + g.nextInt(20));
+                        px[i * 256 + y * 16 + x] = (byte) Math.min(255,
+                                255 * Math.exp(-r2 / (4 + labels[i])) + g.nextInt(20));
                     }
                 }
             }
-            Fixtures.write(d.resolve(split + "-images-idx3-ubyte.gz"), Fixtures.gzip(Fixtures.idxImages(n, 16, 16, px)));
+            Fixtures.write(d.resolve(split + "-images-idx3-ubyte.gz"),
+                    Fixtures.gzip(Fixtures.idxImages(n, 16, 16, px)));
             Fixtures.write(d.resolve(split + "-labels-idx1-ubyte.gz"), Fixtures.gzip(Fixtures.idxLabels(n, labels)));
         }
         return d;
@@ -70,7 +72,8 @@ public final class TinyRuns {
     public static Configs.Config config(Path data, String extra) {
         String json = "{\"model\":\"crossmae\",\"img_size\":16,\"patch_size\":4,\"in_chans\":1,\"embed_dim\":32,\"depth\":2,"
                 + "\"num_heads\":2,\"decoder_embed_dim\":16,\"decoder_depth\":2,\"decoder_num_heads\":2,\"kept_mask_ratio\":0.5,"
-                + "\"batch_size\":16,\"accum_iter\":2,\"epochs\":2,\"warmup_epochs\":0.5,\"blr\":0.01,\"data_path\":\"" + data
+                + "\"batch_size\":16,\"accum_iter\":2,\"epochs\":2,\"warmup_epochs\":0.5,\"blr\":0.01,\"data_path\":\""
+                + data
                 + "\",\"mean\":[0.3],\"std\":[0.3],\"num_workers\":2,\"log_every\":1,\"eval_every\":1,\"save_every\":1"
                 + (extra.isEmpty() ? "" : "," + extra) + "}";
         try {
@@ -115,9 +118,11 @@ public final class TinyRuns {
         boolean ft = recipe == FinetuneConfig.Recipe.FINETUNE;
         String json = "{\"model\":\"vit\",\"input_size\":16,\"patch_size\":4,\"in_chans\":1,\"embed_dim\":32,\"depth\":2,"
                 + "\"num_heads\":2,\"nb_classes\":4,\"global_pool\":true,\"batch_size\":16,\"accum_iter\":2,\"epochs\":2,"
-                + "\"warmup_epochs\":0.5,\"blr\":" + (ft ? "0.01" : "0.1") + ",\"data_path\":\"" + data + "\",\"mean\":[0.3],"
+                + "\"warmup_epochs\":0.5,\"blr\":" + (ft ? "0.01" : "0.1") + ",\"data_path\":\"" + data
+                + "\",\"mean\":[0.3],"
                 + "\"std\":[0.3],\"num_workers\":2,\"log_every\":1,\"eval_batch_size\":16"
-                + (ft ? ",\"drop_path\":0.1,\"mixup\":0.8,\"cutmix\":1.0" : "") + (extra.isEmpty() ? "" : "," + extra) + "}";
+                + (ft ? ",\"drop_path\":0.1,\"mixup\":0.8,\"cutmix\":1.0" : "") + (extra.isEmpty() ? "" : "," + extra)
+                + "}";
         try {
             return FinetuneConfig.resolve((ObjectNode) new ObjectMapper().readTree(json), recipe);
         } catch (IOException e) {

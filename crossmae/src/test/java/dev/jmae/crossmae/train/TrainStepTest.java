@@ -96,8 +96,10 @@ class TrainStepTest {
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class,
                 () -> step.run(3, 1, 8, () -> w.mul(Float.NaN).sum()));
         // epoch 3 counted from 0 is the fourth: messages count epochs from 1, as every line a run prints
-        assertTrue(e.getMessage().startsWith("the loss became non-finite at epoch 4, batch 1 (optimizer step 0, lr 1.000e-01);"
-                + " the last finite loss was 5.000000."), e.getMessage());
+        assertTrue(e.getMessage()
+                .startsWith("the loss became non-finite at epoch 4, batch 1 (optimizer step 0, lr 1.000e-01);"
+                        + " the last finite loss was 5.000000."),
+                e.getMessage());
         assertArrayEquals(gradBefore, w.grad().toArray(), "nothing was back-propagated");
         assertArrayEquals(new float[] {1, 2}, w.value().toArray(), "and nothing updated");
     }

@@ -33,8 +33,9 @@ class TrainingStepTransfersTest {
     @ValueSource(strings = {"crossmae", "mae"})
     void aStepMovesTheBatchAndNoiseInAndTheLossOut(String model) {
         Device cl = OpenCl.device();
-        String extra = model.equals("mae") ? "\"model\": \"mae\", \"weight_fm\": false, \"use_fm\": [], \"use_input\": false, "
-                + "\"kept_mask_ratio\": 0.75" : "";
+        String extra = model.equals(
+                "mae") ? "\"model\": \"mae\", \"weight_fm\": false, \"use_fm\": [], \"use_input\": false, "
+                        + "\"kept_mask_ratio\": 0.75" : "";
         Configs.Config config = TinyRuns.config(Path.of("unused"), extra);
         ModelConfig mc = config.model();
         MaskedAutoencoder net = MaskedAutoencoder.create(mc, new Generator(3), cl);

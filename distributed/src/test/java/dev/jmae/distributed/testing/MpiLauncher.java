@@ -52,7 +52,8 @@ public final class MpiLauncher {
             Map<Integer, Map<String, String>> out = new LinkedHashMap<>();
             Matcher m = Pattern.compile("(?m)^rank=(\\d+) ([A-Za-z0-9_.]+)=(.*)$").matcher(output);
             while (m.find()) {
-                out.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new LinkedHashMap<>()).put(m.group(2), m.group(3));
+                out.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new LinkedHashMap<>()).put(m.group(2),
+                        m.group(3));
             }
             return out;
         }
@@ -251,7 +252,8 @@ public final class MpiLauncher {
      * @return the command, without the main's arguments
      */
     public static List<String> javaCommand(Class<?> main) {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java));
         List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
         for (int i = 0; i < jvmArgs.size(); i++) {

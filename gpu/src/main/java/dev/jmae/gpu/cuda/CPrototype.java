@@ -66,7 +66,8 @@ record CPrototype(String text, String returnType, String name, List<String> para
             Map.entry("cublasLtMatmulPreference_t", ValueLayout.ADDRESS),
             Map.entry("cudaStream_t", ValueLayout.ADDRESS));
 
-    private static final Pattern PROTOTYPE = Pattern.compile("^\\s*(.+?)\\s*\\b([A-Za-z_]\\w*)\\s*\\((.*)\\)\\s*;?\\s*$",
+    private static final Pattern PROTOTYPE = Pattern.compile(
+            "^\\s*(.+?)\\s*\\b([A-Za-z_]\\w*)\\s*\\((.*)\\)\\s*;?\\s*$",
             Pattern.DOTALL);
     private static final java.util.Set<String> TYPE_WORDS = java.util.Set.of("const", "void", "char", "short", "int",
             "long", "float", "double", "signed", "unsigned");
@@ -157,7 +158,8 @@ record CPrototype(String text, String returnType, String name, List<String> para
         for (int i = 0; i < args.length; i++) {
             args[i] = layout(parameterTypes.get(i));
         }
-        return returnType.equals("void") ? FunctionDescriptor.ofVoid(args) : FunctionDescriptor.of(layout(returnType), args);
+        return returnType.equals("void") ? FunctionDescriptor.ofVoid(args)
+                : FunctionDescriptor.of(layout(returnType), args);
     }
 
     /**

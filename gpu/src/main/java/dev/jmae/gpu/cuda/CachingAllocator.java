@@ -94,7 +94,7 @@ final class CachingAllocator {
     private long hits;
     private long misses;
     private long retries;
-    private LongConsumer reservedChanges = delta -> { };
+    private LongConsumer reservedChanges = delta -> {};
 
     /**
      * Creates an allocator over some device memory.
@@ -165,7 +165,8 @@ final class CachingAllocator {
             if (p == 0) {
                 throw new CudaException("cuMemAlloc_v2(" + size + " bytes)", DriverAbi.CUDA_ERROR_OUT_OF_MEMORY,
                         "CUDA_ERROR_OUT_OF_MEMORY", "out of memory with " + reserved + " bytes reserved by jmae ("
-                        + cached + " cached, emptied and retried)", CudaDriver.hint(DriverAbi.CUDA_ERROR_OUT_OF_MEMORY));
+                                + cached + " cached, emptied and retried)",
+                        CudaDriver.hint(DriverAbi.CUDA_ERROR_OUT_OF_MEMORY));
             }
             deviceAllocations++;
             reserved += size;

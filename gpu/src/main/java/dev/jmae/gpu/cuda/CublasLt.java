@@ -381,7 +381,8 @@ final class CublasLt {
         try {
             int rc = (int) matmul.handle().invokeExact(handle, desc, alpha, MemorySegment.ofAddress(a), aDesc,
                     MemorySegment.ofAddress(b), bDesc, beta, MemorySegment.ofAddress(c), cDesc,
-                    MemorySegment.ofAddress(d), dDesc, algo, MemorySegment.ofAddress(workspace), workspaceBytes, stream);
+                    MemorySegment.ofAddress(d), dDesc, algo, MemorySegment.ofAddress(workspace), workspaceBytes,
+                    stream);
             check("cublasLtMatmul", rc);
         } catch (Throwable t) {
             throw rethrow(t);

@@ -81,7 +81,8 @@ public final class CudaAttention extends SharedAttention {
                     delta, storage(out), storage(dout), heads(out), heads(dout), h, m, dh);
             launcher.launch(FLASH, "flashAttentionBackwardDq" + cap, new long[] {(long) ceil(m, ROWS) * THREADS,
                 (long) b * h}, new long[] {THREADS, 1}, storage(dq), storage(lse), delta, storage(q), storage(k),
-                    storage(v), storage(dout), heads(dq), heads(q), heads(k), heads(v), heads(dout), sizes, dims, scale);
+                    storage(v), storage(dout), heads(dq), heads(q), heads(k), heads(v), heads(dout), sizes, dims,
+                    scale);
             launcher.launch(FLASH, "flashAttentionBackwardDkDv" + cap, new long[] {(long) ceil(n, ROWS) * THREADS,
                 (long) b * h}, new long[] {THREADS, 1}, storage(dk), storage(dv), storage(lse), delta, storage(q),
                     storage(k), storage(v), storage(dout), heads(dk), heads(dv), heads(q), heads(k), heads(v),

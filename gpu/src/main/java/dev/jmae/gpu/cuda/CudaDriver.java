@@ -197,14 +197,17 @@ final class CudaDriver {
             case DriverAbi.CUDA_ERROR_OUT_OF_MEMORY -> "free tensors (Tensor.release, TensorScope), call"
                     + " CudaBackend.emptyCache(), or use smaller batches";
             case DriverAbi.CUDA_ERROR_ILLEGAL_ADDRESS, DriverAbi.CUDA_ERROR_LAUNCH_FAILED,
-                 DriverAbi.CUDA_ERROR_ILLEGAL_INSTRUCTION, DriverAbi.CUDA_ERROR_MISALIGNED_ADDRESS,
-                 DriverAbi.CUDA_ERROR_ASSERT -> "a kernel failed; the CUDA context is now unusable and the process"
-                    + " must be restarted (run with compute-sanitizer to find the kernel)";
-            case DriverAbi.CUDA_ERROR_STUB_LIBRARY -> "this libcuda is the CUDA toolkit's stub, not a driver; remove the"
-                    + " toolkit's stubs folder from LD_LIBRARY_PATH";
+                    DriverAbi.CUDA_ERROR_ILLEGAL_INSTRUCTION, DriverAbi.CUDA_ERROR_MISALIGNED_ADDRESS,
+                    DriverAbi.CUDA_ERROR_ASSERT ->
+                "a kernel failed; the CUDA context is now unusable and the process"
+                        + " must be restarted (run with compute-sanitizer to find the kernel)";
+            case DriverAbi.CUDA_ERROR_STUB_LIBRARY ->
+                "this libcuda is the CUDA toolkit's stub, not a driver; remove the"
+                        + " toolkit's stubs folder from LD_LIBRARY_PATH";
             case DriverAbi.CUDA_ERROR_NO_BINARY_FOR_GPU, DriverAbi.CUDA_ERROR_UNSUPPORTED_PTX_VERSION,
-                 DriverAbi.CUDA_ERROR_INVALID_PTX -> "the code was compiled for another GPU or by an NVRTC newer than"
-                    + " the driver; clear the JIT cache (~/.cache/jmae/cuda) or install a matching NVRTC";
+                    DriverAbi.CUDA_ERROR_INVALID_PTX ->
+                "the code was compiled for another GPU or by an NVRTC newer than"
+                        + " the driver; clear the JIT cache (~/.cache/jmae/cuda) or install a matching NVRTC";
             default -> null;
         };
     }

@@ -137,7 +137,8 @@ final class CudaLauncher implements KernelLauncher {
         if (g == null) {
             return;
         }
-        CudaLaunchLimits.Kernel lim = limits.computeIfAbsent(file + "/" + kernel, key -> CudaLaunchLimits.of(file, kernel));
+        CudaLaunchLimits.Kernel lim = limits.computeIfAbsent(file + "/" + kernel,
+                key -> CudaLaunchLimits.of(file, kernel));
         int threads = g.block()[0] * g.block()[1] * g.block()[2];
         if (threads > lim.maxThreadsPerBlock() || g.sharedBytes() > lim.maxDynamicSharedBytes()) {
             throw new IllegalStateException("kernel " + kernel + " (" + file + "): a launch of " + threads

@@ -135,10 +135,12 @@ public final class CudaProvider implements BackendProvider, DeviceInfoProvider {
         try {
             JitCache jit = p.nvrtc() == null ? null : new JitCache(cacheDirectory, p.nvrtc());
             int[] archs = p.nvrtc() == null ? null : p.nvrtc().supportedArchs();
-            CudaContext ctx = CudaContext.open(p.driver(), index, jit, archs, sources, PinnedStaging.DEFAULT_CHUNK_BYTES);
+            CudaContext ctx = CudaContext.open(p.driver(), index, jit, archs, sources,
+                    PinnedStaging.DEFAULT_CHUNK_BYTES);
             return new CudaBackend(new Device("cuda", index), ctx, p.cublasLt(), p.cublasLtMissing());
         } catch (RuntimeException e) {
-            throw new BackendUnavailableException("device cuda:" + index + " could not be opened: " + e.getMessage(), e);
+            throw new BackendUnavailableException("device cuda:" + index + " could not be opened: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -230,13 +232,14 @@ public final class CudaProvider implements BackendProvider, DeviceInfoProvider {
         String what = "cuInit: " + name + " (" + status + ")" + (description == null ? "" : ", " + description);
         return switch (status) {
             case DriverAbi.CUDA_ERROR_STUB_LIBRARY -> "the libcuda.so.1 found (" + library + ") is the CUDA toolkit's"
-                    + " stub library, not an NVIDIA driver (" + what + "); hint: install the NVIDIA driver, and keep the"
+                    + " stub library, not an NVIDIA driver (" + what
+                    + "); hint: install the NVIDIA driver, and keep the"
                     + " toolkit's lib64/stubs folder off LD_LIBRARY_PATH";
             case DriverAbi.CUDA_ERROR_NO_DEVICE -> "the NVIDIA driver found no CUDA device (" + what + "); hint: check"
                     + " nvidia-smi and CUDA_VISIBLE_DEVICES";
             case DriverAbi.CUDA_ERROR_SYSTEM_DRIVER_MISMATCH, DriverAbi.CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE ->
-                    "the NVIDIA driver library does not match the kernel module (" + what + "); hint: reboot after a"
-                    + " driver update, or reinstall the driver";
+                "the NVIDIA driver library does not match the kernel module (" + what + "); hint: reboot after a"
+                        + " driver update, or reinstall the driver";
             default -> "the NVIDIA driver failed to initialize (" + what + ")";
         };
     }
@@ -290,8 +293,9 @@ public final class CudaProvider implements BackendProvider, DeviceInfoProvider {
         if (module != null) {
             versions.put("NVIDIA kernel module", module);
         }
-        versions.put("NVRTC", p.nvrtc() != null ? nvrtcVersion(p.nvrtc()) + " (" + p.nvrtc().library().loadedFrom() + ")"
-                : "missing: " + p.nvrtcMissing());
+        versions.put("NVRTC",
+                p.nvrtc() != null ? nvrtcVersion(p.nvrtc()) + " (" + p.nvrtc().library().loadedFrom() + ")"
+                        : "missing: " + p.nvrtcMissing());
         versions.put("cuBLASLt", p.cublasLt() != null ? cublasVersion(p.cublasLt()) + " ("
                 + p.cublasLt().library().loadedFrom() + ")" : "missing: " + p.cublasLtMissing());
         for (int i = 0; i < p.deviceCount(); i++) {

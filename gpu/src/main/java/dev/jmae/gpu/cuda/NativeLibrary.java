@@ -178,8 +178,9 @@ final class NativeLibrary {
             MethodHandle h = handle;
             if (h == null) {
                 MemorySegment address = library.lookup.find(prototype.name()).orElseThrow(
-                        () -> new UnsupportedOperationException(library.loadedFrom + " does not export " + prototype.name()
-                                + " (an older version than these bindings need); hint: update the library"));
+                        () -> new UnsupportedOperationException(
+                                library.loadedFrom + " does not export " + prototype.name()
+                                        + " (an older version than these bindings need); hint: update the library"));
                 h = Linker.nativeLinker().downcallHandle(address, prototype.descriptor());
                 handle = h;
             }

@@ -252,7 +252,8 @@ final class Nvrtc implements JitCache.Compiler {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment prog = arena.allocate(ValueLayout.ADDRESS);
             check("nvrtcCreateProgram(" + name + ")", (int) createProgram.handle().invokeExact(prog,
-                    arena.allocateFrom(source), arena.allocateFrom(name), 0, MemorySegment.NULL, MemorySegment.NULL), null);
+                    arena.allocateFrom(source), arena.allocateFrom(name), 0, MemorySegment.NULL, MemorySegment.NULL),
+                    null);
             MemorySegment program = prog.get(ValueLayout.ADDRESS, 0);
             try {
                 MemorySegment opts = arena.allocate(ValueLayout.ADDRESS, Math.max(1, options.size()));

@@ -42,7 +42,8 @@ final class PinnedStaging {
      */
     PinnedStaging(CudaDriver driver, MemorySegment stream, long chunkBytes) {
         if (chunkBytes <= 0 || chunkBytes % 4 != 0) {
-            throw new IllegalArgumentException("PinnedStaging: expected a positive multiple of 4 bytes, got " + chunkBytes);
+            throw new IllegalArgumentException(
+                    "PinnedStaging: expected a positive multiple of 4 bytes, got " + chunkBytes);
         }
         this.driver = driver;
         this.stream = stream;

@@ -39,7 +39,8 @@ record AbiCheck(List<String> headers, List<String> prototypes, Map<String, Long>
         Map<String, Long> out = new LinkedHashMap<>();
         for (Field f : type.getDeclaredFields()) {
             int mod = f.getModifiers();
-            if (!Modifier.isStatic(mod) || !Modifier.isFinal(mod) || f.getType() != int.class && f.getType() != long.class) {
+            if (!Modifier.isStatic(mod) || !Modifier.isFinal(mod)
+                    || f.getType() != int.class && f.getType() != long.class) {
                 continue;
             }
             for (String p : prefixes) {
@@ -93,7 +94,8 @@ record AbiCheck(List<String> headers, List<String> prototypes, Map<String, Long>
             for (MemoryLayout m : s.layout().memberLayouts()) {
                 if (m.name().isPresent()) {
                     String member = m.name().get();
-                    c.append("    printf(\"offsetof %s.%s %zu\\n\", \"").append(s.cType()).append("\", \"").append(member)
+                    c.append("    printf(\"offsetof %s.%s %zu\\n\", \"").append(s.cType()).append("\", \"")
+                            .append(member)
                             .append("\", offsetof(").append(s.cType()).append(", ").append(member).append("));\n");
                 }
             }

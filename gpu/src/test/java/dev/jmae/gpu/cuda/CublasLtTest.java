@@ -32,7 +32,8 @@ class CublasLtTest {
             MemorySegment desc = lt.matmulDescCreate(p.cublasComputeType(), DriverAbi.CUDA_R_32F);
             lt.matmulDescSetInt(desc, DocumentedAbi.CUBLASLT_MATMUL_DESC_TRANSA, DocumentedAbi.CUBLAS_OP_T);
             lt.matmulDescSetInt(desc, DocumentedAbi.CUBLASLT_MATMUL_DESC_TRANSB, DocumentedAbi.CUBLAS_OP_N);
-            lt.matmulDescSetInt(desc, DocumentedAbi.CUBLASLT_MATMUL_DESC_EPILOGUE, DocumentedAbi.CUBLASLT_EPILOGUE_BIAS);
+            lt.matmulDescSetInt(desc, DocumentedAbi.CUBLASLT_MATMUL_DESC_EPILOGUE,
+                    DocumentedAbi.CUBLASLT_EPILOGUE_BIAS);
             lt.matmulDescSetPointer(desc, DocumentedAbi.CUBLASLT_MATMUL_DESC_BIAS_POINTER, 0x10000L);
             lt.matmulDescDestroy(desc);
         }

@@ -215,7 +215,8 @@ class CudaBackendFakeDriverTest {
         assertEquals(100_000, axpy.dynamicSharedLimit());
         int max = context.properties().sharedMemoryPerBlockOptinBytes() - axpy.staticSharedBytes();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> context.launch(axpy,
-                new int[] {1, 1, 1}, new int[] {1, 1, 1}, max + 1, CudaBackend.storage(t), CudaBackend.storage(t), 1f, 0));
+                new int[] {1, 1, 1}, new int[] {1, 1, 1}, max + 1, CudaBackend.storage(t), CudaBackend.storage(t), 1f,
+                0));
         assertTrue(e.getMessage().contains("at most " + max), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> context.launch(axpy, new int[] {1, 1, 1},
                 new int[] {1025, 1, 1}, 0, CudaBackend.storage(t), CudaBackend.storage(t), 1f, 0));
@@ -272,7 +273,7 @@ class CudaBackendFakeDriverTest {
         assertEquals("GPU-00010203-0405-0607-0809-0a0b0c0d0e0f", p.uuid());
         assertEquals(232448, p.sharedMemoryPerBlockOptinBytes());
         assertEquals("--gpu-architecture=sm_90", context.architectureOption());
-        assertEquals(1.5f, context.timeMs(() -> { }));
+        assertEquals(1.5f, context.timeMs(() -> {}));
         assertTrue(backend.toString().contains("Fake GPU 0, sm_90, matmul highest"), backend.toString());
         backend.setMatmulPrecision(MatmulPrecision.HIGH);
         assertEquals(MatmulPrecision.HIGH, backend.matmulPrecision());

@@ -142,7 +142,8 @@ class CudaDeviceSmokeTest {
         for (Map.Entry<String, String> e : firstKernel.entrySet()) {
             long t0 = System.nanoTime();
             CudaFunction f = be.context().function(e.getKey(), e.getValue());
-            System.out.printf(java.util.Locale.ROOT, "compiled %s (or loaded from the JIT cache) in %.1f s: %s%n", e.getKey(),
+            System.out.printf(java.util.Locale.ROOT, "compiled %s (or loaded from the JIT cache) in %.1f s: %s%n",
+                    e.getKey(),
                     (System.nanoTime() - t0) / 1e9, f);
             assertTrue(f.maxThreadsPerBlock() >= 64, f + " cannot launch 64 threads per block");
         }

@@ -87,7 +87,8 @@ class CudaFamilyLaunchTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> backend.launcher().launch("rows.c",
                 "softmaxForward", new long[] {4 * 512}, new long[] {512}, CudaBackend.storage(x), 0,
                 CudaBackend.storage(x), 0, 512, new KernelLauncher.Local(4 * 512)));
-        assertTrue(e.getMessage().contains("CudaLaunchLimits") && e.getMessage().contains("512 threads"), e.getMessage());
+        assertTrue(e.getMessage().contains("CudaLaunchLimits") && e.getMessage().contains("512 threads"),
+                e.getMessage());
         assertEquals(0, fake.launches().size(), "nothing reached the driver");
     }
 
@@ -249,8 +250,10 @@ class CudaFamilyLaunchTest {
         only("gather");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> backend.read(new float[8], 0, out));
-        assertTrue(e.getMessage().contains("gather") && e.getMessage().contains("7") && e.getMessage().contains("cuda:0")
-                && e.getMessage().contains("position 7"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("gather") && e.getMessage().contains("7") && e.getMessage().contains("cuda:0")
+                        && e.getMessage().contains("position 7"),
+                e.getMessage());
         assertEquals(1, backend.memory().controlReads());
         backend.synchronize();
         assertEquals(1, backend.memory().controlReads(), "nothing pending after the report");

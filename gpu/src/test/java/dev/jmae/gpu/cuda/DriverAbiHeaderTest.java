@@ -37,7 +37,8 @@ class DriverAbiHeaderTest {
         AbiCheck check = driver();
         Map<String, Long> measured = check.measure(tools[0], tools[1], dir);
         List<String> bad = check.mismatches(measured);
-        assertTrue(bad.isEmpty(), "DriverAbi differs from " + tools[1].resolve("cuda.h") + ":\n" + String.join("\n", bad));
+        assertTrue(bad.isEmpty(),
+                "DriverAbi differs from " + tools[1].resolve("cuda.h") + ":\n" + String.join("\n", bad));
         // every value was compared: constants, the prototypes' types, the struct and its member
         assertEquals(check.expected().size(), measured.size(), "lines printed vs values expected");
         assertTrue(check.constants().size() >= 50, "constants checked: " + check.constants().size());
@@ -63,7 +64,8 @@ class DriverAbiHeaderTest {
         assertTrue(r.output().contains("conflicting types"), r.output());
         AbiCheck constness = new AbiCheck(List.of("cuda.h"),
                 List.of("CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dstDevice, void *srcHost, size_t ByteCount,"
-                        + " CUstream hStream)"), Map.of(), List.of());
+                        + " CUstream hStream)"),
+                Map.of(), List.of());
         assertNotEquals(0, constness.compile(tools[0], tools[1], dir).exit(), "a dropped const must not compile");
     }
 

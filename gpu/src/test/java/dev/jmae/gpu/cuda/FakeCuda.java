@@ -129,8 +129,10 @@ final class FakeCuda {
             try {
                 Path dir = Files.createTempDirectory("jmae-fake-cuda");
                 dir.toFile().deleteOnExit();
-                Path driver = NativeTools.compileShared(tools[0], tools[1], "fake_libcuda.c", dir.resolve("libcuda.so.1"));
-                Path nvrtc = NativeTools.compileShared(tools[0], null, "fake_libnvrtc.c", dir.resolve("libnvrtc.so.13"));
+                Path driver = NativeTools.compileShared(tools[0], tools[1], "fake_libcuda.c",
+                        dir.resolve("libcuda.so.1"));
+                Path nvrtc = NativeTools.compileShared(tools[0], null, "fake_libnvrtc.c",
+                        dir.resolve("libnvrtc.so.13"));
                 for (String f : List.of("libcuda.so.1", "libnvrtc.so.13", "fake_libcuda.c", "fake_libnvrtc.c")) {
                     dir.resolve(f).toFile().deleteOnExit();
                 }
@@ -188,7 +190,7 @@ final class FakeCuda {
                 launchGeometry.invokeExact(i, geometry);
                 int[] g = geometry.toArray(ValueLayout.JAVA_INT);
                 List<byte[]> params = new java.util.ArrayList<>();
-                for (int p = 0; ; p++) {
+                for (int p = 0;; p++) {
                     int size = (int) launchParam.invokeExact(i, p, param);
                     if (size < 0) {
                         break;

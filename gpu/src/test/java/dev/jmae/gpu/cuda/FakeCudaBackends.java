@@ -16,8 +16,10 @@ final class FakeCudaBackends {
 
     /** The real kernel sources for {@link KernelSource} files, a placeholder for other programs. */
     static final CudaContext.KernelSources SOURCES = program -> KernelSource.SHARED.contains(program)
-            || KernelSource.CUDA_ONLY.contains(program) ? "ANY " + KernelSource.assemble(KernelSource.Target.CUDA,
-            program) : program + " source";
+            || KernelSource.CUDA_ONLY.contains(program)
+                    ? "ANY " + KernelSource.assemble(KernelSource.Target.CUDA,
+                            program)
+                    : program + " source";
 
     /** A compiler that marks its output as a CUBIN (or as a broken image for sources starting "broken"). */
     static final JitCache.Compiler COMPILER = new JitCache.Compiler() {

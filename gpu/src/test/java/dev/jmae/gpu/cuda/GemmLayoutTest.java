@@ -87,7 +87,8 @@ class GemmLayoutTest {
                 s += (double) a.at(ai) * b.at(bi);
             }
             float got = out[outOffset + flat];
-            assertEquals(s, got, 1e-4 * (1 + Math.abs(s)), what + " at " + java.util.Arrays.toString(idx) + " (" + g + ")");
+            assertEquals(s, got, 1e-4 * (1 + Math.abs(s)),
+                    what + " at " + java.util.Arrays.toString(idx) + " (" + g + ")");
         }
         return g;
     }

@@ -36,7 +36,8 @@ class JitCacheTest {
         @Override
         public byte[] compile(String source, String name, List<String> options) {
             compiled.add(name);
-            return ("IMAGE(" + version + "," + String.join(" ", options) + "):" + source).getBytes(StandardCharsets.UTF_8);
+            return ("IMAGE(" + version + "," + String.join(" ", options) + "):" + source)
+                    .getBytes(StandardCharsets.UTF_8);
         }
     }
 

@@ -20,7 +20,8 @@ class MatmulPrecisionTest {
 
     @Test
     void otherNamesAreRejectedWithTheAcceptedOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MatmulPrecision.parse("medium"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MatmulPrecision.parse("medium"));
         assertTrue(e.getMessage().contains("expected highest") && e.getMessage().contains("hint: medium"),
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> MatmulPrecision.parse("tf32"));

@@ -52,11 +52,13 @@ class NvrtcTest {
         assertArrayEquals(ARCHS, nvrtc.supportedArchs());
         List<String> options = List.of("--gpu-architecture=sm_90", "-default-device", "-DX=\"a b\"");
         byte[] cubin = nvrtc.compile("extern \"C\" __global__ void k() {}", "k.cu", options);
-        assertEquals("CUBIN:--gpu-architecture=sm_90\n-default-device\n-DX=\"a b\"\nextern \"C\" __global__ void k() {}",
+        assertEquals(
+                "CUBIN:--gpu-architecture=sm_90\n-default-device\n-DX=\"a b\"\nextern \"C\" __global__ void k() {}",
                 new String(cubin, StandardCharsets.UTF_8));
         byte[] ptx = nvrtc.compile("src", "k.cu", List.of("--gpu-architecture=compute_90"));
         assertEquals(0, ptx[ptx.length - 1], "PTX comes NUL-terminated");
-        assertEquals("PTX:--gpu-architecture=compute_90\nsrc", new String(ptx, 0, ptx.length - 1, StandardCharsets.UTF_8));
+        assertEquals("PTX:--gpu-architecture=compute_90\nsrc",
+                new String(ptx, 0, ptx.length - 1, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -89,7 +91,8 @@ class NvrtcTest {
         List<String> opts = new java.util.ArrayList<>(Nvrtc.baseOptions());
         opts.add(Nvrtc.architecture(90, archs));
         byte[] cubin = nvrtc.compile(src, "axpy.cu", opts);
-        assertArrayEquals(new byte[] {0x7f, 'E', 'L', 'F'}, java.util.Arrays.copyOf(cubin, 4), "a CUBIN is an ELF file");
+        assertArrayEquals(new byte[] {0x7f, 'E', 'L', 'F'}, java.util.Arrays.copyOf(cubin, 4),
+                "a CUBIN is an ELF file");
         opts.set(opts.size() - 1, "--gpu-architecture=compute_90");
         byte[] ptx = nvrtc.compile(src, "axpy.cu", opts);
         String text = new String(ptx, 0, ptx.length - 1, StandardCharsets.UTF_8);

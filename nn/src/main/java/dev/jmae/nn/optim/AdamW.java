@@ -39,8 +39,9 @@ public final class AdamW extends Optimizer {
     public AdamW(List<ParamGroup> groups, double beta1, double beta2, double eps) {
         super(groups);
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps >= 0)) {
-            throw new IllegalArgumentException("AdamW: expected betas in [0, 1) and eps >= 0, got (" + beta1 + ", " + beta2
-                    + "), " + eps);
+            throw new IllegalArgumentException(
+                    "AdamW: expected betas in [0, 1) and eps >= 0, got (" + beta1 + ", " + beta2
+                            + "), " + eps);
         }
         this.beta1 = beta1;
         this.beta2 = beta2;

@@ -114,7 +114,8 @@ public final class LayerDecay {
      * @throws IllegalArgumentException if depth is negative, layerDecay is outside (0, 1], or a
      *     {@code blocks.i} name has i ≥ depth
      */
-    public static List<ParamGroup> paramGroupsLrd(Map<String, Parameter> named, int depth, double lr, double weightDecay,
+    public static List<ParamGroup> paramGroupsLrd(Map<String, Parameter> named, int depth, double lr,
+                                                  double weightDecay,
                                                   Set<String> noWeightDecay, double layerDecay) {
         if (depth < 0 || !(layerDecay > 0 && layerDecay <= 1)) {
             throw new IllegalArgumentException("paramGroupsLrd: expected depth >= 0 and layer_decay in (0, 1], got "

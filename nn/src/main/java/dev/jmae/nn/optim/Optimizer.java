@@ -32,7 +32,8 @@ public abstract class Optimizer {
         for (ParamGroup g : groups) {
             for (Parameter p : g.params()) {
                 if (seen.put(p, Boolean.TRUE) != null) {
-                    throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter appears in more than one group");
+                    throw new IllegalArgumentException(
+                            getClass().getSimpleName() + ": a parameter appears in more than one group");
                 }
             }
         }

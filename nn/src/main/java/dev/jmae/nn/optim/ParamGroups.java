@@ -38,6 +38,7 @@ public final class ParamGroups {
                 decay.add(p);
             }
         }
-        return List.of(new ParamGroup("no_decay", noDecay, lr, 0.0, 1.0), new ParamGroup("decay", decay, lr, weightDecay, 1.0));
+        return List.of(new ParamGroup("no_decay", noDecay, lr, 0.0, 1.0),
+                new ParamGroup("decay", decay, lr, weightDecay, 1.0));
     }
 }

@@ -20,8 +20,9 @@ public record WarmupCosineSchedule(double peakLr, double minLr, double warmupEpo
      */
     public WarmupCosineSchedule {
         if (!(warmupEpochs >= 0 && epochs > 0 && warmupEpochs <= epochs && peakLr >= 0 && minLr >= 0)) {
-            throw new IllegalArgumentException("WarmupCosineSchedule: expected 0 <= warmup (" + warmupEpochs + ") <= epochs ("
-                    + epochs + "), epochs > 0 and non-negative lrs (" + peakLr + ", " + minLr + ")");
+            throw new IllegalArgumentException(
+                    "WarmupCosineSchedule: expected 0 <= warmup (" + warmupEpochs + ") <= epochs ("
+                            + epochs + "), epochs > 0 and non-negative lrs (" + peakLr + ", " + minLr + ")");
         }
     }
 

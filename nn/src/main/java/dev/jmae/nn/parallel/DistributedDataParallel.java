@@ -154,7 +154,8 @@ public final class DistributedDataParallel<M extends Module> implements AutoClos
             }
         });
         if (params.isEmpty()) {
-            throw new IllegalArgumentException("DistributedDataParallel: the module has no parameter that requires a gradient");
+            throw new IllegalArgumentException(
+                    "DistributedDataParallel: the module has no parameter that requires a gradient");
         }
         Collections.reverse(params);
         Collections.reverse(names);
@@ -193,9 +194,10 @@ public final class DistributedDataParallel<M extends Module> implements AutoClos
                 String a = i < reference.size() ? reference.get(i) : "nothing";
                 String b = i < other.size() ? other.get(i) : "nothing";
                 if (!a.equals(b)) {
-                    throw new DistributedException("DistributedDataParallel: the ranks' models differ: parameter " + (i + 1)
-                            + " is " + a + " on rank 0 but " + b + " on rank " + r
-                            + "; hint: every rank must build the model from the same config");
+                    throw new DistributedException(
+                            "DistributedDataParallel: the ranks' models differ: parameter " + (i + 1)
+                                    + " is " + a + " on rank 0 but " + b + " on rank " + r
+                                    + "; hint: every rank must build the model from the same config");
                 }
             }
         }

@@ -189,7 +189,8 @@ final class Reducer {
                 continue;
             }
             if (!findUnusedParameters) {
-                throw new IllegalStateException("DistributedDataParallel: parameter '" + s.name + "' received no gradient"
+                throw new IllegalStateException("DistributedDataParallel: parameter '" + s.name
+                        + "' received no gradient"
                         + " in this backward pass, so its bucket cannot be all-reduced (the other ranks are waiting for it);"
                         + " hint: construct DDP with findUnusedParameters, or freeze the parameter (requiresGrad false)");
             }

@@ -40,7 +40,7 @@ public record StepStats(int buckets, long bytes, int bucketsLaunchedDuringBackwa
     @Override
     public String toString() {
         return String.format("StepStats(%d buckets, %.1f MB, %d launched during backward, all-reduce %.2f ms,"
-                        + " hidden %.2f ms (%.0f%%), exposed %.2f ms, wait %.2f ms, copies %.2f ms)", buckets, bytes / 1e6,
+                + " hidden %.2f ms (%.0f%%), exposed %.2f ms, wait %.2f ms, copies %.2f ms)", buckets, bytes / 1e6,
                 bucketsLaunchedDuringBackward, allReduceNanos / 1e6, hiddenNanos / 1e6, 100 * hiddenFraction(),
                 exposedNanos / 1e6, waitNanos / 1e6, copyNanos / 1e6);
     }

@@ -39,7 +39,8 @@ public final class DdpWorker {
 
     public static void main(String[] args) {
         int status = 0;
-        try (MpiProcessGroup g = MpiProcessGroup.init(MpiProcessGroup.Options.defaults().withTimeout(Duration.ofSeconds(120)))) {
+        try (MpiProcessGroup g = MpiProcessGroup
+                .init(MpiProcessGroup.Options.defaults().withTimeout(Duration.ofSeconds(120)))) {
             switch (args[0]) {
                 case "ddp" -> ddp(g);
                 case "overlap" -> overlap(g, Integer.parseInt(args[1]), Long.parseLong(args[2]));
@@ -60,7 +61,8 @@ public final class DdpWorker {
 
     private static Sequential mlp(long seed) {
         Generator gen = new Generator(seed);
-        return new Sequential(new Linear(IN, 32, true, gen, Device.CPU), new GELU(), new Linear(32, 32, true, gen, Device.CPU), new GELU(),
+        return new Sequential(new Linear(IN, 32, true, gen, Device.CPU), new GELU(),
+                new Linear(32, 32, true, gen, Device.CPU), new GELU(),
                 new Linear(32, OUT, true, gen, Device.CPU));
     }
 
@@ -202,8 +204,10 @@ public final class DdpWorker {
      */
     private static void overlap(ProcessGroup g, int steps, long bucketCapBytes) {
         Generator gen = new Generator(1);
-        Sequential model = new Sequential(new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU), new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU),
-                new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU), new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU));
+        Sequential model = new Sequential(new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU),
+                new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU),
+                new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU),
+                new Block(256, 4, 4.0, true, 1e-6f, gen, Device.CPU));
         var options = DistributedDataParallel.Options.defaults().withBucketCap(bucketCapBytes)
                 .withFirstBucketCap(Math.min(1L << 20, bucketCapBytes));
         try (var ddp = new DistributedDataParallel<>(model, g, options)) {
@@ -217,8 +221,9 @@ public final class DdpWorker {
                 loss.backward();
                 long t2 = System.nanoTime();
                 StepStats s = ddp.lastStepStats();
-                print(g, "step" + step, String.format("forward %.1f ms, backward %.1f ms (incl. wait), ", (t1 - t0) / 1e6,
-                        (t2 - t1) / 1e6) + s);
+                print(g, "step" + step,
+                        String.format("forward %.1f ms, backward %.1f ms (incl. wait), ", (t1 - t0) / 1e6,
+                                (t2 - t1) / 1e6) + s);
             }
         }
     }

@@ -30,7 +30,8 @@ class DistributedDataParallelTest {
     /** fc1 (8 -> 16), GELU, fc2 (16 -> 4): weights 512 and 256 bytes, biases 64 and 16 bytes. */
     private static Sequential mlp(long seed) {
         Generator g = new Generator(seed);
-        return new Sequential(new Linear(8, 16, true, g, Device.CPU), new GELU(), new Linear(16, 4, true, g, Device.CPU));
+        return new Sequential(new Linear(8, 16, true, g, Device.CPU), new GELU(),
+                new Linear(16, 4, true, g, Device.CPU));
     }
 
     private static Variable loss(Module model, long seed) {
@@ -48,7 +49,8 @@ class DistributedDataParallelTest {
     @Test
     void bucketAssignmentIsPyTorchs() {
         // closes a bucket once it holds at least its cap; the first cap applies to bucket 0 only
-        assertEquals(List.of(List.of(0), List.of(1, 2), List.of(3)), Reducer.assign(new long[] {16, 256, 64, 512}, 16, 300));
+        assertEquals(List.of(List.of(0), List.of(1, 2), List.of(3)),
+                Reducer.assign(new long[] {16, 256, 64, 512}, 16, 300));
         assertEquals(List.of(List.of(0, 1, 2, 3)), Reducer.assign(new long[] {16, 256, 64, 512}, 1 << 20, 25 << 20));
         assertEquals(List.of(List.of(0), List.of(1), List.of(2)), Reducer.assign(new long[] {5, 5, 5}, 1, 1));
         assertEquals(List.of(), Reducer.assign(new long[0], 1, 1));
@@ -56,7 +58,8 @@ class DistributedDataParallelTest {
 
     @Test
     void bucketsHoldParametersInReverseRegistrationOrder() {
-        DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults().withBucketCap(300).withFirstBucketCap(16);
+        DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults().withBucketCap(300)
+                .withFirstBucketCap(16);
         try (var ddp = new DistributedDataParallel<>(mlp(1), new SingleProcessGroup(), options)) {
             assertEquals(List.of(List.of("2.bias"), List.of("2.weight", "0.bias"), List.of("0.weight")),
                     ddp.bucketParameterNames());
@@ -70,7 +73,8 @@ class DistributedDataParallelTest {
     void withOneRankGradientsAreThoseOfPlainBackwardBitForBit() {
         Sequential plain = mlp(2);
         loss(plain, 3).backward();
-        DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults().withBucketCap(300).withFirstBucketCap(16);
+        DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults().withBucketCap(300)
+                .withFirstBucketCap(16);
         try (var ddp = new DistributedDataParallel<>(mlp(2), new SingleProcessGroup(), options)) {
             loss(ddp.module(), 3).backward();
             Map<String, float[]> expected = grads(plain);
@@ -88,9 +92,11 @@ class DistributedDataParallelTest {
     @Test
     void theFirstBucketIsLaunchedBeforeBackwardReachesTheFirstLayer() {
         // bucket 0: fc2's bias and weight (272 bytes >= 200); bucket 1: fc1's
-        DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults().withBucketCap(300).withFirstBucketCap(200);
+        DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults().withBucketCap(300)
+                .withFirstBucketCap(200);
         try (var ddp = new DistributedDataParallel<>(mlp(4), new SingleProcessGroup(), options)) {
-            assertEquals(List.of(List.of("2.bias", "2.weight"), List.of("0.bias", "0.weight")), ddp.bucketParameterNames());
+            assertEquals(List.of(List.of("2.bias", "2.weight"), List.of("0.bias", "0.weight")),
+                    ddp.bucketParameterNames());
             Parameter firstWeight = ((Linear) ddp.module().children().get("0")).weight();
             long[] firstWeightReady = new long[1];
             GradHooks.RemovableHandle h = GradHooks.registerPostAccumulateGradHook(firstWeight,
@@ -103,8 +109,10 @@ class DistributedDataParallelTest {
             StepStats s = ddp.lastStepStats();
             long[] launches = s.bucketLaunchNanos();
             // fc2's bucket goes out while backward still has fc1 (and GELU) to compute
-            assertTrue(launches[0] < firstWeightReady[0], java.util.Arrays.toString(launches) + " " + firstWeightReady[0]);
-            assertTrue(launches[0] <= launches[1] && launches[1] <= s.computeEndNanos(), java.util.Arrays.toString(launches));
+            assertTrue(launches[0] < firstWeightReady[0],
+                    java.util.Arrays.toString(launches) + " " + firstWeightReady[0]);
+            assertTrue(launches[0] <= launches[1] && launches[1] <= s.computeEndNanos(),
+                    java.util.Arrays.toString(launches));
         }
     }
 
@@ -131,7 +139,8 @@ class DistributedDataParallelTest {
     @Test
     void anUnusedParameterIsAnErrorUnlessAllowed() {
         Generator g = new Generator(9);
-        Sequential withSpare = new Sequential(new Linear(8, 4, true, g, Device.CPU), new Linear(4, 4, true, g, Device.CPU));
+        Sequential withSpare = new Sequential(new Linear(8, 4, true, g, Device.CPU),
+                new Linear(4, 4, true, g, Device.CPU));
         try (var ddp = new DistributedDataParallel<>(withSpare, new SingleProcessGroup())) {
             Variable out = ((Linear) withSpare.children().get("0")).forward(Variable.constant(Tensor.randn(g, 2, 8)));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> out.sum().backward());

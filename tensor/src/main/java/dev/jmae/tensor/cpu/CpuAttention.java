@@ -157,7 +157,8 @@ final class CpuAttention implements AttentionKernels {
     }
 
     /** C[4, wTotal] = A·B over the whole padded width, in chunks of 2L (then L) columns. */
-    private static void product(int kLen, int wTotal, float[] a, int[] ar, int aCs, float[] b, int bRs, float[] c, int cRs) {
+    private static void product(int kLen, int wTotal, float[] a, int[] ar, int aCs, float[] b, int bRs, float[] c,
+                                int cRs) {
         for (int col = 0; col < wTotal; col += 2 * L) {
             int width = Math.min(2 * L, wTotal - col);
             kernel(kLen, width, a, ar[0], ar[1], ar[2], ar[3], aCs, b, col, bRs, c, col, cRs);
@@ -240,8 +241,9 @@ final class CpuAttention implements AttentionKernels {
     }
 
     @Override
-    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q, Tensor k,
-                         Tensor v, float scale) {
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor out, Tensor lse, Tensor dout, Tensor q,
+                                  Tensor k,
+                                  Tensor v, float scale) {
         int batch = q.size(0);
         int heads = q.size(1);
         int m = q.size(2);
@@ -356,12 +358,14 @@ final class CpuAttention implements AttentionKernels {
     private static void scoreGrads(float[] p, float[] ds, int off, int npad, float dr) {
         FloatVector vdr = FloatVector.broadcast(S, dr);
         for (int j = 0; j < npad; j += L) {
-            FloatVector.fromArray(S, p, off + j).mul(FloatVector.fromArray(S, ds, off + j).sub(vdr)).intoArray(ds, off + j);
+            FloatVector.fromArray(S, p, off + j).mul(FloatVector.fromArray(S, ds, off + j).sub(vdr)).intoArray(ds,
+                    off + j);
         }
     }
 
     /** product() writing into c at an offset. */
-    private static void productAt(int kLen, int wTotal, float[] a, int[] ar, int aCs, float[] b, int bRs, float[] c, int cOff,
+    private static void productAt(int kLen, int wTotal, float[] a, int[] ar, int aCs, float[] b, int bRs, float[] c,
+                                  int cOff,
                                   int cRs) {
         for (int col = 0; col < wTotal; col += 2 * L) {
             int width = Math.min(2 * L, wTotal - col);

@@ -297,7 +297,8 @@ final class CpuElementwise implements ElementwiseKernels {
             }
             default -> {
                 for (; i < upper; i += L) {
-                    rareBinary(op, FloatVector.fromArray(S, a, ao + i), FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i);
+                    rareBinary(op, FloatVector.fromArray(S, a, ao + i), FloatVector.fromArray(S, b, bo + i))
+                            .intoArray(o, oo + i);
                 }
             }
         }

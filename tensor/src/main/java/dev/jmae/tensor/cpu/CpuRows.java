@@ -133,7 +133,8 @@ final class CpuRows implements RowKernels {
                 VectorMath.expSubtractSumRows(a, xb, max, exps, 0, n, cols, sum);
                 for (int r = 0; r < n; r++) {
                     if (log) {
-                        subtractTwiceShortRow(a, xb + r * cols, max[r], (float) Math.log(sum[r]), o, ob + r * cols, cols);
+                        subtractTwiceShortRow(a, xb + r * cols, max[r], (float) Math.log(sum[r]), o, ob + r * cols,
+                                cols);
                     } else {
                         scaleShortRow(exps, r * cols, 1f / sum[r], o, ob + r * cols, cols);
                     }
@@ -259,7 +260,8 @@ final class CpuRows implements RowKernels {
     // ---- layer norm ----
 
     @Override
-    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
+    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias,
+                                 float eps) {
         float[] o = data(out);
         float[] a = data(x);
         float[] mu = data(mean);
@@ -363,7 +365,8 @@ final class CpuRows implements RowKernels {
                 }
                 if (paramGrads && ((r + 1 - r0) % chunkRows == 0 || r + 1 == r1)) {
                     // the parameter gradients of the chunk of rows just done, while it is in L2
-                    lnParamPartials(a, xo, g, go, mu, mo, rs, ro, r - (r - r0) % chunkRows, r + 1, cols, partW, partB, pw);
+                    lnParamPartials(a, xo, g, go, mu, mo, rs, ro, r - (r - r0) % chunkRows, r + 1, cols, partW, partB,
+                            pw);
                 }
             }
         });
@@ -426,7 +429,8 @@ final class CpuRows implements RowKernels {
             FloatVector b0 = FloatVector.fromArray(S, partB, pw + c);
             for (int r = r0; r < r1; r++) {
                 FloatVector d0 = FloatVector.fromArray(S, dy, go + r * cols + c);
-                FloatVector h0 = FloatVector.fromArray(S, a, xo + r * cols + c).sub(FloatVector.broadcast(S, mu[mo + r]))
+                FloatVector h0 = FloatVector.fromArray(S, a, xo + r * cols + c)
+                        .sub(FloatVector.broadcast(S, mu[mo + r]))
                         .mul(FloatVector.broadcast(S, rs[ro + r]));
                 w0 = d0.fma(h0, w0);
                 b0 = b0.add(d0);
@@ -522,7 +526,8 @@ final class CpuRows implements RowKernels {
             xhat.fma(vmgx, dyv.mul(wi).sub(vmg)).mul(vinv).intoArray(d, dr + i);
         }
         lnBackwardTail(a, xr, dy, gr, w, wo, m, inv, meanG, meanGX, d, dr, i, cols);
-        lnBackwardSumsTail(a, xn, dy, gn, w, wo, m1, inv1, VectorMath.sum(accG), VectorMath.sum(accGX), i, cols, sums, 2);
+        lnBackwardSumsTail(a, xn, dy, gn, w, wo, m1, inv1, VectorMath.sum(accG), VectorMath.sum(accGX), i, cols, sums,
+                2);
     }
 
     /**
@@ -634,7 +639,8 @@ final class CpuRows implements RowKernels {
         for (int upper = s + S.loopBound(e - s); i < upper; i += L) {
             FloatVector v = FloatVector.fromArray(S, a, xo + i);
             FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-            v.fma(pdf, FloatVector.fromArray(S, d, dxo + i)).mul(FloatVector.fromArray(S, g, go + i)).intoArray(d, dxo + i);
+            v.fma(pdf, FloatVector.fromArray(S, d, dxo + i)).mul(FloatVector.fromArray(S, g, go + i)).intoArray(d,
+                    dxo + i);
         }
         for (; i < e; i++) {
             float v = a[xo + i];

@@ -3,6 +3,7 @@ package dev.jmae.tensor.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+// spotless:off: register tiles and packing loops are laid out by hand, a statement per lane or vector
 /**
  * The register-blocked micro-kernels of {@link Gemm}: each computes one tile of R rows by V
  * vectors of C from a K-long strip of A and a K-long strip of B, keeping all R*V partial sums in
@@ -552,3 +553,4 @@ final class GemmKernels {
         finishTile(tile, 1 * L, c, cBase, ldc, rows, cols, accumulate, bias, biasBase);
     }
 }
+// spotless:on

@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 
+// spotless:off: register tiles and packing loops are laid out by hand, a statement per lane or vector
 /**
  * Copies blocks of the {@link Gemm} operands into the contiguous, zero-padded layouts its
  * micro-kernels stream through, plus the per-thread buffers that hold them.
@@ -343,3 +344,4 @@ final class GemmPacking {
         }
     }
 }
+// spotless:on

@@ -205,7 +205,8 @@ public final class GemmTuner {
         try {
             writeCache(file, key, chosen, shapes, rows);
         } catch (IOException | RuntimeException e) {
-            warn.accept("could not cache the GEMM tuning in " + file + " (" + e + "); it is used for this process only");
+            warn.accept(
+                    "could not cache the GEMM tuning in " + file + " (" + e + "); it is used for this process only");
             file = null;
         }
         return new Result(key, List.copyOf(shapes), List.copyOf(rows), chosen, file, seconds);
@@ -320,8 +321,8 @@ public final class GemmTuner {
                     double cpu = (double) (Parallel.cpuNanos() - cpu0) / Parallel.threads();
                     // the pool's CPU time per thread: the wall time the product would take with the
                     // cores to itself (a product that ran on one thread only takes its wall time)
-                    double t = 2L * ops.shapes.get(s).m() * ops.shapes.get(s).n() * ops.shapes.get(s).k()
-                            < Gemm.PARALLEL_MIN_FLOPS ? wall : Math.min(wall, cpu);
+                    double t = 2L * ops.shapes.get(s).m() * ops.shapes.get(s).n()
+                            * ops.shapes.get(s).k() < Gemm.PARALLEL_MIN_FLOPS ? wall : Math.min(wall, cpu);
                     bestNanos[c][s] = Math.min(bestNanos[c][s], t);
                 }
             }

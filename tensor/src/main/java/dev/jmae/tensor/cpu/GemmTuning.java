@@ -110,7 +110,8 @@ public record GemmTuning(Tile wide, int kcWide, int kcTall, int bBlockFloats, in
      */
     public GemmTuning {
         if (wide == null) {
-            throw new IllegalArgumentException("GEMM tuning: the wide tile is null; hint: one of 5x3, 6x4, 4x4, 6x2, 8x2");
+            throw new IllegalArgumentException(
+                    "GEMM tuning: the wide tile is null; hint: one of 5x3, 6x4, 4x4, 6x2, 8x2");
         }
         checkRange("kcWide", kcWide, 16, 8192);
         checkRange("kcTall", kcTall, 16, 8192);

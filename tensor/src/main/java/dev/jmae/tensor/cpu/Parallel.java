@@ -111,7 +111,8 @@ public final class Parallel {
         int threads = POOL.threads;
         // up to CHUNKS_PER_THREAD ranges per thread, a multiple of the thread count once there are
         // more ranges than threads (3 ranges on 2 threads would leave one thread a third idle)
-        int chunks = (int) (most <= threads ? most : Math.min((long) threads * CHUNKS_PER_THREAD, most / threads * threads));
+        int chunks = (int) (most <= threads ? most
+                : Math.min((long) threads * CHUNKS_PER_THREAD, most / threads * threads));
         if (chunks == 1) {
             body.run(0, n);
             return;

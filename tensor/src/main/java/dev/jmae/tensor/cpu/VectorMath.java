@@ -331,7 +331,8 @@ public final class VectorMath {
             FloatVector vShift = FloatVector.broadcast(sp, shifts[row]);
             // read before the row's loop, which may overwrite the overlap when src is dst
             FloatVector restIn = rest == 0 ? zero
-                    : n >= len ? FloatVector.fromArray(sp, src, so + restOff) : FloatVector.fromArray(sp, src, so, fresh);
+                    : n >= len ? FloatVector.fromArray(sp, src, so + restOff)
+                            : FloatVector.fromArray(sp, src, so, fresh);
             FloatVector acc = zero;
             for (int i = 0; i < whole; i += len) {
                 FloatVector ex = expFlushed(FloatVector.fromArray(sp, src, so + i).sub(vShift));

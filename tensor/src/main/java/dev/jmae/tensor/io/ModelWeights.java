@@ -167,11 +167,13 @@ public final class ModelWeights {
                 }
             }
             if (optimizer > 0) {
-                notes.add("left out " + optimizer + " optimizer-state tensors (optimizer.*): the file is a jmae training"
-                        + " checkpoint, not only a state dict");
+                notes.add(
+                        "left out " + optimizer + " optimizer-state tensors (optimizer.*): the file is a jmae training"
+                                + " checkpoint, not only a state dict");
             }
             Map<String, Object> meta = new LinkedHashMap<>(f.metadata());
-            return new Loaded(file, Format.SAFETENSORS, "(file)", normalize(sd, notes), Collections.unmodifiableMap(meta),
+            return new Loaded(file, Format.SAFETENSORS, "(file)", normalize(sd, notes),
+                    Collections.unmodifiableMap(meta),
                     List.copyOf(notes));
         }
     }
@@ -298,7 +300,8 @@ public final class ModelWeights {
                     Map<String, Tensor> stripped = new LinkedHashMap<>();
                     out.forEach((k, v) -> stripped.put(k.substring(prefix.length()), v));
                     notes.add("removed the prefix '" + prefix + "' from all " + out.size() + " keys ("
-                            + (prefix.equals("module.") ? "saved from DistributedDataParallel" : "saved from torch.compile")
+                            + (prefix.equals("module.") ? "saved from DistributedDataParallel"
+                                    : "saved from torch.compile")
                             + ")");
                     out = stripped;
                     again = true;
@@ -318,7 +321,8 @@ public final class ModelWeights {
      * @param setAside state-dict keys left out on purpose, with the reason
      * @param notes what was mapped, and what the missing keys suggest, one line each
      */
-    public record Match(Map<String, Tensor> tensors, List<String> missing, List<String> unexpected, List<String> misShaped,
+    public record Match(Map<String, Tensor> tensors, List<String> missing, List<String> unexpected,
+                        List<String> misShaped,
                         Map<String, String> setAside, List<String> notes) {
 
         /**

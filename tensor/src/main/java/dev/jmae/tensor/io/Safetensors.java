@@ -83,7 +83,8 @@ public final class Safetensors {
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             if (e.getKey().equals(METADATA_KEY)) {
-                throw new IllegalArgumentException("Safetensors.write: '" + METADATA_KEY + "' is reserved and cannot name a tensor");
+                throw new IllegalArgumentException(
+                        "Safetensors.write: '" + METADATA_KEY + "' is reserved and cannot name a tensor");
             }
             Tensor t = e.getValue();
             ObjectNode entry = header.putObject(e.getKey());

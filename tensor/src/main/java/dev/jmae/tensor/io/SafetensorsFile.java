@@ -94,7 +94,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private static SafetensorsFile parse(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
         if (size < 8) {
-            throw new SafetensorsException(file, "file is " + size + " bytes; a safetensors file starts with an 8-byte header length");
+            throw new SafetensorsException(file,
+                    "file is " + size + " bytes; a safetensors file starts with an 8-byte header length");
         }
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, lenBuf, 0);
@@ -127,7 +128,8 @@ public final class SafetensorsFile implements AutoCloseable {
                 while (m.hasNext()) {
                     Map.Entry<String, JsonNode> kv = m.next();
                     if (!kv.getValue().isTextual()) {
-                        throw new SafetensorsException(file, "__metadata__ value of '" + kv.getKey() + "' is not a string");
+                        throw new SafetensorsException(file,
+                                "__metadata__ value of '" + kv.getKey() + "' is not a string");
                     }
                     metadata.put(kv.getKey(), kv.getValue().asText());
                 }
@@ -261,9 +263,12 @@ public final class SafetensorsFile implements AutoCloseable {
                         + ") and '" + cur.name + "' [" + cur.begin + ", " + cur.end + ") overlap");
             }
             if (cur.begin > covered) {
-                throw new SafetensorsException(file, "bytes [" + covered + ", " + cur.begin + ") of the data section belong"
-                        + " to no tensor (" + (prev == null ? "before '" + cur.name + "'" : "between '" + prev.name
-                        + "' and '" + cur.name + "'") + "); the reference reader refuses such gaps");
+                throw new SafetensorsException(file,
+                        "bytes [" + covered + ", " + cur.begin + ") of the data section belong"
+                                + " to no tensor (" + (prev == null ? "before '" + cur.name + "'"
+                                        : "between '" + prev.name
+                                                + "' and '" + cur.name + "'")
+                                + "); the reference reader refuses such gaps");
             }
             covered = cur.end;
             prev = cur;
@@ -357,7 +362,8 @@ public final class SafetensorsFile implements AutoCloseable {
         int perChunk = MAP_CHUNK_BYTES / itemSize;
         for (int first = 0; first < numel; first += perChunk) {
             int count = Math.min(perChunk, numel - first);
-            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin + (long) first * itemSize,
+            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY,
+                    dataStart + e.begin + (long) first * itemSize,
                     (long) count * itemSize);
             map.order(ByteOrder.LITTLE_ENDIAN);
             int bad = e.dtype.decode(map, 0, values, first, count);

@@ -118,7 +118,8 @@ public final class ReferenceIndexing implements IndexingKernels {
         for (int b = 0; b < outer; b++) {
             for (int j = 0; j < len; j++) {
                 int idx = Indices.check("indexSelect", ix[index.offset() + j], size);
-                System.arraycopy(a, x.offset() + (b * size + idx) * inner, o, out.offset() + (b * len + j) * inner, inner);
+                System.arraycopy(a, x.offset() + (b * size + idx) * inner, o, out.offset() + (b * len + j) * inner,
+                        inner);
             }
         }
     }

@@ -35,7 +35,8 @@ public final class ReferenceProvider implements BackendProvider {
     @Override
     public Backend create(int index) {
         if (index != 0) {
-            throw new BackendUnavailableException("device reference:" + index + " does not exist: reference has one device, reference:0");
+            throw new BackendUnavailableException(
+                    "device reference:" + index + " does not exist: reference has one device, reference:0");
         }
         return BACKEND;
     }

@@ -87,7 +87,8 @@ public final class ReferenceRows implements RowKernels {
     }
 
     @Override
-    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias, float eps) {
+    public void layerNormForward(Tensor out, Tensor mean, Tensor rstd, Tensor x, Tensor weight, Tensor bias,
+                                 float eps) {
         float[] o = data(out);
         float[] a = data(x);
         float[] mu = data(mean);

@@ -46,7 +46,8 @@ class DeterminismTest {
         Tensor b = Tensor.randn(g, 50);
         Functional.LayerNormOutput ln = Functional.layerNorm(x, w, b, 1e-6f);
         out.put("layerNorm", ln.output());
-        Functional.LayerNormGrads lg = Functional.layerNormBackward(Tensor.randn(g, 37, 50), x, ln.mean(), ln.rstd(), w, true, true);
+        Functional.LayerNormGrads lg = Functional.layerNormBackward(Tensor.randn(g, 37, 50), x, ln.mean(), ln.rstd(), w,
+                true, true);
         out.put("layerNormDx", lg.dx());
         out.put("layerNormDw", lg.dweight());
         out.put("gelu", x.gelu());
@@ -57,7 +58,8 @@ class DeterminismTest {
         Functional.AttentionOutput a = Functional.scaledDotProductAttention(q, k, v, 0.25f);
         out.put("attention", a.output());
         out.put("lse", a.lse());
-        Functional.AttentionGrads ag = Functional.attentionBackward(Tensor.randn(g, 2, 3, 7, 16), q, k, v, a.output(), a.lse(), 0.25f);
+        Functional.AttentionGrads ag = Functional.attentionBackward(Tensor.randn(g, 2, 3, 7, 16), q, k, v, a.output(),
+                a.lse(), 0.25f);
         out.put("dq", ag.dq());
         out.put("dk", ag.dk());
         out.put("dv", ag.dv());
@@ -82,8 +84,9 @@ class DeterminismTest {
         Map<String, Tensor> warm = probe();
         Path file = dir.resolve("xint.safetensors");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Xint", "-Djmae.gemm.tuning=default", "--add-modules", "jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), DeterminismTest.class.getName(), file.toString()))
+        Process p = new ProcessBuilder(
+                List.of(java, "-Xint", "-Djmae.gemm.tuning=default", "--add-modules", "jdk.incubator.vector",
+                        "-cp", System.getProperty("java.class.path"), DeterminismTest.class.getName(), file.toString()))
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the -Xint child timed out");
@@ -98,7 +101,8 @@ class DeterminismTest {
                     differ++;
                 }
             }
-            assertEquals(0, differ, e.getKey() + ": " + differ + " of " + w.length + " elements differ between -Xint and C2");
+            assertEquals(0, differ,
+                    e.getKey() + ": " + differ + " of " + w.length + " elements differ between -Xint and C2");
         }
         assertEquals(Device.CPU, warm.get("softmax").device());
     }

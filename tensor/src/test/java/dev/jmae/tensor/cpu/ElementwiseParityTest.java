@@ -46,7 +46,7 @@ class ElementwiseParityTest {
             switch (op) {
                 case LOG, SQRT, RSQRT -> v[i] = Math.abs(v[i]) + 1e-3f;
                 case EXP, SIGMOID, TANH -> v[i] = Math.max(-80f, Math.min(80f, v[i]));
-                default -> { }
+                default -> {}
             }
         }
         return v;
@@ -104,7 +104,8 @@ class ElementwiseParityTest {
         for (BinaryOp op : BinaryOp.values()) {
             for (int[][] shapes : BROADCASTS) {
                 for (Layout layout : List.of(Layout.CONTIGUOUS, Layout.TRANSPOSED, Layout.NARROWED)) {
-                    String name = op + " " + Shape.format(shapes[0]) + " with " + Shape.format(shapes[1]) + " " + layout;
+                    String name = op + " " + Shape.format(shapes[0]) + " with " + Shape.format(shapes[1]) + " "
+                            + layout;
                     tests.add(dynamicTest(name, () -> {
                         Generator g = new Generator(op.ordinal() * 31L + shapes[0][0]);
                         float[] a = TestData.withOutliers(g, Shape.numel(shapes[0]));

@@ -43,11 +43,13 @@ class GemmParityTest {
     private static final long SEED = 0x6a6d6165L;
 
     /** How one operand is laid out: transposed, extra padding per row, offset; or broadcast (stride 0). */
-    enum View { ROW_MAJOR, TRANSPOSED, PADDED, BROADCAST_ROWS, BROADCAST_COLS }
+    enum View {
+        ROW_MAJOR, TRANSPOSED, PADDED, BROADCAST_ROWS, BROADCAST_COLS
+    }
 
     /** One product to check: sizes, views, options; {@code checkRows} null checks every row. */
     record Case(String op, int m, int n, int k, View aView, View bView, boolean bias, int biasStride,
-                        boolean accumulate, int batch, int[] checkRows) {
+                boolean accumulate, int batch, int[] checkRows) {
 
         Case(String op, int m, int n, int k, View aView, View bView, boolean bias, boolean accumulate) {
             this(op, m, n, k, aView, bView, bias, 1, accumulate, 1, null);
@@ -133,7 +135,8 @@ class GemmParityTest {
         float[] before = c.clone();
         int biasOffset = 1;
         if (batch == 1) {
-            Gemm.sgemm(tuning != null ? tuning : GemmTuning.current(), m, n, k, a, aOffsets[0], la[1], la[2], b, bOffsets[0], lb[1], lb[2], c, cOffsets[0], cRow,
+            Gemm.sgemm(tuning != null ? tuning : GemmTuning.current(), m, n, k, a, aOffsets[0], la[1], la[2], b,
+                    bOffsets[0], lb[1], lb[2], c, cOffsets[0], cRow,
                     bias, biasOffset, cs.biasStride, cs.accumulate);
         } else {
             Gemm.sgemmBatched(batch, m, n, k, a, aOffsets, la[1], la[2], b, bOffsets, lb[1], lb[2], c, cOffsets, cRow,
@@ -227,7 +230,7 @@ class GemmParityTest {
             }
             int rel = worst - cOffsets[t];
             fail(String.format("%s: %d mismatches; worst at item %d [i=%d, j=%d]: expected %.9g, actual %.9g, "
-                            + "|diff| %.3g is %.3g x the tolerance", cs, mismatches, t, rel / cRow, rel % cRow,
+                    + "|diff| %.3g is %.3g x the tolerance", cs, mismatches, t, rel / cRow, rel % cRow,
                     expected[worst], actual[worst], Math.abs((double) actual[worst] - expected[worst]), worstRatio));
         }
     }

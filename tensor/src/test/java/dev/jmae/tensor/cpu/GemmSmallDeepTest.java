@@ -38,7 +38,8 @@ class GemmSmallDeepTest {
                 for (boolean accumulate : new boolean[] {false, true}) {
                     float[] b = withBias ? bias : null;
                     float[] blocked = old.clone();
-                    Gemm.blocked(GemmTuning.DEFAULT, true, m, n, k, x, 0, 1, m, bRowMajor, 0, n, 1, blocked, 0, n, b, 0, 1, accumulate);
+                    Gemm.blocked(GemmTuning.DEFAULT, true, m, n, k, x, 0, 1, m, bRowMajor, 0, n, 1, blocked, 0, n, b, 0,
+                            1, accumulate);
                     float[] inPlace = old.clone();
                     Gemm.sgemm(m, n, k, x, 0, 1, m, bRowMajor, 0, n, 1, inPlace, 0, n, b, 0, 1, accumulate);
                     float[] packed = old.clone();

@@ -35,8 +35,10 @@ class GemmTileFinishTest {
                         for (int j = 0; j < width - 1; j++) {
                             int i = r * width + j;
                             assertEquals(Float.floatToRawIntBits(spilled[i]), Float.floatToRawIntBits(full[i]),
-                                    rows + "x" + shape[1] + (withBias ? " bias" : "") + (accumulate ? " accumulate" : "")
-                                            + ": C[" + r + ", " + j + "] in registers " + full[i] + ", spilled " + spilled[i]);
+                                    rows + "x" + shape[1] + (withBias ? " bias" : "")
+                                            + (accumulate ? " accumulate" : "")
+                                            + ": C[" + r + ", " + j + "] in registers " + full[i] + ", spilled "
+                                            + spilled[i]);
                         }
                         int last = r * width + width - 1;
                         assertEquals(Float.floatToRawIntBits(old[last]), Float.floatToRawIntBits(spilled[last]),

@@ -48,8 +48,10 @@ class GemmTuningTest {
             assertEquals(t, GemmTuning.parse(t.spec()));
         }
         assertEquals(GemmTuning.DEFAULT, GemmTuning.parse("default"));
-        assertEquals("tile=5x3 kc=800/512 bblock=163840 ablock=3145728 tasks=4 tinplace=256", GemmTuning.DEFAULT.spec());
-        for (String bad : new String[] {"", "tile=5x3", "tile=9x9 kc=800/512 bblock=163840 ablock=3145728 tasks=4 tinplace=256",
+        assertEquals("tile=5x3 kc=800/512 bblock=163840 ablock=3145728 tasks=4 tinplace=256",
+                GemmTuning.DEFAULT.spec());
+        for (String bad : new String[] {"", "tile=5x3",
+            "tile=9x9 kc=800/512 bblock=163840 ablock=3145728 tasks=4 tinplace=256",
             "tile=5x3 kc=800 bblock=163840 ablock=3145728 tasks=4 tinplace=256",
             "tile=5x3 kc=800/512 bblock=163840 ablock=3145728 tasks=0 tinplace=256",
             "tile=5x3 kc=800/512 bblock=x ablock=3145728 tasks=4 tinplace=256",
@@ -87,7 +89,8 @@ class GemmTuningTest {
             }
             // non-contiguous views: padded rows, broadcast rows
             cases.add(new Case("sgemm", 23, 2 * cols, 41, View.PADDED, View.PADDED, true, 2, false, 1, null));
-            cases.add(new Case("sgemm", 12, cols, 29, View.BROADCAST_COLS, View.BROADCAST_ROWS, true, 0, true, 1, null));
+            cases.add(
+                    new Case("sgemm", 12, cols, 29, View.BROADCAST_COLS, View.BROADCAST_ROWS, true, 0, true, 1, null));
             for (Case cs : cases) {
                 try {
                     GemmParityTest.check(cs, t);
@@ -111,7 +114,8 @@ class GemmTuningTest {
         // the choice is stage 2's first row (the stage-1 winner) or a row beating it by the margin
         List<GemmTuner.Row> stage2 = r.rows().stream().filter(row -> row.stage() == 2).toList();
         GemmTuner.Row incumbent = stage2.get(0);
-        GemmTuner.Row chosenRow = stage2.stream().filter(row -> row.tuning().equals(r.chosen())).findFirst().orElseThrow();
+        GemmTuner.Row chosenRow = stage2.stream().filter(row -> row.tuning().equals(r.chosen())).findFirst()
+                .orElseThrow();
         assertTrue(chosenRow == incumbent || chosenRow.score() > incumbent.score() * GemmTuner.MARGIN);
         assertTrue(stage2.stream().allMatch(row -> row.score() <= chosenRow.score() * GemmTuner.MARGIN));
         assertTrue(r.rows().stream().allMatch(row -> row.score() > 0 && Double.isFinite(row.score())));

@@ -59,12 +59,17 @@ class IndexingParityTest {
                         ties[i] = 1f;
                     }
                     List<Function<Device, Tensor>> ops = List.of(
-                            dev -> Tensor.cat(List.of(TestData.make(dev, x, shape, layout), TestData.make(dev, x, shape, layout).mul(2f)), d),
-                            dev -> Tensor.stack(List.of(TestData.make(dev, x, shape, layout), TestData.make(dev, x, shape, layout)), d),
+                            dev -> Tensor.cat(List.of(TestData.make(dev, x, shape, layout),
+                                    TestData.make(dev, x, shape, layout).mul(2f)), d),
+                            dev -> Tensor.stack(
+                                    List.of(TestData.make(dev, x, shape, layout), TestData.make(dev, x, shape, layout)),
+                                    d),
                             dev -> TestData.make(dev, x, shape, layout).indexSelect(d, Tensor.of(dev, select, 5)),
                             dev -> TestData.make(dev, x, shape, layout).gather(d, Tensor.of(dev, gatherIdx, idxShape)),
-                            dev -> TestData.make(dev, x, shape, layout).scatter(d, Tensor.of(dev, gatherIdx, idxShape), Tensor.of(dev, src, idxShape)),
-                            dev -> TestData.make(dev, x, shape, layout).scatterAdd(d, Tensor.of(dev, gatherIdx, idxShape), Tensor.of(dev, src, idxShape)),
+                            dev -> TestData.make(dev, x, shape, layout).scatter(d, Tensor.of(dev, gatherIdx, idxShape),
+                                    Tensor.of(dev, src, idxShape)),
+                            dev -> TestData.make(dev, x, shape, layout).scatterAdd(d,
+                                    Tensor.of(dev, gatherIdx, idxShape), Tensor.of(dev, src, idxShape)),
                             dev -> TestData.make(dev, ties, shape, layout).argsort(d, false),
                             dev -> TestData.make(dev, ties, shape, layout).argsort(d, true));
                     addBitIdentical(tests, List.of("cat", "stack", "indexSelect", "gather", "scatter", "scatterAdd",
@@ -85,19 +90,19 @@ class IndexingParityTest {
     @TestFactory
     List<DynamicTest> gatherAndScatterIndexShapesMatchReference() {
         int[][][] cases = {
-                // x shape, index shape, {dim}
-                {{64, 49, 192}, {64, 12, 192}, {1}},
-                {{64, 49, 192}, {64, 49, 192}, {1}},
-                {{8, 197, 33}, {8, 60, 33}, {1}},
-                {{8, 197, 33}, {3, 60, 33}, {1}},
-                {{8, 197, 33}, {8, 60, 7}, {1}},
-                {{5, 7, 33}, {5, 7, 12}, {2}},
-                {{33, 17}, {12, 17}, {0}},
-                {{33, 17}, {12, 5}, {0}},
-                {{2, 3, 4, 5}, {2, 2, 4, 5}, {1}},
-                {{2, 3, 4, 5}, {1, 3, 2, 5}, {2}},
-                {{3, 4, 5, 6}, {2, 3, 2, 6}, {2}},
-                {{1}, {7}, {0}},
+            // x shape, index shape, {dim}
+            {{64, 49, 192}, {64, 12, 192}, {1}},
+            {{64, 49, 192}, {64, 49, 192}, {1}},
+            {{8, 197, 33}, {8, 60, 33}, {1}},
+            {{8, 197, 33}, {3, 60, 33}, {1}},
+            {{8, 197, 33}, {8, 60, 7}, {1}},
+            {{5, 7, 33}, {5, 7, 12}, {2}},
+            {{33, 17}, {12, 17}, {0}},
+            {{33, 17}, {12, 5}, {0}},
+            {{2, 3, 4, 5}, {2, 2, 4, 5}, {1}},
+            {{2, 3, 4, 5}, {1, 3, 2, 5}, {2}},
+            {{3, 4, 5, 6}, {2, 3, 2, 6}, {2}},
+            {{1}, {7}, {0}},
         };
         List<DynamicTest> tests = new ArrayList<>();
         for (int[][] c : cases) {
@@ -111,8 +116,10 @@ class IndexingParityTest {
             String suffix = " of " + Shape.format(xShape) + " by " + Shape.format(idxShape) + " along " + dim;
             List<Function<Device, Tensor>> ops = List.of(
                     dev -> Tensor.of(dev, x, xShape).gather(dim, Tensor.of(dev, idx, idxShape)),
-                    dev -> Tensor.of(dev, x, xShape).scatter(dim, Tensor.of(dev, idx, idxShape), Tensor.of(dev, src, idxShape)),
-                    dev -> Tensor.of(dev, x, xShape).scatterAdd(dim, Tensor.of(dev, idx, idxShape), Tensor.of(dev, src, idxShape)));
+                    dev -> Tensor.of(dev, x, xShape).scatter(dim, Tensor.of(dev, idx, idxShape),
+                            Tensor.of(dev, src, idxShape)),
+                    dev -> Tensor.of(dev, x, xShape).scatterAdd(dim, Tensor.of(dev, idx, idxShape),
+                            Tensor.of(dev, src, idxShape)));
             addBitIdentical(tests, List.of("gather", "scatter", "scatterAdd"), ops, suffix);
         }
         return tests;
@@ -124,8 +131,8 @@ class IndexingParityTest {
         for (int o = 0; o < ops.size(); o++) {
             Function<Device, Tensor> op = ops.get(o);
             String name = names.get(o) + suffix;
-            tests.add(dynamicTest(name, () ->
-                    ParityAssert.assertClose(name, op.apply(Device.REFERENCE), op.apply(Device.CPU), 0, 0)));
+            tests.add(dynamicTest(name,
+                    () -> ParityAssert.assertClose(name, op.apply(Device.REFERENCE), op.apply(Device.CPU), 0, 0)));
         }
     }
 
@@ -141,8 +148,10 @@ class IndexingParityTest {
                 Tensor index = Tensor.of(Device.CPU, idx, idxShape);
                 Tensor src = Tensor.ones(Device.CPU, idxShape);
                 String suffix = " index " + bad + " in " + Shape.format(idxShape);
-                tests.add(dynamicTest("gather" + suffix, () -> assertRejected("gather", bad, () -> x.gather(1, index))));
-                tests.add(dynamicTest("scatter" + suffix, () -> assertRejected("scatter", bad, () -> x.scatter(1, index, src))));
+                tests.add(
+                        dynamicTest("gather" + suffix, () -> assertRejected("gather", bad, () -> x.gather(1, index))));
+                tests.add(dynamicTest("scatter" + suffix,
+                        () -> assertRejected("scatter", bad, () -> x.scatter(1, index, src))));
                 tests.add(dynamicTest("scatterAdd" + suffix,
                         () -> assertRejected("scatterAdd", bad, () -> x.scatterAdd(1, index, src))));
             }

@@ -34,7 +34,8 @@ class MatmulParityTest {
         Generator g = new Generator(seed);
         float[] a = TestData.withOutliers(g, Shape.numel(aShape));
         float[] b = TestData.withOutliers(g, Shape.numel(bShape));
-        Tensor ref = TestData.make(Device.REFERENCE, a, aShape, la).matmul(TestData.make(Device.REFERENCE, b, bShape, lb));
+        Tensor ref = TestData.make(Device.REFERENCE, a, aShape, la)
+                .matmul(TestData.make(Device.REFERENCE, b, bShape, lb));
         Tensor cpu = TestData.make(Device.CPU, a, aShape, la).matmul(TestData.make(Device.CPU, b, bShape, lb));
         int k = aShape[aShape.length - 1];
         double atol = 2e-6 * Math.sqrt(k) * ParityAssert.maxAbs(a) * ParityAssert.maxAbs(b);
@@ -50,7 +51,8 @@ class MatmulParityTest {
                     for (Layout la : List.of(Layout.CONTIGUOUS, Layout.TRANSPOSED)) {
                         for (Layout lb : List.of(Layout.CONTIGUOUS, Layout.TRANSPOSED, Layout.NARROWED)) {
                             String name = "[" + m + "," + k + "]x[" + k + "," + n + "] " + la + "/" + lb;
-                            tests.add(dynamicTest(name, () -> check(name, new int[] {m, k}, new int[] {k, n}, la, lb, m * 7919L + k * 31L + n)));
+                            tests.add(dynamicTest(name, () -> check(name, new int[] {m, k}, new int[] {k, n}, la, lb,
+                                    m * 7919L + k * 31L + n)));
                         }
                     }
                 }
@@ -95,8 +97,10 @@ class MatmulParityTest {
                 float[] x = TestData.withOutliers(g, Shape.numel(xs));
                 float[] w = TestData.withOutliers(g, out * in);
                 float[] b = TestData.withOutliers(g, out);
-                Function<Device, Tensor> run = d -> Tensor.of(d, x, xs).linear(Tensor.of(d, w, out, in), Tensor.of(d, b, out));
-                double atol = 2e-6 * Math.sqrt(in) * ParityAssert.maxAbs(x) * ParityAssert.maxAbs(w) + 1e-6 * ParityAssert.maxAbs(b);
+                Function<Device, Tensor> run = d -> Tensor.of(d, x, xs).linear(Tensor.of(d, w, out, in),
+                        Tensor.of(d, b, out));
+                double atol = 2e-6 * Math.sqrt(in) * ParityAssert.maxAbs(x) * ParityAssert.maxAbs(w)
+                        + 1e-6 * ParityAssert.maxAbs(b);
                 ParityAssert.assertClose("linear " + Shape.format(xs) + " -> " + out, run.apply(Device.REFERENCE),
                         run.apply(Device.CPU), 1e-5, atol);
             }

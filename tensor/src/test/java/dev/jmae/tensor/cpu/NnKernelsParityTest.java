@@ -45,7 +45,8 @@ class NnKernelsParityTest {
                 for (int dim : new int[] {-1, 0, 1}) {
                     for (boolean log : new boolean[] {false, true}) {
                         for (Layout layout : List.of(Layout.CONTIGUOUS, Layout.TRANSPOSED, Layout.NARROWED)) {
-                            String name = (log ? "logSoftmax" : "softmax") + " dim " + dim + " " + Shape.format(shape) + " " + layout;
+                            String name = (log ? "logSoftmax" : "softmax") + " dim " + dim + " " + Shape.format(shape)
+                                    + " " + layout;
                             tests.add(dynamicTest(name, () -> {
                                 int n = Shape.numel(shape);
                                 float[] x = data(cols * 13L + dim, n);
@@ -57,11 +58,13 @@ class NnKernelsParityTest {
                                     Tensor y = log ? xt.logSoftmax(dim) : xt.softmax(dim);
                                     Tensor g = TestData.make(d, dy, shape, layout);
                                     outs[i++] = y;
-                                    outs[i++] = log ? Functional.logSoftmaxBackward(y, g, dim) : Functional.softmaxBackward(y, g, dim);
+                                    outs[i++] = log ? Functional.logSoftmaxBackward(y, g, dim)
+                                            : Functional.softmaxBackward(y, g, dim);
                                 }
                                 ParityAssert.assertClose(name + " forward", outs[0], outs[2], 1e-5, 1e-6);
                                 double scale = ParityAssert.maxAbs(outs[1].toArray());
-                                ParityAssert.assertClose(name + " backward", outs[1], outs[3], 1e-5, 1e-6 * Math.max(1, scale));
+                                ParityAssert.assertClose(name + " backward", outs[1], outs[3], 1e-5,
+                                        1e-6 * Math.max(1, scale));
                             }));
                         }
                     }
@@ -81,7 +84,8 @@ class NnKernelsParityTest {
     @TestFactory
     List<DynamicTest> softmaxBlocksAndLongRowsMatchReference() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (int[] shape : new int[][] {{1200, 7}, {700, 50}, {5000, 17}, {300, 16}, {90, 48}, {70, 31}, {12, 255}, {1, 256}, {2, 257}, {33, 300}, {40, 1031}, {1, 4099}}) {
+        for (int[] shape : new int[][] {{1200, 7}, {700, 50}, {5000, 17}, {300, 16}, {90, 48}, {70, 31}, {12, 255},
+            {1, 256}, {2, 257}, {33, 300}, {40, 1031}, {1, 4099}}) {
             for (boolean log : new boolean[] {false, true}) {
                 for (Layout layout : List.of(Layout.CONTIGUOUS, Layout.NARROWED)) {
                     String name = (log ? "logSoftmax " : "softmax ") + Shape.format(shape) + " " + layout;
@@ -89,7 +93,8 @@ class NnKernelsParityTest {
                         float[] x = data(shape[0] * 31L + shape[1], shape[0] * shape[1]);
                         Tensor ref = TestData.make(Device.REFERENCE, x, shape, layout);
                         Tensor cpu = TestData.make(Device.CPU, x, shape, layout);
-                        ParityAssert.assertClose(name, log ? ref.logSoftmax(-1) : ref.softmax(-1), log ? cpu.logSoftmax(-1) : cpu.softmax(-1), 1e-5, 1e-6);
+                        ParityAssert.assertClose(name, log ? ref.logSoftmax(-1) : ref.softmax(-1),
+                                log ? cpu.logSoftmax(-1) : cpu.softmax(-1), 1e-5, 1e-6);
                     }));
                 }
             }
@@ -126,7 +131,8 @@ class NnKernelsParityTest {
                     ParityAssert.assertClose(name, expected, actual, 1e-5, 1e-6);
                     float[] y = actual.toArray();
                     assertTrue(Float.isNaN(y[0]) && Float.isNaN(y[cols]) && Float.isNaN(y[2 * cols]),
-                            name + ": rows with NaN, +inf or only -inf must be NaN, got " + y[0] + ", " + y[cols] + ", " + y[2 * cols]);
+                            name + ": rows with NaN, +inf or only -inf must be NaN, got " + y[0] + ", " + y[cols] + ", "
+                                    + y[2 * cols]);
                     assertEquals(log ? 0f : 1f, y[3 * cols + cols / 3], name + ": the only finite entry of a row");
                 }));
             }
@@ -153,7 +159,8 @@ class NnKernelsParityTest {
                             Tensor wt = affine ? Tensor.of(d, w, cols) : null;
                             Tensor bt = affine ? Tensor.of(d, b, cols) : null;
                             Functional.LayerNormOutput f = Functional.layerNorm(xt, wt, bt, 1e-6f);
-                            Functional.LayerNormGrads gr = Functional.layerNormBackward(Tensor.of(d, dy, rows, cols), xt,
+                            Functional.LayerNormGrads gr = Functional.layerNormBackward(Tensor.of(d, dy, rows, cols),
+                                    xt,
                                     f.mean(), f.rstd(), wt, affine, affine);
                             r[i++] = new Tensor[] {f.output(), f.mean(), f.rstd(), gr.dx(), gr.dweight(), gr.dbias()};
                         }
@@ -277,7 +284,8 @@ class NnKernelsParityTest {
                         Tensor pt = Tensor.of(d, p, n);
                         Tensor mt = Tensor.of(d, m, n);
                         Tensor vt = Tensor.of(d, v, n);
-                        Functional.adamwStepInPlace(pt, mt, vt, Tensor.of(d, gr, n), 1e-3f, 0.9f, 0.95f, 1e-8f, 0.05f, step);
+                        Functional.adamwStepInPlace(pt, mt, vt, Tensor.of(d, gr, n), 1e-3f, 0.9f, 0.95f, 1e-8f, 0.05f,
+                                step);
                         r[i++] = new Tensor[] {pt, mt, vt};
                     }
                     // β·m + (1-β)·g cancels when the terms have opposite signs, so the float32 error

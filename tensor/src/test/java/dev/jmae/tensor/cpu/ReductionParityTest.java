@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
  */
 class ReductionParityTest {
 
-    static final int[][] SHAPES = {{1}, {7}, {197}, {3, 7}, {33, 17}, {2, 16, 3}, {5, 197, 33}, {2, 3, 4, 5}, {129, 257}};
+    static final int[][] SHAPES = {{1}, {7}, {197}, {3, 7}, {33, 17}, {2, 16, 3}, {5, 197, 33}, {2, 3, 4, 5},
+        {129, 257}};
 
     private static List<int[]> dimSets(int ndim) {
         List<int[]> sets = new ArrayList<>();
@@ -64,7 +65,8 @@ class ReductionParityTest {
                             String name = op + " over " + Arrays.toString(dims) + " of " + Shape.format(shape) + " "
                                     + layout + (keep ? " keepDim" : "");
                             tests.add(dynamicTest(name, () -> {
-                                float[] v = TestData.withOutliers(new Generator(shape.length * 97L + dims[0]), Shape.numel(shape));
+                                float[] v = TestData.withOutliers(new Generator(shape.length * 97L + dims[0]),
+                                        Shape.numel(shape));
                                 Function<Tensor, Tensor> f = x -> switch (op) {
                                     case "sum" -> x.sum(dims, keep);
                                     case "mean" -> x.mean(dims, keep);

@@ -27,8 +27,8 @@ class VectorMathExpTest {
         double worst = 0;
         float worstX = 0;
         // every 257th float bit pattern in [-104, 89]: about 8 million points
-        for (int bits = Float.floatToRawIntBits(-104f); bits >= Integer.MIN_VALUE + 1 && Float.intBitsToFloat(bits) < 0;
-             bits -= 257) {
+        for (int bits = Float.floatToRawIntBits(-104f); bits >= Integer.MIN_VALUE + 1
+                && Float.intBitsToFloat(bits) < 0; bits -= 257) {
             float x = Float.intBitsToFloat(bits);
             double e = ulpError(VectorMath.exp(x), Math.exp(x));
             if (e > worst) {
@@ -78,7 +78,8 @@ class VectorMathExpTest {
         }
         for (int i = 0; i < x.length; i++) {
             float s = VectorMath.exp(x[i]);
-            if (Float.floatToRawIntBits(s) != Float.floatToRawIntBits(out[i]) && !(Float.isNaN(s) && Float.isNaN(out[i]))) {
+            if (Float.floatToRawIntBits(s) != Float.floatToRawIntBits(out[i])
+                    && !(Float.isNaN(s) && Float.isNaN(out[i]))) {
                 fail("exp(" + x[i] + "): vector " + out[i] + ", scalar " + s);
             }
         }
@@ -140,8 +141,10 @@ class VectorMathExpTest {
                         float arg = x[3 + r * n + i] - shifts[r];
                         expected[i] = expectedFlushed(arg);
                         String at = "n " + n + ", row " + r + ", exp(" + arg + ") at " + i;
-                        assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(out[5 + r * n + i]), at);
-                        assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(inPlace[3 + r * n + i]),
+                        assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(out[5 + r * n + i]),
+                                at);
+                        assertEquals(Float.floatToRawIntBits(expected[i]),
+                                Float.floatToRawIntBits(inPlace[3 + r * n + i]),
                                 at + " in place");
                     }
                     // the documented order: whole vectors lane-wise, then the rest in its lanes, then the tree
@@ -158,7 +161,8 @@ class VectorMathExpTest {
                         acc = acc.add(FloatVector.fromArray(S, restLanes, 0));
                     }
                     float sum = VectorMath.sum(acc);
-                    assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(sums[r]), "sum, n " + n + ", row " + r);
+                    assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(sums[r]),
+                            "sum, n " + n + ", row " + r);
                     assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(sumsInPlace[r]),
                             "in-place sum, n " + n + ", row " + r);
                 }
@@ -174,7 +178,8 @@ class VectorMathExpTest {
     void expSubtractSumRowsIsExpDownToTheFlushBound() {
         float[] args = new float[1 << 20];
         int count = 0;
-        for (int bits = Float.floatToRawIntBits(VectorMath.EXP_FLUSH); bits < 0 && count < args.length - 8; bits -= 64) {
+        for (int bits = Float.floatToRawIntBits(VectorMath.EXP_FLUSH); bits < 0
+                && count < args.length - 8; bits -= 64) {
             args[count++] = Float.intBitsToFloat(bits);
         }
         args[count++] = VectorMath.EXP_FLUSH;
@@ -186,7 +191,8 @@ class VectorMathExpTest {
         float[] sums = new float[1];
         VectorMath.expSubtractSumRows(args, 0, new float[] {0f}, out, 0, 1, count, sums);
         for (int i = 0; i < count; i++) {
-            assertEquals(Float.floatToRawIntBits(expectedFlushed(args[i])), Float.floatToRawIntBits(out[i]), "exp(" + args[i] + ")");
+            assertEquals(Float.floatToRawIntBits(expectedFlushed(args[i])), Float.floatToRawIntBits(out[i]),
+                    "exp(" + args[i] + ")");
         }
         assertEquals(0f, out[count - 4], "just below the bound");
         assertTrue(out[count - 5] > 0f && out[count - 3] > 0f, "at and just above the bound");
@@ -210,7 +216,8 @@ class VectorMathExpTest {
             }
             t = n;
         }
-        assertEquals(Float.floatToRawIntBits(t[0]), Float.floatToRawIntBits(VectorMath.sum(FloatVector.fromArray(S, v, 0))));
+        assertEquals(Float.floatToRawIntBits(t[0]),
+                Float.floatToRawIntBits(VectorMath.sum(FloatVector.fromArray(S, v, 0))));
         assertEquals(exact, VectorMath.sum(FloatVector.fromArray(S, v, 0)), 1e-3 * Math.abs(exact) + 1e-2);
     }
 }

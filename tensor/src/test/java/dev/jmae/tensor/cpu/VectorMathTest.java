@@ -60,7 +60,7 @@ class VectorMathTest {
         }).reduce((a, b) -> ulps(xs[a], got[a]) >= ulps(xs[b], got[b]) ? a : b).orElseThrow();
         double err = ulps(xs[worst], got[worst]);
         String report = String.format("erf on %s (%d points): worst x = %s (bits 0x%08x): expected %s (exact %s), "
-                        + "got %s, error %.4f ulp", grid, xs.length, xs[worst], Float.floatToRawIntBits(xs[worst]),
+                + "got %s, error %.4f ulp", grid, xs.length, xs[worst], Float.floatToRawIntBits(xs[worst]),
                 (float) UnaryOp.erf(xs[worst]), UnaryOp.erf(xs[worst]), got[worst], err);
         assertTrue(err <= MAX_ULPS, report);
     }
@@ -115,7 +115,8 @@ class VectorMathTest {
                     float scalar = VectorMath.erf(x[i]);
                     // floatToIntBits: one NaN pattern, so NaN payloads do not count as differences
                     if (Float.floatToIntBits(got[i]) != Float.floatToIntBits(scalar)) {
-                        fail(String.format("%s, n=%d, i=%d: x = %s (bits 0x%08x): vector %s (0x%08x), scalar %s (0x%08x)",
+                        fail(String.format(
+                                "%s, n=%d, i=%d: x = %s (bits 0x%08x): vector %s (0x%08x), scalar %s (0x%08x)",
                                 species, n, i, x[i], Float.floatToRawIntBits(x[i]), got[i],
                                 Float.floatToRawIntBits(got[i]), scalar, Float.floatToRawIntBits(scalar)));
                     }
@@ -142,7 +143,9 @@ class VectorMathTest {
                     assertTrue(Float.isNaN(got), what);
                 } else if (Float.floatToIntBits(got) != Float.floatToIntBits(expected[i])) {
                     // the nearest float to MIN_NORMAL*2/sqrt(pi) is a near tie; allow the 1.5 ulp contract
-                    assertTrue(x[i] == Float.MIN_NORMAL && Math.abs(got - expected[i]) <= MAX_ULPS * Math.ulp(expected[i]), what);
+                    assertTrue(
+                            x[i] == Float.MIN_NORMAL && Math.abs(got - expected[i]) <= MAX_ULPS * Math.ulp(expected[i]),
+                            what);
                 }
             }
         }

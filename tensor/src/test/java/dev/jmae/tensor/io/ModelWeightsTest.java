@@ -47,7 +47,8 @@ class ModelWeightsTest {
         }
         assertEquals(List.of("optimizer", "epoch", "scaler", "args"), List.copyOf(pth.metadata().keySet()));
         assertEquals(7L, pth.metadata().get("epoch"));
-        assertEquals("argparse.Namespace", assertInstanceOf(PickleObject.class, pth.metadata().get("args")).qualifiedName());
+        assertEquals("argparse.Namespace",
+                assertInstanceOf(PickleObject.class, pth.metadata().get("args")).qualifiedName());
         assertTrue(pth.notes().isEmpty(), pth.notes().toString());
         assertTrue(((String) st.metadata().get("config")).contains("\"embed_dim\": 8"));
     }
@@ -68,7 +69,8 @@ class ModelWeightsTest {
         crossmae.put("decoder_pred.weight", new int[] {48, 4});
         ModelWeights.Match m = ModelWeights.match(ft.stateDict(), crossmae);
         assertEquals(List.of("cls_token", "pos_embed", "blocks.0.norm1.weight"), List.copyOf(m.tensors().keySet()));
-        assertEquals(List.of("fc_norm.weight", "fc_norm.bias", "head.weight", "head.bias"), List.copyOf(m.setAside().keySet()));
+        assertEquals(List.of("fc_norm.weight", "fc_norm.bias", "head.weight", "head.bias"),
+                List.copyOf(m.setAside().keySet()));
         assertEquals(List.of("mask_token", "decoder_pred.weight"), m.missing());
         assertTrue(m.unexpected().isEmpty() && m.misShaped().isEmpty());
         assertTrue(String.join("\n", m.notes()).contains("the checkpoint has no decoder"), m.notes().toString());

@@ -17,7 +17,8 @@ import java.nio.file.Path;
 class SafetensorsFuzzTest {
 
     static {
-        FuzzChecks.warmUp(SafetensorsFuzzTest.class, "safetensorsFile", input -> new SafetensorsFuzzTest().safetensorsFile(input));
+        FuzzChecks.warmUp(SafetensorsFuzzTest.class, "safetensorsFile",
+                input -> new SafetensorsFuzzTest().safetensorsFile(input));
     }
 
     @FuzzTest(maxDuration = "2s")

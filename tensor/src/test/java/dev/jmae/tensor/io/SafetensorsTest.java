@@ -31,7 +31,7 @@ class SafetensorsTest {
     @Test
     void writtenFileReadsBackBitIdenticalWithMetadata() throws IOException {
         float[] special = {0f, -0f, Float.NaN, Float.intBitsToFloat(0x7fc00123), Float.POSITIVE_INFINITY,
-                Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MAX_VALUE, 1e-40f, 3.14159f};
+            Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MAX_VALUE, 1e-40f, 3.14159f};
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         tensors.put("blocks.0.attn.qkv.weight", Tensor.randn(new Generator(1), 6, 4));
         tensors.put("special", Tensor.of(special, 2, 5));
@@ -88,7 +88,8 @@ class SafetensorsTest {
 
     private void assertRejected(Path file, String expectedFragment) {
         SafetensorsException e = assertThrows(SafetensorsException.class, () -> Safetensors.open(file).close());
-        assertTrue(e.getMessage().contains(expectedFragment), "message '" + e.getMessage() + "' lacks '" + expectedFragment + "'");
+        assertTrue(e.getMessage().contains(expectedFragment),
+                "message '" + e.getMessage() + "' lacks '" + expectedFragment + "'");
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
     }
 
@@ -111,7 +112,8 @@ class SafetensorsTest {
 
     @Test
     void unknownAndUnsupportedDtypesAreRejected() throws IOException {
-        assertRejected(rawFile("{\"w\":{\"dtype\":\"F31\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "unknown dtype 'F31'");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F31\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+                "unknown dtype 'F31'");
         assertRejected(rawFile("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", 2),
                 "dtype F8_E4M3, which jmae does not read");
         assertRejected(rawFile("{\"w\":{\"dtype\":\"U64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8),
@@ -128,9 +130,12 @@ class SafetensorsTest {
     void otherMalformedHeadersAreRejected() throws IOException {
         assertRejected(rawFile("{not json", 0), "header is not valid JSON");
         assertRejected(rawFile("[1,2]", 0), "header must be a JSON object");
-        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8), "needs 12 bytes");
-        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4), "invalid shape");
-        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8), "invalid data_offsets");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8),
+                "needs 12 bytes");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4),
+                "invalid shape");
+        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]}}", 8),
+                "invalid data_offsets");
         assertRejected(rawFile("{\"__metadata__\":{\"a\":1}}", 0), "is not a string");
     }
 
@@ -140,15 +145,18 @@ class SafetensorsTest {
     void aKeyGivenTwiceIsRejected() throws IOException {
         // same range twice: the tiling check alone would pass it, and the last entry would win
         assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-                + "\"w\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), "names a key twice: Duplicate field 'w'");
-        assertRejected(rawFile("{\"__metadata__\":{\"config\":\"a\",\"config\":\"b\"}}", 0), "Duplicate field 'config'");
+                + "\"w\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+                "names a key twice: Duplicate field 'w'");
+        assertRejected(rawFile("{\"__metadata__\":{\"config\":\"a\",\"config\":\"b\"}}", 0),
+                "Duplicate field 'config'");
     }
 
     @Test
     void offsetsOf2To64OrMoreDoNotWrapAround() throws IOException {
         // 2^64 and 2^64 + 4 read as longs wrap to 0 and 4, a valid range of this file
         assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],"
-                + "\"data_offsets\":[18446744073709551616,18446744073709551620]}}", 4), "expected 0 <= begin <= end < 2^63");
+                + "\"data_offsets\":[18446744073709551616,18446744073709551620]}}", 4),
+                "expected 0 <= begin <= end < 2^63");
         assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],"
                 + "\"data_offsets\":[9223372036854775808,9223372036854775812]}}", 4), "invalid data_offsets");
     }
@@ -165,9 +173,11 @@ class SafetensorsTest {
     @Test
     void anElementCountThatOverflowsIsRejected() throws IOException {
         // 65536^4 = 2^64 wraps to 0 elements in a long, which matched data_offsets [0, 0]
-        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[65536,65536,65536,65536],\"data_offsets\":[0,0]}}", 0),
+        assertRejected(
+                rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[65536,65536,65536,65536],\"data_offsets\":[0,0]}}", 0),
                 "has more than 2^31-1 elements");
-        assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,0],\"data_offsets\":[0,0]}}", 0),
+        assertRejected(
+                rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,0],\"data_offsets\":[0,0]}}", 0),
                 "has more than 2^31-1 elements");
     }
 
@@ -211,7 +221,8 @@ class SafetensorsTest {
         Path ints = rawFileWithData("{\"i\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}", big.array());
         try (SafetensorsFile f = Safetensors.open(ints)) {
             SafetensorsException e = assertThrows(SafetensorsException.class, () -> f.tensor("i", Device.REFERENCE));
-            assertTrue(e.getMessage().contains("tensor 'i' (I64) element 1: integer 16777217 is beyond 2^24"), e.getMessage());
+            assertTrue(e.getMessage().contains("tensor 'i' (I64) element 1: integer 16777217 is beyond 2^24"),
+                    e.getMessage());
         }
         ByteBuffer huge = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(1e300);
         Path doubles = rawFileWithData("{\"d\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[0,8]}}", huge.array());

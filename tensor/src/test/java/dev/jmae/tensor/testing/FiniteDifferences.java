@@ -61,7 +61,7 @@ public final class FiniteDifferences {
             }
             if (worst >= 0) {
                 fail(String.format("%s: gradient of input %d differs from finite differences at element %d:"
-                                + " analytic %.6g, numeric %.6g (|diff| %.3g, scale %.3g, rtol %.1g, h %.1g)",
+                        + " analytic %.6g, numeric %.6g (|diff| %.3g, scale %.3g, rtol %.1g, h %.1g)",
                         op, which, worst, an[worst], worstFd, worstErr, scale, rtol, h));
             }
         }

@@ -37,7 +37,8 @@ public final class FuzzChecks {
      */
     @SafeVarargs
     public static void check(int inputBytes, long baseBytes, long bytesPerInputByte, Allocations.Action action,
-                             Class<? extends Throwable>... documented) throws Throwable {
+                             Class<? extends Throwable>... documented)
+            throws Throwable {
         Allocations.Result r = Allocations.measure(action);
         Throwable t = r.thrown();
         if (t != null && Arrays.stream(documented).noneMatch(c -> c.isInstance(t))) {
@@ -51,7 +52,8 @@ public final class FuzzChecks {
         }
         if (r.allocatedBytes() > allowed) {
             throw new AssertionError("allocated " + r.allocatedBytes() + " bytes for an input of " + inputBytes
-                    + " bytes, more than the " + allowed + " it can justify" + (t == null ? "" : " (then threw " + t + ")"));
+                    + " bytes, more than the " + allowed + " it can justify"
+                    + (t == null ? "" : " (then threw " + t + ")"));
         }
     }
 
@@ -78,7 +80,8 @@ public final class FuzzChecks {
      * @param target the method's body
      */
     public static void warmUp(Class<?> testClass, String method, Target target) {
-        String dir = "/" + testClass.getPackageName().replace('.', '/') + "/" + testClass.getSimpleName() + "Inputs/" + method;
+        String dir = "/" + testClass.getPackageName().replace('.', '/') + "/" + testClass.getSimpleName() + "Inputs/"
+                + method;
         try {
             java.net.URL url = testClass.getResource(dir);
             if (url == null || !url.getProtocol().equals("file")) {

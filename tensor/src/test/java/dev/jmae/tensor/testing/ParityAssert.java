@@ -73,7 +73,7 @@ public final class ParityAssert {
         }
         if (mismatches > 0) {
             fail(String.format("%s: %d of %d elements differ beyond atol %.3g + rtol %.3g*|ref|; worst at %s (flat %d):"
-                            + " expected %s, got %s, |diff| %.4g",
+                    + " expected %s, got %s, |diff| %.4g",
                     op, mismatches, expected.length, atol, rtol, indexOf(worst, shape), worst,
                     expected[worst], actual[worst], Math.abs((double) expected[worst] - actual[worst])));
         }

@@ -45,7 +45,8 @@ public final class PickleGlobals {
             "operator.attrgetter", "operator.methodcaller", "functools.partial", "functools.reduce",
             "copyreg._reconstructor_unsafe", "torch.load", "torch.serialization.load", "torch.storage._load_from_bytes",
             "torch.hub.load", "torch.hub.load_state_dict_from_url", "torch.jit.load", "torch._C._jit_script_compile",
-            "torch.classes.load_library", "torch.ops.load_library", "numpy.load", "numpy.testing._private.utils.runstring",
+            "torch.classes.load_library", "torch.ops.load_library", "numpy.load",
+            "numpy.testing._private.utils.runstring",
             "numpy.lib.npyio.load", "numpy.f2py.compile", "pandas.read_pickle", "io.open", "io.open_code", "io.FileIO",
             "_io.open", "_io.open_code", "_io.FileIO", "types.FunctionType", "types.CodeType", "types.MethodType",
             "types.LambdaType", "types.BuiltinFunctionType");

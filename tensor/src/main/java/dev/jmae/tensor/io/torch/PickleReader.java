@@ -46,7 +46,8 @@ final class PickleReader {
 
     /** Builds tensors from the arguments of PyTorch's rebuild functions. */
     interface TensorFactory {
-        TorchTensor rebuild(TorchStorage storage, long offset, int[] shape, long[] stride) throws TorchCheckpointException;
+        TorchTensor rebuild(TorchStorage storage, long offset, int[] shape, long[] stride)
+                throws TorchCheckpointException;
     }
 
     private final byte[] data;
@@ -239,9 +240,11 @@ final class PickleReader {
                     build(peek(), state);
                 }
                 case 'Q' -> push(persistentLoader.load(pop())); // BINPERSID
-                case 0x82, 0x83, 0x84 -> throw malformed("the copyreg extension registry (EXT opcodes) is not supported");
-                case 0x97, 0x98 -> throw malformed("out-of-band buffers (protocol 5 NEXT_BUFFER/READONLY_BUFFER) are not"
-                        + " supported");
+                case 0x82, 0x83, 0x84 ->
+                    throw malformed("the copyreg extension registry (EXT opcodes) is not supported");
+                case 0x97, 0x98 ->
+                    throw malformed("out-of-band buffers (protocol 5 NEXT_BUFFER/READONLY_BUFFER) are not"
+                            + " supported");
                 case 'I', 'L', 'F', 'S', 'V', 'P', 'g', 'p', 'i' -> throw malformed("protocol-0 text opcode '"
                         + (char) op + "' is not supported (torch.save writes protocol 2)");
                 default -> throw malformed(String.format("unknown opcode 0x%02x", op));
@@ -285,7 +288,7 @@ final class PickleReader {
                 // (func, new_type, args, state): a tensor subclass; the data comes from func(args)
                 if (a.size() >= 3 && a.get(0) instanceof PickleGlobal f && a.get(2) instanceof List<?>
                         && (f.qualifiedName().equals("torch._utils._rebuild_tensor_v2")
-                        || f.qualifiedName().equals("torch._utils._rebuild_parameter"))) {
+                                || f.qualifiedName().equals("torch._utils._rebuild_parameter"))) {
                     return reduce(f, a.get(2));
                 }
                 return new PickleObject(g.module(), g.name(), a);
@@ -332,7 +335,8 @@ final class PickleReader {
     private TorchTensor rebuildTensor(List<Object> a, PickleGlobal g) throws TorchCheckpointException {
         // (storage, storage_offset, size, stride[, requires_grad, backward_hooks[, metadata]])
         if (a.size() < 4 || !(a.get(0) instanceof TorchStorage storage)) {
-            throw malformed(g + " needs (storage, storage_offset, size, stride, ...), got " + PickleValues.describe(a, 2));
+            throw malformed(
+                    g + " needs (storage, storage_offset, size, stride, ...), got " + PickleValues.describe(a, 2));
         }
         long offset = integer(a.get(1), "storage_offset");
         if (!(a.get(2) instanceof List<?> size) || !(a.get(3) instanceof List<?> strides)) {
@@ -525,7 +529,8 @@ final class PickleReader {
 
     private int i32() throws TorchCheckpointException {
         need(4);
-        int v = (data[pos] & 0xFF) | (data[pos + 1] & 0xFF) << 8 | (data[pos + 2] & 0xFF) << 16 | (data[pos + 3] & 0xFF) << 24;
+        int v = (data[pos] & 0xFF) | (data[pos + 1] & 0xFF) << 8 | (data[pos + 2] & 0xFF) << 16
+                | (data[pos + 3] & 0xFF) << 24;
         pos += 4;
         return v;
     }

@@ -243,7 +243,8 @@ public final class PickleValues {
                 break;
             }
             Object k = e.getKey();
-            String name = k instanceof String s ? s : k instanceof OpaqueKey ok ? describe(ok.value(), 1) : String.valueOf(k);
+            String name = k instanceof String s ? s
+                    : k instanceof OpaqueKey ok ? describe(ok.value(), 1) : String.valueOf(k);
             obj.set(name, toJson(e.getValue(), depth - 1, budget));
         }
     }

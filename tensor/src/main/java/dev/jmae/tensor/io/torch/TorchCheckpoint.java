@@ -124,13 +124,15 @@ public final class TorchCheckpoint implements AutoCloseable {
             torchScript |= rest.equals("constants.pkl") || rest.startsWith("code/");
         }
         if (torchScript) {
-            throw new TorchCheckpointException(file + ": this is a TorchScript archive (torch.jit.save), which holds code;"
+            throw new TorchCheckpointException(file
+                    + ": this is a TorchScript archive (torch.jit.save), which holds code;"
                     + " jmae reads checkpoints written by torch.save. hint: in PyTorch, torch.save(torch.jit.load('in.pt')"
                     + ".state_dict(), 'out.pth')");
         }
         if (pkl == null) {
-            throw new TorchCheckpointException(file + ": a zip archive without <name>/data.pkl, so not a checkpoint written"
-                    + " by torch.save");
+            throw new TorchCheckpointException(
+                    file + ": a zip archive without <name>/data.pkl, so not a checkpoint written"
+                            + " by torch.save");
         }
         String prefix = pkl.substring(0, pkl.length() - "data.pkl".length());
         ByteOrder order = ByteOrder.LITTLE_ENDIAN;
@@ -140,7 +142,8 @@ public final class TorchCheckpoint implements AutoCloseable {
             if (s.equals("big")) {
                 order = ByteOrder.BIG_ENDIAN;
             } else if (!s.equals("little")) {
-                throw new TorchCheckpointException(file + ": " + bo.getName() + " says '" + s + "', not 'little' or 'big'");
+                throw new TorchCheckpointException(
+                        file + ": " + bo.getName() + " says '" + s + "', not 'little' or 'big'");
             }
         }
         TorchCheckpoint c = new TorchCheckpoint(file, zip, prefix, order);
@@ -188,8 +191,9 @@ public final class TorchCheckpoint implements AutoCloseable {
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes((int) size);
             if (b.length != size) {
-                throw new TorchCheckpointException(file + ": entry " + e.getName() + " is truncated: " + b.length + " of "
-                        + size + " bytes");
+                throw new TorchCheckpointException(
+                        file + ": entry " + e.getName() + " is truncated: " + b.length + " of "
+                                + size + " bytes");
             }
             return b;
         } catch (TorchCheckpointException ex) {
@@ -214,7 +218,8 @@ public final class TorchCheckpoint implements AutoCloseable {
             throw new TorchCheckpointException(where + "persistent id " + PickleValues.describe(pid, 1)
                     + " is not ('storage', type, key, location, numel)");
         }
-        if (!(t.get(1) instanceof PickleGlobal type) || !type.module().equals("torch") || !(t.get(2) instanceof String key)
+        if (!(t.get(1) instanceof PickleGlobal type) || !type.module().equals("torch")
+                || !(t.get(2) instanceof String key)
                 || !(t.get(3) instanceof String location) || !(t.get(4) instanceof Long numel) || numel < 0) {
             throw new TorchCheckpointException(where + "persistent id " + PickleValues.describe(pid, 1)
                     + " is not ('storage', torch.<Type>Storage, str key, str location, int numel >= 0)");
@@ -222,8 +227,10 @@ public final class TorchCheckpoint implements AutoCloseable {
         TorchStorage known = storages.get(key);
         if (known != null) {
             if (!known.typeName().equals(type.name()) || known.numel() != numel) {
-                throw new TorchCheckpointException(where + "storage '" + key + "' is named twice with different types or"
-                        + " sizes (" + known.typeName() + " of " + known.numel() + ", " + type.name() + " of " + numel + ")");
+                throw new TorchCheckpointException(
+                        where + "storage '" + key + "' is named twice with different types or"
+                                + " sizes (" + known.typeName() + " of " + known.numel() + ", " + type.name() + " of "
+                                + numel + ")");
             }
             return known;
         }
@@ -245,7 +252,8 @@ public final class TorchCheckpoint implements AutoCloseable {
         }
         if (need != e.getSize()) {
             throw new TorchCheckpointException(where + "storage '" + key + "' of " + numel + " " + s.torchName()
-                    + " elements needs " + (need < 0 ? "more than 2^63" : need) + " bytes, but " + e.getName() + " holds "
+                    + " elements needs " + (need < 0 ? "more than 2^63" : need) + " bytes, but " + e.getName()
+                    + " holds "
                     + e.getSize());
         }
         storages.put(key, s);
@@ -304,7 +312,8 @@ public final class TorchCheckpoint implements AutoCloseable {
         }
         long budget = READ_BUDGET_FACTOR * storedElements + READ_BUDGET_SLACK;
         if (readElements + t.numel() > budget) {
-            throw new TorchCheckpointException(what + ": the tensors read add up to more than twice the " + storedElements
+            throw new TorchCheckpointException(what + ": the tensors read add up to more than twice the "
+                    + storedElements
                     + " elements the checkpoint stores; refusing to read more (views that repeat storages, or tensors"
                     + " read again)");
         }
@@ -325,7 +334,8 @@ public final class TorchCheckpoint implements AutoCloseable {
                     ByteBuffer b = ByteBuffer.wrap(readFully(in, count * item, what)).order(order);
                     int bad = dt.decode(b, 0, out, first, count);
                     if (bad >= 0) {
-                        throw new TorchCheckpointException(what + ": element " + (first + bad) + ": " + dt.whyNot(b, bad));
+                        throw new TorchCheckpointException(
+                                what + ": element " + (first + bad) + ": " + dt.whyNot(b, bad));
                     }
                 }
             } else {

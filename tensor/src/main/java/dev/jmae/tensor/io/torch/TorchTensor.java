@@ -68,12 +68,14 @@ public final class TorchTensor {
         this.span = numel == 0 ? 0 : last - offset + 1;
         if (numel > 0 && last >= storage.numel()) {
             throw new IllegalArgumentException("view of size " + Shape.format(shape) + " at offset " + offset
-                    + " reaches element " + last + " of storage '" + storage.key() + "', which holds " + storage.numel());
+                    + " reaches element " + last + " of storage '" + storage.key() + "', which holds "
+                    + storage.numel());
         }
         if (numel > storage.numel()) {
             // only overlapping strides (stride 0, an expanded view) make a view larger than its storage
-            throw new IllegalArgumentException("view of size " + Shape.format(shape) + " has more elements than its storage '"
-                    + storage.key() + "' (" + storage.numel() + "); jmae refuses views that repeat elements");
+            throw new IllegalArgumentException(
+                    "view of size " + Shape.format(shape) + " has more elements than its storage '"
+                            + storage.key() + "' (" + storage.numel() + "); jmae refuses views that repeat elements");
         }
     }
 

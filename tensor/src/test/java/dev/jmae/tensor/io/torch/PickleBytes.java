@@ -93,7 +93,8 @@ final class PickleBytes {
     }
 
     /** A zip laid out like torch.save's: archive/data.pkl and archive/data/KEY, stored unless asked. */
-    static Path archive(Path file, byte[] pickle, Map<String, byte[]> storages, boolean compressPickle) throws IOException {
+    static Path archive(Path file, byte[] pickle, Map<String, byte[]> storages, boolean compressPickle)
+            throws IOException {
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(file))) {
             put(z, "archive/data.pkl", pickle, !compressPickle);
             for (Map.Entry<String, byte[]> e : storages.entrySet()) {

@@ -21,7 +21,8 @@ class PickleFuzzTest {
     @FuzzTest(maxDuration = "2s")
     @Timeout(10)
     void pickle(byte[] input) throws Throwable {
-        Path file = PickleBytes.archive(FuzzChecks.scratch().resolve("pickle.pth"), input, CheckpointFuzzing.STORAGES, false);
+        Path file = PickleBytes.archive(FuzzChecks.scratch().resolve("pickle.pth"), input, CheckpointFuzzing.STORAGES,
+                false);
         FuzzChecks.check(input.length, CheckpointFuzzing.BASE_BYTES, CheckpointFuzzing.BYTES_PER_INPUT_BYTE,
                 () -> CheckpointFuzzing.readEverything(file), TorchCheckpointException.class);
     }

@@ -64,7 +64,8 @@ class PickleReaderTest {
     void unknownGlobalsStayInertRecords() throws TorchCheckpointException {
         // argparse.Namespace() then BUILD with its attributes, as protocol 2 pickles it
         byte[] p = PickleBytes.proto(2).global("argparse", "Namespace").op(')').op(0x81)
-                .op('}').mark().str("lr").op('G', 0x3f, 0x50, 0x62, 0x4d, 0xd2, 0xf1, 0xa9, 0xfc).str("epochs").integer(800)
+                .op('}').mark().str("lr").op('G', 0x3f, 0x50, 0x62, 0x4d, 0xd2, 0xf1, 0xa9, 0xfc).str("epochs")
+                .integer(800)
                 .op('u').op('b').stop();
         PickleObject ns = assertInstanceOf(PickleObject.class, load(p));
         assertEquals("argparse.Namespace", ns.qualifiedName());
@@ -80,11 +81,12 @@ class PickleReaderTest {
 
     @Test
     void deniedGlobalsAreRefusedWhereverTheyAppear() {
-        for (String[] g : new String[][] {{"os", "system"}, {"posix", "system"}, {"nt", "system"}, {"subprocess", "Popen"},
-                {"subprocess", "check_output"}, {"builtins", "eval"}, {"builtins", "exec"}, {"builtins", "getattr"},
-                {"builtins", "__import__"}, {"builtins", "compile"}, {"builtins", "open"}, {"__builtin__", "eval"},
-                {"pickle", "loads"}, {"_pickle", "loads"}, {"os.path", "join"}, {"builtins", "object.__subclasses__"},
-                {"torch.storage", "_load_from_bytes"}, {"runpy", "run_path"}, {"operator", "attrgetter"}}) {
+        for (String[] g : new String[][] {{"os", "system"}, {"posix", "system"}, {"nt", "system"},
+            {"subprocess", "Popen"},
+            {"subprocess", "check_output"}, {"builtins", "eval"}, {"builtins", "exec"}, {"builtins", "getattr"},
+            {"builtins", "__import__"}, {"builtins", "compile"}, {"builtins", "open"}, {"__builtin__", "eval"},
+            {"pickle", "loads"}, {"_pickle", "loads"}, {"os.path", "join"}, {"builtins", "object.__subclasses__"},
+            {"torch.storage", "_load_from_bytes"}, {"runpy", "run_path"}, {"operator", "attrgetter"}}) {
             byte[] p = PickleBytes.proto(2).op(']').global(g[0], g[1]).op('a').stop();
             UnsafePickleException e = assertThrows(UnsafePickleException.class, () -> load(p), g[0] + "." + g[1]);
             assertEquals(g[0] + "." + g[1], e.global());
@@ -92,8 +94,9 @@ class PickleReaderTest {
             byte[] p4 = PickleBytes.proto(4).str(g[0]).str(g[1]).op(0x93).stop();
             assertThrows(UnsafePickleException.class, () -> load(p4), g[0] + "." + g[1]);
         }
-        for (String[] g : new String[][] {{"argparse", "Namespace"}, {"collections", "OrderedDict"}, {"builtins", "set"},
-                {"numpy", "dtype"}, {"torch", "device"}, {"types", "SimpleNamespace"}, {"pathlib", "PosixPath"}}) {
+        for (String[] g : new String[][] {{"argparse", "Namespace"}, {"collections", "OrderedDict"},
+            {"builtins", "set"},
+            {"numpy", "dtype"}, {"torch", "device"}, {"types", "SimpleNamespace"}, {"pathlib", "PosixPath"}}) {
             assertFalse(PickleGlobals.denied(g[0], g[1]), g[0] + "." + g[1]);
         }
     }

@@ -53,7 +53,8 @@ class TorchCheckpointTest {
         float[] e = expected.toArray();
         float[] a = actual.toArray();
         for (int i = 0; i < e.length; i++) {
-            assertEquals(Float.floatToRawIntBits(e[i]), Float.floatToRawIntBits(a[i]), what + "[" + i + "]: " + e[i] + " vs " + a[i]);
+            assertEquals(Float.floatToRawIntBits(e[i]), Float.floatToRawIntBits(a[i]),
+                    what + "[" + i + "]: " + e[i] + " vs " + a[i]);
         }
     }
 
@@ -195,16 +196,19 @@ class TorchCheckpointTest {
     @Test
     void viewsOutsideTheirStorageAndStoragesOfTheWrongSizeAreRefused() throws IOException {
         byte[] outside = PickleBytes.proto(2).tensor("0", 4, 2, new int[] {3}, new int[] {1}).stop();
-        assertRefused(PickleBytes.archive(dir.resolve("o.pth"), outside, Map.of("0", PickleBytes.floats(1, 2, 3, 4)), false),
+        assertRefused(
+                PickleBytes.archive(dir.resolve("o.pth"), outside, Map.of("0", PickleBytes.floats(1, 2, 3, 4)), false),
                 "reaches element 4 of storage '0', which holds 4");
         byte[] four = PickleBytes.proto(2).tensor("0", 4, 0, new int[] {4}, new int[] {1}).stop();
         assertRefused(PickleBytes.archive(dir.resolve("s.pth"), four, Map.of("0", PickleBytes.floats(1, 2, 3)), false),
                 "needs 16 bytes, but archive/data/0 holds 12");
         assertRefused(PickleBytes.archive(dir.resolve("m.pth"), four, Map.of(), false), "has no entry archive/data/0");
-        assertRefused(PickleBytes.archive(dir.resolve("c.pth"), four, Map.of("0", PickleBytes.floats(1, 2, 3, 4)), true),
+        assertRefused(
+                PickleBytes.archive(dir.resolve("c.pth"), four, Map.of("0", PickleBytes.floats(1, 2, 3, 4)), true),
                 "is compressed");
         byte[] negative = PickleBytes.proto(2).tensor("0", 4, 0, new int[] {2}, new int[] {-1}).stop();
-        assertRefused(PickleBytes.archive(dir.resolve("n.pth"), negative, Map.of("0", PickleBytes.floats(1, 2, 3, 4)), false),
+        assertRefused(
+                PickleBytes.archive(dir.resolve("n.pth"), negative, Map.of("0", PickleBytes.floats(1, 2, 3, 4)), false),
                 "negative stride");
     }
 
@@ -239,7 +243,8 @@ class TorchCheckpointTest {
     }
 
     private static void assertRefused(Path file, String fragment) {
-        TorchCheckpointException e = assertThrows(TorchCheckpointException.class, () -> TorchCheckpoint.open(file).close());
+        TorchCheckpointException e = assertThrows(TorchCheckpointException.class,
+                () -> TorchCheckpoint.open(file).close());
         assertTrue(e.getMessage().contains(fragment), "'" + e.getMessage() + "' lacks '" + fragment + "'");
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
     }
