@@ -8,8 +8,8 @@ dimensionality of timm 0.9.7's VisionTransformer as CrossMAE's models_vit.py bui
 fine-tuning with global pooling (ViT-B: depth 12; fc_norm replaces norm): cls_token, pos_embed,
 patch_embed.proj.{weight,bias}, blocks.0..11.{norm1, attn.qkv, attn.proj, norm2, mlp.fc1,
 mlp.fc2}.{weight,bias}, fc_norm.{weight,bias}, head.{weight,bias}. Widths are tiny (only names and
-ndim matter to the rule). param_groups_lrd and get_layer_id_for_vit below are copied verbatim from
-facebookresearch/mae util/lr_decay.py (CrossMAE's copy is identical); no_weight_decay_list is timm
+ndim matter to the rule). param_groups_lrd and get_layer_id_for_vit are the official ones (lr_decay.py, from
+facebookresearch/mae util/lr_decay.py); no_weight_decay_list is timm
 0.9.7's VisionTransformer.no_weight_decay().
 
 Needs /usr/bin/python3 with torch (Debian python3-torch). Deterministic.
@@ -24,60 +24,9 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 OUT = os.path.join(ROOT, "nn", "src", "test", "resources", "golden", "lr_decay_vit_b.json")
 
 
-# ---- verbatim from facebookresearch/mae util/lr_decay.py ----
-def param_groups_lrd(model, weight_decay=0.05, no_weight_decay_list=[], layer_decay=.75):
-    param_group_names = {}
-    param_groups = {}
-
-    num_layers = len(model.blocks) + 1
-
-    layer_scales = list(layer_decay ** (num_layers - i) for i in range(num_layers + 1))
-
-    for n, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-
-        # no decay: all 1D parameters and model specific ones
-        if p.ndim == 1 or n in no_weight_decay_list:
-            g_decay = "no_decay"
-            this_decay = 0.
-        else:
-            g_decay = "decay"
-            this_decay = weight_decay
-
-        layer_id = get_layer_id_for_vit(n, num_layers)
-        group_name = "layer_%d_%s" % (layer_id, g_decay)
-
-        if group_name not in param_group_names:
-            this_scale = layer_scales[layer_id]
-
-            param_group_names[group_name] = {
-                "lr_scale": this_scale,
-                "weight_decay": this_decay,
-                "params": [],
-            }
-            param_groups[group_name] = {
-                "lr_scale": this_scale,
-                "weight_decay": this_decay,
-                "params": [],
-            }
-
-        param_group_names[group_name]["params"].append(n)
-        param_groups[group_name]["params"].append(p)
-
-    return param_group_names
+from lr_decay import get_layer_id_for_vit, param_groups_lrd_named  # noqa: E402  (the official rule, tools/golden/lr_decay.py)
 
 
-def get_layer_id_for_vit(name, num_layers):
-    if name in ['cls_token', 'pos_embed']:
-        return 0
-    elif name.startswith('patch_embed'):
-        return 0
-    elif name.startswith('blocks'):
-        return int(name.split('.')[1]) + 1
-    else:
-        return num_layers
-# ---- end of the verbatim copy ----
 
 
 class PatchEmbed(nn.Module):
@@ -128,7 +77,7 @@ class VisionTransformer(nn.Module):
 
 def table(depth, layer_decay, weight_decay):
     model = VisionTransformer(depth)
-    groups = param_groups_lrd(model, weight_decay, no_weight_decay_list=model.no_weight_decay(),
+    groups, _ = param_groups_lrd_named(model, weight_decay, no_weight_decay_list=model.no_weight_decay(),
                               layer_decay=layer_decay)
     by_name = {}
     for g, v in groups.items():

@@ -15,7 +15,7 @@ lr) for each case, from the same initial weights:
     samples, targets = mixup(samples, targets)      # the draws given as data
     loss = SoftTargetCrossEntropy()(model(samples), targets)
     loss.backward(); [clip_grad_norm_(params, clip)]; optimizer.step()
-with the optimizer of main_finetune.py: param_groups_lrd (verbatim below) with weight_decay 0.05,
+with the optimizer of main_finetune.py: param_groups_lrd (the official rule, lr_decay.py) with weight_decay 0.05,
 no_weight_decay_list {pos_embed, cls_token, dist_token} (timm 0.9.7), layer_decay 0.75, and
 torch.optim.AdamW(groups, lr=1e-3) (betas (0.9, 0.999), eps 1e-8); each group's lr = 1e-3 · lr_scale
 (util/lr_sched.adjust_learning_rate).
@@ -66,60 +66,9 @@ EPS = 1e-8
 SMOOTHING = 0.1
 
 
-# ---- verbatim from facebookresearch/mae util/lr_decay.py (the json print removed) ----
-def param_groups_lrd(model, weight_decay=0.05, no_weight_decay_list=[], layer_decay=.75):
-    param_group_names = {}
-    param_groups = {}
-
-    num_layers = len(model.blocks) + 1
-
-    layer_scales = list(layer_decay ** (num_layers - i) for i in range(num_layers + 1))
-
-    for n, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-
-        # no decay: all 1D parameters and model specific ones
-        if p.ndim == 1 or n in no_weight_decay_list:
-            g_decay = "no_decay"
-            this_decay = 0.
-        else:
-            g_decay = "decay"
-            this_decay = weight_decay
-
-        layer_id = get_layer_id_for_vit(n, num_layers)
-        group_name = "layer_%d_%s" % (layer_id, g_decay)
-
-        if group_name not in param_group_names:
-            this_scale = layer_scales[layer_id]
-
-            param_group_names[group_name] = {
-                "lr_scale": this_scale,
-                "weight_decay": this_decay,
-                "params": [],
-            }
-            param_groups[group_name] = {
-                "lr_scale": this_scale,
-                "weight_decay": this_decay,
-                "params": [],
-            }
-
-        param_group_names[group_name]["params"].append(n)
-        param_groups[group_name]["params"].append(p)
-
-    return list(param_groups.values())
+from lr_decay import param_groups_lrd  # noqa: E402  (the official rule, tools/golden/lr_decay.py)
 
 
-def get_layer_id_for_vit(name, num_layers):
-    if name in ['cls_token', 'pos_embed']:
-        return 0
-    elif name.startswith('patch_embed'):
-        return 0
-    elif name.startswith('blocks'):
-        return int(name.split('.')[1]) + 1
-    else:
-        return num_layers
-# ---- end of the verbatim copy ----
 
 
 # ---- verbatim from facebookresearch/mae util/pos_embed.py ----
