@@ -22,14 +22,7 @@ J=$(. "$root/bin/find-java.sh" >/dev/null; echo "$JAVA_HOME/bin/java")
 jar="$root/bench/target/benchmarks.jar"
 out=${BENCH_GEMM_OUT:-$(mktemp -d /tmp/bench-gemm.XXXXXX)}
 mkdir -p "$out"
-inherited=${OPENBLAS_CORETYPE:-}
-unset OPENBLAS_CORETYPE
-coretype=${PEER_CORETYPE:-}
-if [ -z "$coretype" ] && grep -qw avx512f /proc/cpuinfo; then
-  coretype=SkylakeX
-fi
-[ -z "$coretype" ] || export OPENBLAS_CORETYPE=$coretype
-[ -z "$inherited" ] || [ "$inherited" = "$coretype" ] || echo "note: the inherited OPENBLAS_CORETYPE=$inherited is replaced by ${coretype:-the detected core} (PEER_CORETYPE picks another)"
+. "$root/tools/peer-coretype.sh"
 java=("$J" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g -cp "$jar")
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
      "(family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')," \

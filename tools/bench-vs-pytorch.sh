@@ -27,14 +27,7 @@ sets=("$@")
 py=/usr/bin/python3
 $py -c 'import torch' 2>/dev/null || { echo "bench-vs-pytorch: Debian's python3-torch is missing; hint: apt-get install python3-torch libopenblas0-pthread" >&2; exit 1; }
 [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || { echo "bench-vs-pytorch: libopenblas0-pthread is missing, so PyTorch would run the reference BLAS; hint: apt-get install libopenblas0-pthread" >&2; exit 1; }
-inherited=${OPENBLAS_CORETYPE:-}
-unset OPENBLAS_CORETYPE
-coretype=${PEER_CORETYPE:-}
-if [ -z "$coretype" ] && grep -qw avx512f /proc/cpuinfo; then
-  coretype=SkylakeX
-fi
-[ -z "$coretype" ] || export OPENBLAS_CORETYPE=$coretype
-[ -z "$inherited" ] || [ "$inherited" = "$coretype" ] || echo "note: the inherited OPENBLAS_CORETYPE=$inherited is replaced by ${coretype:-the detected core} (PEER_CORETYPE picks another)"
+. "$root/tools/peer-coretype.sh"
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
 export JMAE_JAVA_OPTS="-XX:ActiveProcessorCount=$threads ${JMAE_JAVA_OPTS:-}"
 bin/jmae --version >/dev/null   # build the jar once, before the timed runs
