@@ -21,7 +21,7 @@
 #   --out     where the runs and summary.md go (default runs/results-<timestamp>).
 #   --data    the dataset (default: bin/jmae's default, the full Fashion-MNIST when installed).
 # Environment (budgets of the full run): PRETRAIN_EPOCHS (default: the presets' epochs),
-# FINETUNE_EPOCHS (default 3), LINPROBE_EPOCHS (default 10), PROBE_EPOCHS (jmae probe's linear
+# FINETUNE_EPOCHS (default 5), LINPROBE_EPOCHS (default 5), PROBE_EPOCHS (jmae probe's linear
 # head, default 30), ROUNDS (bench repeats, default 3).
 # Prints the tables and writes them, with every command it ran, to DIR/summary.md.
 set -euo pipefail
@@ -55,7 +55,7 @@ if [ $quick -eq 1 ]; then
   pre=(--set epochs=1); ft_epochs=1; lp_epochs=1; probe_epochs=2; rounds=1; bench=(--warmup 1 --steps 2)
 else
   pre=(); [ -z "${PRETRAIN_EPOCHS:-}" ] || pre=(--set "epochs=$PRETRAIN_EPOCHS")
-  ft_epochs=${FINETUNE_EPOCHS:-3}; lp_epochs=${LINPROBE_EPOCHS:-10}; probe_epochs=${PROBE_EPOCHS:-30}
+  ft_epochs=${FINETUNE_EPOCHS:-5}; lp_epochs=${LINPROBE_EPOCHS:-5}; probe_epochs=${PROBE_EPOCHS:-30}
   rounds=${ROUNDS:-3}; bench=(--warmup 5 --steps 10)
 fi
 mkdir -p "$out"
