@@ -14,7 +14,8 @@
 # Usage: tools/profile-step.sh [--out DIR] [jmae bench options]
 #   default bench options: --config fashion_mnist_crossmae --batch-size 128 --warmup 10 --steps 40
 #   --out     keep the recording (DIR/step.jfr), the bench output and the table (DIR/shares.md)
-#   JMAE_BENCH_JAR is not used: this profiles bin/jmae (set JMAE_JAR to profile another build).
+#   JMAE      the launcher to profile (default: this checkout's bin/jmae; another checkout's
+#             bin/jmae profiles its build, for a before/after pair)
 # Exits 2 on bad arguments, 1 when the bench fails.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,9 +38,9 @@ out=$(cd "$out" && pwd)
 . "$root/bin/find-java.sh" >/dev/null
 jfr_tool="$JAVA_HOME/bin/jfr"
 [ -x "$jfr_tool" ] || { echo "profile-step: $jfr_tool not found (JAVA_HOME $JAVA_HOME)" >&2; exit 1; }
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg); $(cd "$root" && git log -1 --format='commit %h' 2>/dev/null || echo 'no git')"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg); $(cd "$(dirname "${JMAE:-$root/bin/jmae}")" && git log -1 --format='commit %h' 2>/dev/null || echo 'no git')"
 if ! JMAE_JAVA_OPTS="${JMAE_JAVA_OPTS:-} -XX:StartFlightRecording=filename=$out/step.jfr,settings=profile" \
-    "$root/bin/jmae" bench "${args[@]}" >"$out/bench.txt" 2>&1; then
+    "${JMAE:-$root/bin/jmae}" bench "${args[@]}" >"$out/bench.txt" 2>&1; then
   cat "$out/bench.txt" >&2
   echo "profile-step: 'jmae bench ${args[*]}' failed" >&2
   exit 1
