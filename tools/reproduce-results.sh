@@ -201,6 +201,27 @@ if quality:
     say("| raw pixels (probe's baseline) | | | | | %s%% | %s%% | | |" % (knn.group(2), lin.group(2)))
     say()
     say("Reconstructions (rows: MAE, CrossMAE 0.75, CrossMAE 0.25 on the same test images): reconstructions.png")
+    # the curves behind the last epoch's figures: whether a budget ended on a plateau or still rising
+    def epochs(path):
+        return [r for r in (json.loads(l) for l in open(path) if l.strip()) if r.get("type") == "epoch"]
+    runs = [("MAE", "mae"), ("CrossMAE gamma 0.75", "crossmae_075"), ("CrossMAE gamma 0.25", "crossmae_025")]
+    for title, prefix, key, fmt, extra in (
+            ("Pretraining: masked-patch PSNR margin over the oracle-statistics baseline per epoch (dB)",
+             "pretrain-", None, "%+.2f", []),
+            ("Fine-tuning: top-1 per epoch (%)", "finetune-", "test_acc1", "%.2f", [("from scratch", "finetune-scratch")]),
+            ("Official linear probe: top-1 per epoch (%)", "linprobe-", "test_acc1", "%.2f",
+             [("random init", "linprobe-random")])):
+        rows = [(label, prefix + m) for label, m in runs] + extra
+        curves = {label: epochs(os.path.join(out, d, "metrics.jsonl")) for label, d in rows}
+        n = max(len(c) for c in curves.values())
+        say()
+        say("%s:" % title)
+        say()
+        say("| encoder | " + " | ".join(str(e + 1) for e in range(n)) + " |")
+        say("|---|" + "---|" * n)
+        for label, c in curves.items():
+            vals = [fmt % (r["test_psnr"] - r["test_baseline_psnr"] if key is None else r[key]) for r in c]
+            say("| %s | %s |" % (label, " | ".join(vals + [""] * (n - len(vals)))))
 say()
 say("Commands:")
 say()

@@ -292,14 +292,18 @@ final class GemmPacking {
             int rows = Math.min(mr, mc - ir);
             int d = dstBase + ir * kc;
             int s = aBase + ir * rowStride;
-            if (rowStride == 1 && rows >= 5) {
-                // A transposed (stored [K, M]): a depth's rows are adjacent, one 8-lane copy each.
-                // Past the panel's rows the extra lanes land in the next depth's slot (rewritten
-                // next) or in padding rows (zeroed below); the last depth, and sources too close to
-                // the array's end, go by element.
+            if (rowStride == 1 && rows >= 5 && mr <= L) {
+                // A transposed (stored [K, M]): a depth's rows are adjacent, one vector copy each.
+                // Past the panel's rows the extra lanes land in the next depths' slots (rewritten
+                // next) or in padding rows (zeroed below); the last depths, whose copy would run
+                // past the panel, and sources too close to the array's end, go by element. The
+                // vector is the kernels' species S and no other: a second species (this copy used
+                // 8-lane vectors) makes the Vector API's shared methods' type profiles bimorphic,
+                // after which C2 compiled a micro-kernel that boxed its accumulators in some
+                // processes (20-35x slower GEMMs for the rest of the process; docs/benchmarks.md).
                 int p = 0;
-                for (; p < kc - 1 && s + p * colStride + 8 <= a.length; p++) {
-                    FloatVector.fromArray(FloatVector.SPECIES_256, a, s + p * colStride).intoArray(dst, d + p * mr);
+                for (; p * mr + L <= kc * mr && s + p * colStride + L <= a.length; p++) {
+                    FloatVector.fromArray(S, a, s + p * colStride).intoArray(dst, d + p * mr);
                 }
                 for (; p < kc; p++) {
                     int src = s + p * colStride;
