@@ -133,9 +133,11 @@ out, elapsed, quick = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 lines = []
 say = lambda s="": (print(s), lines.append(s))
 
+def epochs(path):  # a run's per-epoch records from its metrics.jsonl, in order
+    return [r for r in (json.loads(l) for l in open(path) if l.strip()) if r.get("type") == "epoch"]
+
 def last_epoch(path):
-    recs = [json.loads(l) for l in open(path) if l.strip()]
-    return [r for r in recs if r.get("type") == "epoch"][-1]
+    return epochs(path)[-1]
 
 say("# Results run (%s)" % ("--quick" if quick else "full"))
 say()
@@ -202,8 +204,6 @@ if quality:
     say()
     say("Reconstructions (rows: MAE, CrossMAE 0.75, CrossMAE 0.25 on the same test images): reconstructions.png")
     # the curves behind the last epoch's figures: whether a budget ended on a plateau or still rising
-    def epochs(path):
-        return [r for r in (json.loads(l) for l in open(path) if l.strip()) if r.get("type") == "epoch"]
     runs = [("MAE", "mae"), ("CrossMAE gamma 0.75", "crossmae_075"), ("CrossMAE gamma 0.25", "crossmae_025")]
     for title, prefix, key, fmt, extra in (
             ("Pretraining: masked-patch PSNR margin over the oracle-statistics baseline per epoch (dB)",
