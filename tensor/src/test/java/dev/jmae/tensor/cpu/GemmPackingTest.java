@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
@@ -43,7 +44,7 @@ class GemmPackingTest {
                             }
                             int panels = (mc + mr - 1) / mr;
                             float[] dst = new float[1 + panels * mr * kc + 40];
-                            java.util.Arrays.fill(dst, Float.NaN);
+                            Arrays.fill(dst, Float.NaN);
                             GemmPacking.packA(mc, kc, mr, a, base, rowStride, colStride, dst, 1);
                             for (int ir = 0; ir < mc; ir += mr) {
                                 for (int p = 0; p < kc; p++) {
