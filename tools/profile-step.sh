@@ -9,7 +9,8 @@
 # reductions, elementwise ops and copies, indexing (masking, gathers), AdamW, the framework
 # (autograd, nn and model code), and samples without a jmae frame (JIT compiler threads are not
 # sampled; GC and allocation stubs are). Only the samples of the timed steps count: the last
-# steps x ms/step seconds of the recording, so the warm-up and JIT compilation stay out.
+# steps x ms/step seconds of the recording, so the warm-up and JIT compilation stay out; hence one
+# config per run.
 #
 # Usage: tools/profile-step.sh [--out DIR] [jmae bench options]
 #   default bench options: --config fashion_mnist_crossmae --batch-size 128 --warmup 10 --steps 40
@@ -52,8 +53,13 @@ import collections, datetime, json, os, re, sys
 out = sys.argv[1]
 bench = open(os.path.join(out, "bench.txt")).read()
 steps = int(re.search(r"(\d+) timed steps", bench).group(1))
-rows = [l.split() for l in bench.splitlines() if re.match(r"\S+\s+[\d,]+\s+[\d.]+\s+[\d.]+\s", l)]
-timed_s = sum(steps * float(r[3]) / 1000 for r in rows)   # ms/step column, every config of the run
+# a result row ends in: params, img/s, ms/step, step peak MB, GFLOP/s (config names may hold spaces)
+rows = [m for m in (re.search(r"\s([\d,]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", l)
+                    for l in bench.splitlines()) if m]
+if len(rows) != 1:
+    sys.exit("profile-step: %d configs were timed; the window of the timed steps is that of one config, so"
+             " give one (--config NAME)" % len(rows))
+timed_s = steps * float(rows[0].group(3)) / 1000
 
 def family(frames, thread):
     fam, where = classify(frames, thread)
