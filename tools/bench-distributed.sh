@@ -31,7 +31,7 @@ for m in $models; do
   echo
   echo "=== $config, global batch $global: 1 process x 2 threads"
   JMAE_JAVA_OPTS="-XX:ActiveProcessorCount=2 -Xms${heap_mb}m -Xmx${heap_mb}m" \
-    bin/jmae bench --config "$config" --batch-size "$global" --warmup "$warmup" --steps "$steps"
+    bin/jmae bench --config "$config" --batch-size "$global" --warmup "$warmup" --max-warmup "$warmup" --steps "$steps"
   # Open MPI's default (0): a rank waiting in a collective polls (spins); 1 (bin/jmae's default
   # under mpirun) makes the polling loop call sched_yield, which leaves the core to the compute
   # threads when there are more threads than cores (here: each rank's compute thread and its

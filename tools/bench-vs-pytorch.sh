@@ -10,7 +10,9 @@
 # Usage: tools/bench-vs-pytorch.sh [SET...]   SET: 32px (bench_32px_* at batch 64), vits (ViT-S/16
 #        224 px at batch 16), default both.
 # Environment: THREADS (compute threads of each side, default 2), ROUNDS (default 3), STEPS (timed
-# steps per run, default 10 at 32 px, 4 for ViT-S), WARMUP (default 5 / 2), PEER_CORETYPE (the
+# steps per run, default 10 at 32 px, 4 for ViT-S), WARMUP (default 5 / 2 untimed steps first; `jmae bench`
+# then warms up on while its JIT compiler is busy, up to 60 steps, since on 2 cores the compiler
+# thread takes a core from the step for the first 20 or so ViT-S steps; PyTorch has no JIT), PEER_CORETYPE (the
 # OPENBLAS_CORETYPE PyTorch's OpenBLAS runs with; default SkylakeX on a CPU with AVX-512, because
 # Debian's OpenBLAS 0.3.21 does not know Zen 4/5 and falls back to its AVX2 Haswell kernels at half
 # speed; an OPENBLAS_CORETYPE inherited from the environment is overridden, and said so), PEAK_GFLOPS

@@ -52,7 +52,7 @@ esac
 out=${out:-runs/results-$(date +%Y%m%d-%H%M%S)}
 if [ $quick -eq 1 ]; then
   [ ${#data[@]} -gt 0 ] || data=(--data data/fashion-mnist-subset)
-  pre=(--set epochs=1); ft_epochs=1; lp_epochs=1; probe_epochs=2; rounds=1; bench=(--warmup 1 --steps 2)
+  pre=(--set epochs=1); ft_epochs=1; lp_epochs=1; probe_epochs=2; rounds=1; bench=(--warmup 1 --max-warmup 1 --steps 2)
 else
   pre=(); [ -z "${PRETRAIN_EPOCHS:-}" ] || pre=(--set "epochs=$PRETRAIN_EPOCHS")
   ft_epochs=${FINETUNE_EPOCHS:-5}; lp_epochs=${LINPROBE_EPOCHS:-5}; probe_epochs=${PROBE_EPOCHS:-30}

@@ -50,6 +50,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Untimed steps first, for the JIT (default ${DEFAULT-VALUE}; fewer inflates the first config's time).")
     int warmup;
 
+    @Option(names = "--max-warmup", defaultValue = "60", paramLabel = "N",
+            description = "After --warmup steps, warm up on while the JIT compiler is busy (it compiled for over 2%% of"
+                    + " the last step's time), up to N untimed steps in all (default ${DEFAULT-VALUE}; N <= --warmup:"
+                    + " exactly --warmup). Not with --distributed.")
+    int maxWarmup;
+
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
             description = "cpu, reference, opencl:N or cuda:N.")
     String device;
@@ -93,18 +99,23 @@ final class BenchCommand implements Callable<Integer> {
             group.close();
             return 0;
         }
-        System.out.printf(Locale.ROOT, "device %s%s, batch %d, %d warmup + %d timed steps (forward, backward, AdamW)%n",
-                d,
-                MatmulPrecisionOption.describe(d), batchSize, warmup, steps);
+        System.out.printf(Locale.ROOT,
+                "device %s%s, batch %d, %d warmup%s + %d timed steps (forward, backward, AdamW)%n",
+                d, MatmulPrecisionOption.describe(d), batchSize, warmup,
+                maxWarmup > warmup ? " (more while the JIT compiler is busy, up to " + maxWarmup + ")" : "", steps);
         System.out.printf(Locale.ROOT, "%-24s %12s %10s %12s %14s %14s%n", "model", "params", "img/s", "ms/step",
                 "step peak MB", "GFLOP/s fwd*3");
+        StringBuilder warmups = new StringBuilder();
         for (Map.Entry<String, ModelConfig> e : runs.entrySet()) {
-            StepBenchmark r = StepBenchmark.run(e.getValue(), batchSize, warmup, steps, d);
+            StepBenchmark r = StepBenchmark.run(e.getValue(), batchSize, warmup, maxWarmup, steps, d);
             double flops = 3.0 * ModelInfo.of(e.getValue()).totalFlops() * r.imagesPerSecond() / 1e9;
             System.out.printf(Locale.ROOT, "%-24s %,12d %10.1f %12.1f %14.1f %14.1f%n", e.getKey(),
                     ModelInfo.of(e.getValue()).totalParams(), r.imagesPerSecond(), 1000 / r.stepsPerSecond(),
                     r.peakStepBytes() / 1e6, flops);
+            warmups.append(warmups.isEmpty() ? "" : ", ").append(r.warmupSteps())
+                    .append(r.warmupSteps() == 0 || r.jitQuiet() ? "" : " (JIT still busy)");
         }
+        System.out.println("warm-up steps run: " + warmups);
         return 0;
     }
 

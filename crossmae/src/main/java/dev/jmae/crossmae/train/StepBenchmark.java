@@ -12,11 +12,22 @@ import dev.jmae.tensor.MemoryStats;
 import dev.jmae.tensor.Tensor;
 import dev.jmae.tensor.TensorScope;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+
 /**
  * Times full pretraining steps ({@link TrainStep}: forward, loss read, backward, AdamW with the
  * pretraining betas and eps at a constant lr) of a model on synthetic normalized images, with
  * fresh masking noise each step, and measures the peak bytes a step holds on its device: the paper's MAE-vs-CrossMAE cost
  * comparison (the paper's Tables 4-5 and 18: runtime and memory per GPU), on this machine.
+ *
+ * <p>Warm-up runs the requested untimed steps, then more, up to a limit, while the JIT compiler is
+ * still busy: on a machine with few cores a compiler thread takes a core from the step's pool for
+ * milliseconds at a time (measured: ViT-S/16 CrossMAE γ 0.25 at batch 16 on 2 cores, 22.0 img/s after
+ * 5 warm-up steps, with about 12 parallel calls per step waiting over 1 ms for the pool's other
+ * thread, against 25.3 img/s after 25; docs/benchmarks.md), and a training run spends nearly all its
+ * steps after compilation has settled. A step is quiet when the compiler threads worked for at most
+ * {@value #QUIET_COMPILE_SHARE} of its wall time ({@link CompilationMXBean#getTotalCompilationTime()}).
  *
  * @param config the model config
  * @param batchSize images per step
@@ -25,21 +36,32 @@ import dev.jmae.tensor.TensorScope;
  * @param peakStepBytes peak live bytes during a timed step minus the bytes live before it
  *     (activations, gradients in flight), in bytes
  * @param stateBytes bytes live between steps: parameters, gradients, AdamW moments
+ * @param warmupSteps the untimed steps run before the timed ones (the requested ones and those
+ *     added while the JIT compiler was busy)
+ * @param jitQuiet whether the last warm-up step was quiet (false: the limit stopped the warm-up, or
+ *     the JVM does not report compilation time)
  */
 public record StepBenchmark(ModelConfig config, int batchSize, double stepsPerSecond, double imagesPerSecond,
-                            long peakStepBytes, long stateBytes) {
+                            long peakStepBytes, long stateBytes, int warmupSteps, boolean jitQuiet) {
+
+    /** The largest share of a warm-up step's wall time the JIT compiler may take for the step to count as quiet. */
+    public static final double QUIET_COMPILE_SHARE = 0.02;
 
     /**
      * Runs the benchmark.
      *
      * @param config the model config
      * @param batchSize images per step
-     * @param warmup untimed steps first (JIT, buffers)
+     * @param warmup untimed steps first (JIT, buffers), at least 0
+     * @param maxWarmup the most untimed steps in all: after {@code warmup} steps, warm-up goes on
+     *     until a step is quiet or this many have run ({@code warmup} or less: exactly
+     *     {@code warmup} steps)
      * @param steps timed steps
      * @param d the device that holds the model and runs the steps
      * @return the measurements
      */
-    public static StepBenchmark run(ModelConfig config, int batchSize, int warmup, int steps, Device d) {
+    public static StepBenchmark run(ModelConfig config, int batchSize, int warmup, int maxWarmup, int steps,
+                                    Device d) {
         MaskedAutoencoder model = MaskedAutoencoder.create(config, new Generator(0), d);
         AdamW opt = new AdamW(ParamGroups.weightDecaySplit(model, 1e-4, 0.05), TrainConfig.DEFAULT_OPT_BETAS.get(0),
                 TrainConfig.DEFAULT_OPT_BETAS.get(1), TrainConfig.DEFAULT_OPT_EPS);
@@ -50,20 +72,43 @@ public record StepBenchmark(ModelConfig config, int batchSize, double stepsPerSe
         TrainStep.Loss loss = () -> model.forward(images, g).loss();
         MemoryStats mem = Backends.of(d).memory();
         step.beginEpoch();
-        for (int i = 0; i < warmup; i++) {
-            step.run(0, i, warmup + steps, loss);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timesJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        int done = 0;
+        boolean quiet = false;
+        while (done < warmup || (!quiet && timesJit && done < maxWarmup)) {
+            long compileMs = timesJit ? jit.getTotalCompilationTime() : 0;
+            long t = System.nanoTime();
+            step.run(0, done, warmup + steps, loss);
+            Backends.of(d).synchronize();
+            long stepNanos = System.nanoTime() - t;
+            quiet = timesJit && isQuiet(jit.getTotalCompilationTime() - compileMs, stepNanos);
+            done++;
         }
-        Backends.of(d).synchronize();
         long before = mem.liveBytes();
         mem.resetPeak();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
-            step.run(0, warmup + i, warmup + steps, loss);
+            step.run(0, done + i, warmup + steps, loss);
         }
         Backends.of(d).synchronize();
         double seconds = (System.nanoTime() - t0) / 1e9;
         long peak = mem.peakBytes() - before;
         images.release();
-        return new StepBenchmark(config, batchSize, steps / seconds, steps * batchSize / seconds, peak, before);
+        return new StepBenchmark(config, batchSize, steps / seconds, steps * batchSize / seconds, peak, before, done,
+                quiet);
+    }
+
+    /**
+     * Whether a step was quiet: the JIT compiler worked for at most {@value #QUIET_COMPILE_SHARE} of
+     * its wall time.
+     *
+     * @param compileMillis compilation time during the step, in milliseconds (summed over the
+     *     compiler threads, as {@link CompilationMXBean#getTotalCompilationTime()} counts it)
+     * @param stepNanos the step's wall time, in nanoseconds
+     * @return true if quiet
+     */
+    static boolean isQuiet(long compileMillis, long stepNanos) {
+        return compileMillis * 1e6 <= QUIET_COMPILE_SHARE * stepNanos;
     }
 }
