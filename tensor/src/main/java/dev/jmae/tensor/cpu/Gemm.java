@@ -35,7 +35,7 @@ import java.util.function.IntConsumer;
  * calling thread. Per-thread packing buffers (up to about 13 MiB on a caller thread that packs A)
  * are kept in thread-locals and reused.
  *
- * <p>A C of at most 8 rows by one vector over a deep K (at least 4096) takes its own path, the same
+ * <p>A C of at most 32 rows by one vector over a deep K (at least 4096) takes its own path, the same
  * arithmetic with the K strips spread over the pool and at most B packed ({@link #smallDeep}): the
  * blocked path would run it as one task of one tile per strip.
  */
@@ -48,8 +48,14 @@ public final class Gemm {
     static final long PARALLEL_MIN_FLOPS = 1L << 18;
     /** Fewest rows of C a task gets when rows are split (each row task repacks its B columns). */
     static final int MIN_TASK_ROWS = 64;
-    /** Most rows of C for the deep-and-small path ({@link #smallDeep}): one accumulator each. */
-    static final int SMALL_DEEP_MAX_ROWS = 8;
+    /**
+     * Most rows of C for the deep-and-small path ({@link #smallDeep}), in groups of
+     * {@value #SMALL_DEEP_GROUP_ROWS}: the blocked path would run such a C (one column panel, fewer
+     * than 2 x {@value #MIN_TASK_ROWS} rows) as one task on one thread.
+     */
+    static final int SMALL_DEEP_MAX_ROWS = 32;
+    /** Rows of C per accumulator group of {@link #smallDeep}: one vector accumulator each, as the 8x1 tile. */
+    static final int SMALL_DEEP_GROUP_ROWS = 8;
     /** Fewest depths for the deep-and-small path; shallower small products keep the blocked path. */
     static final int SMALL_DEEP_MIN_K = 4096;
 
@@ -315,21 +321,24 @@ public final class Gemm {
     }
 
     /**
-     * The product when C is at most 8 rows by one vector and K is deep: the weight gradient of a
+     * The product when C is at most 32 rows by one vector and K is deep: the weight gradient of a
      * layer with few inputs and outputs over many tokens, such as CrossMAE's inter-block attention
-     * weights (7 x 4 over K = 128 * 13 * 192 = 319488 per step). The blocked path would pack an A
-     * strip and a B panel for every 512 depths to run one 8 x 1 tile, on one thread (one row and one
-     * column panel make one task): 6.1-6.7 ms for that shape. Here each row of C has one vector
+     * weights (7 x 4 over K = 128 * 13 * 192 = 319488 per step on the Fashion-MNIST preset of the
+     * time, 12 x 13 over K = 16 * 50 * 384 = 307200 on ViT-S/16 at batch 16). The blocked path would
+     * pack an A strip and a B panel for every 512 depths to run 8 x 1 tiles, on one thread (one
+     * column panel and under 128 rows make one task): 6.1-6.7 ms for the first shape, 8.4 ms for the
+     * second (11.5 GFLOP/s). Here the rows of C go in groups of 8, each row with one vector
      * accumulator, B's rows are read in place when its columns are contiguous (else, or where a
      * row's vector would run past B's array, the strip of B is first packed as one panel of one
-     * vector by {@link GemmPacking#packB}; no masked loads), A is read in place, and the K strips are spread
-     * over the pool, their sums combined in order on the calling thread.
+     * vector by {@link GemmPacking#packB}, once for all groups; no masked loads), A is read in place,
+     * and the K strips are spread over the pool, their sums combined in order on the calling thread.
      *
      * <p>Same arithmetic as the blocked path, so the same bits: the same strips (those of the 8 x 2
      * tile, at most 512 depths each), each strip's sum over its depths in order from zero with FMA
      * (as {@link GemmKernels#kernel8x1}), then, strip by strip, that sum plus bias and C (the first
      * strip; C only when accumulating) or plus C (later strips), as {@link GemmKernels#finishTile}.
-     * The strip sums are kept in the calling thread's packing workspace (strips x 8 x L floats).
+     * The strip sums are kept in the calling thread's packing workspace (strips x groups x 8 x L
+     * floats).
      */
     private static void smallDeep(GemmTuning tuning, boolean parallel, int m, int n, int k,
                                   float[] a, int aOffset, int aRowStride, int aColStride,
@@ -339,8 +348,9 @@ public final class Gemm {
                                   boolean accumulate) {
         int kcMax = tuning.kcMax(tuning.tileFor(n));
         int strips = (k + kcMax - 1) / kcMax;
-        int tileFloats = SMALL_DEEP_MAX_ROWS * L;
-        float[] sums = GemmPacking.workspace().a(strips * tileFloats);
+        int groups = (m + SMALL_DEEP_GROUP_ROWS - 1) / SMALL_DEEP_GROUP_ROWS;
+        int tileFloats = SMALL_DEEP_GROUP_ROWS * L;
+        float[] sums = GemmPacking.workspace().a(strips * groups * tileFloats);
         int tasks = parallel ? Math.min(strips, tuning.tasksPerThread() * Parallel.threads()) : 1;
         run(tasks, t -> {
             for (int s = strips * t / tasks; s < strips * (t + 1) / tasks; s++) {
@@ -348,23 +358,30 @@ public final class Gemm {
                 int kc = (int) ((long) k * (s + 1) / strips) - pc;
                 int aBase = aOffset + pc * aColStride;
                 int bBase = bOffset + pc * bRowStride;
-                if (bColStride == 1 && bBase + (long) (kc - 1) * bRowStride + L <= b.length) {
-                    // B's rows read in place, each as a whole vector (the lanes from n on, other
-                    // elements of B, go to accumulator lanes that are never used)
-                    smallDeepStrip(m, kc, a, aBase, aRowStride, aColStride, b, bBase, bRowStride, sums, s * tileFloats);
-                } else {
+                float[] rows = b;
+                int rowsBase = bBase;
+                int rowsStride = bRowStride;
+                if (bColStride != 1 || bBase + (long) (kc - 1) * bRowStride + L > b.length) {
                     // B's columns apart (B stored [N, K], as X·Wᵀ's weight or an NT product), or a
                     // strip whose last row's vector would run past B's array: pack the strip as one
                     // panel of one vector (rows of L floats, zero-padded), on this thread
-                    float[] rows = GemmPacking.workspace().b(GemmPacking.packedBSize(kc, n));
+                    rows = GemmPacking.workspace().b(GemmPacking.packedBSize(kc, n));
                     GemmPacking.packB(kc, n, L, b, bBase, bRowStride, bColStride, rows);
-                    smallDeepStrip(m, kc, a, aBase, aRowStride, aColStride, rows, 0, L, sums, s * tileFloats);
+                    rowsBase = 0;
+                    rowsStride = L;
+                }
+                // else B's rows are read in place, each as a whole vector (the lanes from n on,
+                // other elements of B, go to accumulator lanes that are never used)
+                for (int g = 0; g < groups; g++) {
+                    int r0 = g * SMALL_DEEP_GROUP_ROWS;
+                    smallDeepStrip(Math.min(SMALL_DEEP_GROUP_ROWS, m - r0), kc, a, aBase + r0 * aRowStride, aRowStride,
+                            aColStride, rows, rowsBase, rowsStride, sums, (s * groups + g) * tileFloats);
                 }
             }
         });
         for (int s = 0; s < strips; s++) {
             for (int i = 0; i < m; i++) {
-                int t = s * tileFloats + i * L;
+                int t = (s * groups + i / SMALL_DEEP_GROUP_ROWS) * tileFloats + i % SMALL_DEEP_GROUP_ROWS * L;
                 int o = cOffset + i * cRowStride;
                 for (int j = 0; j < n; j++) {
                     float v = sums[t + j];

@@ -371,10 +371,12 @@ class GemmParityTest {
 
     @Test
     void smallDeepProductsMatchReference() {
-        // C of at most 8 rows by one vector over a deep K (Gemm.smallDeep): every A view, B in place
-        // (row-major, padded, one row broadcast) or transposed (the blocked path), K one past a
-        // strip edge, and CrossMAE's inter-block attention weight gradient (7 x 4 over 319488).
-        int[][] sizes = {{1, 1, 4096}, {7, 4, 4097}, {8, 16, 6000}, {3, 5, 20000}, {8, 15, 4609}};
+        // C of at most 32 rows by one vector over a deep K (Gemm.smallDeep, rows in groups of 8):
+        // every A view, B in place (row-major, padded, one row broadcast) or transposed (the blocked
+        // path), K one past a strip edge, a last group of 1 row, and CrossMAE's inter-block attention
+        // weight gradient (7 x 4 over 319488).
+        int[][] sizes = {{1, 1, 4096}, {7, 4, 4097}, {8, 16, 6000}, {3, 5, 20000}, {8, 15, 4609}, {9, 13, 4097},
+            {17, 7, 4096}, {32, 16, 4609}};
         View[] bViews = {View.ROW_MAJOR, View.PADDED, View.BROADCAST_ROWS, View.TRANSPOSED};
         for (int[] s : sizes) {
             for (View aView : new View[] {View.ROW_MAJOR, View.TRANSPOSED, View.PADDED, View.BROADCAST_COLS}) {

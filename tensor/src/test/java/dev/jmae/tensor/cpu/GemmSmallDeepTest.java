@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Gemm}'s path for a C of at most 8 rows by one vector over a deep K gives exactly the bits
+ * {@link Gemm}'s path for a C of at most 32 rows by one vector over a deep K gives exactly the bits
  * of {@link Gemm#blocked}, with B read in place (row-major) or packed (stored transposed), with and
  * without bias, overwriting and accumulating. Together with
  * {@code GemmParityTest.smallDeepProductsMatchReference} (values against the reference), this
@@ -17,7 +17,10 @@ class GemmSmallDeepTest {
 
     @Test
     void smallDeepPathGivesTheBlockedPathsBits() {
-        int[][] sizes = {{1, 1, 4096}, {7, 4, 4097}, {8, 16, 6000}, {3, 5, 20000}, {5, 9, 4609}, {7, 4, 319488}};
+        // up to 8 rows: one group; 9 to 32: groups of 8, the last 1 to 8 rows; 12 x 13 is ViT-S/16's
+        // inter-block weight gradient at batch 16 (K = 16 * 50 * 384)
+        int[][] sizes = {{1, 1, 4096}, {7, 4, 4097}, {8, 16, 6000}, {3, 5, 20000}, {5, 9, 4609}, {7, 4, 319488},
+            {9, 16, 4097}, {12, 13, 307200}, {17, 3, 5000}, {32, 16, 4096}};
         SplittableRandom rnd = new SplittableRandom(7);
         for (int[] s : sizes) {
             int m = s[0];
@@ -32,6 +35,13 @@ class GemmSmallDeepTest {
                     bTransposed[j * k + p] = bRowMajor[p * n + j];
                 }
             }
+            // the same A row-major [M, K] (a weight gradient computed as dY^T · X with dY transposed)
+            float[] aRowMajor = new float[m * k];
+            for (int p = 0; p < k; p++) {
+                for (int i = 0; i < m; i++) {
+                    aRowMajor[i * k + p] = x[p * m + i];
+                }
+            }
             float[] bias = random(rnd, n);
             float[] old = random(rnd, m * n);
             for (boolean withBias : new boolean[] {false, true}) {
@@ -44,6 +54,12 @@ class GemmSmallDeepTest {
                     Gemm.sgemm(m, n, k, x, 0, 1, m, bRowMajor, 0, n, 1, inPlace, 0, n, b, 0, 1, accumulate);
                     float[] packed = old.clone();
                     Gemm.sgemm(m, n, k, x, 0, 1, m, bTransposed, 0, 1, k, packed, 0, n, b, 0, 1, accumulate);
+                    float[] blockedRows = old.clone();
+                    Gemm.blocked(GemmTuning.DEFAULT, true, m, n, k, aRowMajor, 0, k, 1, bTransposed, 0, 1, k,
+                            blockedRows,
+                            0, n, b, 0, 1, accumulate);
+                    float[] rows = old.clone();
+                    Gemm.sgemm(m, n, k, aRowMajor, 0, k, 1, bTransposed, 0, 1, k, rows, 0, n, b, 0, 1, accumulate);
                     String what = "[M=" + m + ", N=" + n + ", K=" + k + "]" + (withBias ? " bias" : "")
                             + (accumulate ? " accumulate" : " overwrite");
                     for (int i = 0; i < m * n; i++) {
@@ -51,6 +67,9 @@ class GemmSmallDeepTest {
                                 what + ", B in place: element " + i + " is " + inPlace[i] + ", blocked " + blocked[i]);
                         assertEquals(Float.floatToRawIntBits(blocked[i]), Float.floatToRawIntBits(packed[i]),
                                 what + ", B packed: element " + i + " is " + packed[i] + ", blocked " + blocked[i]);
+                        assertEquals(Float.floatToRawIntBits(blockedRows[i]), Float.floatToRawIntBits(rows[i]),
+                                what + ", A row-major, B packed: element " + i + " is " + rows[i] + ", blocked "
+                                        + blockedRows[i]);
                     }
                     assertTrue(Float.isFinite(blocked[0]), what);
                 }
