@@ -22,12 +22,14 @@ import java.lang.management.ManagementFactory;
  * comparison (the paper's Tables 4-5 and 18: runtime and memory per GPU), on this machine.
  *
  * <p>Warm-up runs the requested untimed steps, then more, up to a limit, while the JIT compiler is
- * still busy: on a machine with few cores a compiler thread takes a core from the step's pool for
- * milliseconds at a time (measured: ViT-S/16 CrossMAE γ 0.25 at batch 16 on 2 cores, 22.0 img/s after
- * 5 warm-up steps, with about 12 parallel calls per step waiting over 1 ms for the pool's other
- * thread, against 25.3 img/s after 25; docs/benchmarks.md), and a training run spends nearly all its
- * steps after compilation has settled. A step is quiet when the compiler threads worked for at most
- * {@value #QUIET_COMPILE_SHARE} of its wall time ({@link CompilationMXBean#getTotalCompilationTime()}).
+ * still busy: on a machine with few cores a compiler thread takes a core from the step's pool a
+ * time slice at a time, and a training run spends nearly all its steps after compilation has
+ * settled. Measured on ViT-S/16 CrossMAE γ 0.25 at batch 16 on 2 cores: the compiler worked 100-200
+ * ms in each of the first 20 or so steps of about 800 ms, and the steps after 25 warm-up steps ran
+ * 13-18% faster than after 5 (docs/journal.md, 2026-12-07). A step is quiet when the compiler
+ * threads worked for at most {@value #QUIET_COMPILE_SHARE} of its wall time
+ * ({@link CompilationMXBean#getTotalCompilationTime()}, whole milliseconds, so a step under 50 ms
+ * is quiet only when nothing was compiled).
  *
  * @param config the model config
  * @param batchSize images per step
