@@ -288,7 +288,19 @@ final class GemmPacking {
      */
     static void packA(int mc, int kc, int mr, float[] a, int aBase, int rowStride, int colStride,
                       float[] dst, int dstBase) {
-        for (int ir = 0; ir < mc; ir += mr) {
+        int ir = 0;
+        if (rowStride == 1 && mr >= 5 && mr <= L) {
+            // A transposed: a depth's rows of up to L / mr adjacent panels lie in the same one or
+            // two cache lines, so whole panels go in groups, one pass over the depths per group
+            // (panel by panel, every pass fetched the same lines again: consecutive depths are a
+            // row of A apart, and at 4 KiB strides they all fall into one L1 set)
+            int group = L / mr;
+            int wholePanels = mc / mr;
+            for (; ir + group * mr <= wholePanels * mr; ir += group * mr) {
+                packTransposedGroup(group, kc, mr, a, aBase + ir, colStride, dst, dstBase + ir * kc);
+            }
+        }
+        for (; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
             int d = dstBase + ir * kc;
             int s = aBase + ir * rowStride;
@@ -333,6 +345,34 @@ final class GemmPacking {
                     for (int r = rows; r < mr; r++) {
                         dst[d + p * mr + r] = 0f;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code group} whole panels of a transposed A (A[i, p] at {@code a[s + i + p*colStride]}, i &lt;
+     * group x mr) into the packed-A layout at {@code d}: the same copies as {@link #packA}'s
+     * per-panel path, a vector of S per panel and depth while it stays inside the panel and the
+     * array, element by element after that, but the panels of a depth copied together.
+     */
+    private static void packTransposedGroup(int group, int kc, int mr, float[] a, int s, int colStride, float[] dst,
+                                            int d) {
+        int lastSource = s + (group - 1) * mr;
+        int p = 0;
+        for (; p * mr + L <= kc * mr && lastSource + p * colStride + L <= a.length; p++) {
+            int src = s + p * colStride;
+            int out = d + p * mr;
+            for (int g = 0; g < group; g++) {
+                FloatVector.fromArray(S, a, src + g * mr).intoArray(dst, out + g * mr * kc);
+            }
+        }
+        for (; p < kc; p++) {
+            int src = s + p * colStride;
+            int out = d + p * mr;
+            for (int g = 0; g < group; g++) {
+                for (int r = 0; r < mr; r++) {
+                    dst[out + g * mr * kc + r] = a[src + g * mr + r];
                 }
             }
         }

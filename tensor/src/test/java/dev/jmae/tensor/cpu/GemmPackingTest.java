@@ -28,7 +28,9 @@ class GemmPackingTest {
         SplittableRandom rnd = new SplittableRandom(11);
         for (int mr : new int[] {4, 5, 6, 8}) {
             for (int kc : new int[] {1, 2, 3, 4, 7, 33, 197}) {
-                for (int mc : new int[] {1, mr - 1, mr, 2 * mr + 3, 33}) {
+                // mc from one partial panel to whole groups of L / mr panels (packed together when A is
+                // transposed) with a partial panel after them
+                for (int mc : new int[] {1, mr - 1, mr, 2 * mr + 3, 3 * mr, 3 * mr + 1, 33, 197}) {
                     for (boolean transposed : new boolean[] {true, false}) {
                         for (int pad : new int[] {0, 3}) {
                             // A [mc, kc] at offset 2 with pad extra elements per leading row; the
