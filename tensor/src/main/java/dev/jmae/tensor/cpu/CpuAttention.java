@@ -65,15 +65,15 @@ final class CpuAttention implements AttentionKernels {
         return t.offset() + b * t.stride(0) + h * t.stride(1) + i * t.stride(2);
     }
 
-    /** dst[c·ldd + j] = src[base + j·rowStride + c] for j &lt; n, c &lt; dh; padding columns zero. */
+    /**
+     * dst[c·ldd + j] = src[base + j·rowStride + c] for j &lt; n, c &lt; dh; padding columns (j from n
+     * to ldd) zero: a head's keys or values transposed, by {@link GemmPacking#packColumns} (16 x 16
+     * blocks transposed in registers with 16 lanes; copied one element at a time, it had two thirds
+     * as many profile samples as the attention products it feeds in the 32-px MAE step, 65 keys;
+     * docs/journal.md 2026-12-07).
+     */
     private static void packTransposed(float[] src, int base, int rowStride, int n, int dh, float[] dst, int ldd) {
-        Arrays.fill(dst, 0, dh * ldd, 0f);
-        for (int j = 0; j < n; j++) {
-            int o = base + j * rowStride;
-            for (int c = 0; c < dh; c++) {
-                dst[c * ldd + j] = src[o + c];
-            }
-        }
+        GemmPacking.packColumns(dh, n, ldd, src, base, rowStride, dst, 0);
     }
 
     /** dst[j·ldd + c] = src[base + j·rowStride + c] for j &lt; n, c &lt; dh; zero padding up to rows·ldd. */

@@ -163,9 +163,12 @@ final class GemmPacking {
      * One panel from contiguous columns (B transposed, stored [N, K]). With 16 lanes, 16 x 16 blocks
      * (16 columns by 16 depths) are transposed in registers; the ragged rest (columns past the last
      * whole vector, depths past the last whole block) and other lane counts are copied one element
-     * at a time, 16 depths per column at once so both sides stay within a few cache lines.
+     * at a time, 16 depths per column at once so both sides stay within a few cache lines. Writes
+     * every element of dst[d, d + kc·width): B(p, j) = {@code b[s + p + j*colStride]} at
+     * {@code dst[d + p*width + j]} for j &lt; cols, zero for cols &lt;= j &lt; width. Also packs
+     * {@link CpuAttention}'s transposed keys and values.
      */
-    private static void packColumns(int kc, int cols, int width, float[] b, int s, int colStride,
+    static void packColumns(int kc, int cols, int width, float[] b, int s, int colStride,
                                     float[] dst, int d) {
         int wholeCols = L == 16 ? cols / 16 * 16 : 0;
         int wholeDepth = L == 16 ? kc / 16 * 16 : 0;
