@@ -37,7 +37,9 @@ import java.util.function.IntConsumer;
  *
  * <p>A C of at most 32 rows by one vector over a deep K (at least 4096) takes its own path, the same
  * arithmetic with the K strips spread over the pool and at most B packed ({@link #smallDeep}): the
- * blocked path would run it as one task of one tile per strip.
+ * blocked path would run it as one task of one tile per strip. A small C over four or more K strips
+ * (narrow weight gradients over many tokens) computes the strips' sums apart, in parallel, and adds
+ * them in order ({@link #deepStrips}): the same bits again.
  */
 public final class Gemm {
 
@@ -58,6 +60,10 @@ public final class Gemm {
     static final int SMALL_DEEP_GROUP_ROWS = 8;
     /** Fewest depths for the deep-and-small path; shallower small products keep the blocked path. */
     static final int SMALL_DEEP_MIN_K = 4096;
+    /** Most floats of strip sums (strips x M x N) for {@link #deepStrips}: 8 MiB. */
+    static final int DEEP_MAX_FLOATS = 1 << 21;
+    /** Fewest K strips for {@link #deepStrips}. */
+    static final int DEEP_MIN_STRIPS = 4;
 
     private Gemm() {
     }
@@ -237,6 +243,9 @@ public final class Gemm {
                                 boolean accumulate) {
         if (m <= SMALL_DEEP_MAX_ROWS && n <= L && k >= SMALL_DEEP_MIN_K) {
             smallDeep(tuning, parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
+                    c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
+        } else if (parallel && stripsInParallel(tuning, m, n, k, aRowStride, aColStride)) {
+            deepStrips(tuning, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
                     c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
         } else {
             blocked(tuning, parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
@@ -437,6 +446,148 @@ public final class Gemm {
         c7.intoArray(sums, out + 7 * L);
     }
 
+    /**
+     * Whether a parallel product goes to {@link #deepStrips}: at least {@value #DEEP_MIN_STRIPS} K
+     * strips, strip sums of at most {@value #DEEP_MAX_FLOATS} floats, and a B strip (KC x N,
+     * packed) no larger than one packed B block of the tuning, so that it stays in L2. Those are
+     * the weight gradients of narrow layers over many tokens (CrossMAE's 32-px decoder: 512 x 128,
+     * 384 x 128 and 128 x 128 over 64 x 65 tokens), where the blocked path cut C into a few
+     * column panels, packed A in a pass of its own per strip and barred the pool twice per strip:
+     * 24-56% faster here (docs/benchmarks.md). Wider B strips, fewer strips and larger C stay on
+     * the blocked path (measured no faster or slower here).
+     */
+    static boolean stripsInParallel(GemmTuning tuning, int m, int n, int k, int aRowStride, int aColStride) {
+        int kcMax = tuning.kcMax(tuning.tileFor(n));
+        long strips = (k + kcMax - 1) / kcMax;
+        long kc = (k + strips - 1) / strips;
+        return strips >= DEEP_MIN_STRIPS && strips * m * n <= DEEP_MAX_FLOATS
+                && kc * GemmPacking.roundUpToVectors(n) <= tuning.bBlockFloats();
+    }
+
+    /**
+     * The product as independent K strips, on the pool: every strip's sum over its depths, from
+     * zero, goes into its own buffer (the calling thread's packing workspace, strips x M x N
+     * floats), one task per strip or, for the strips that do not divide evenly among the threads,
+     * per chunk of rows; then C is formed strip by strip in order, (sum0 + bias) (+ C), + sum1, ...,
+     * as {@link #blocked} forms it. The strips are those of the blocked path and every strip sum is
+     * the same FMA chain over p in order, so the bits are the blocked path's (GemmDeepStripsTest).
+     * Same arguments as {@link #sgemm}; package-private for that test.
+     */
+    static void deepStrips(GemmTuning tuning, int m, int n, int k,
+                           float[] a, int aOffset, int aRowStride, int aColStride,
+                           float[] b, int bOffset, int bRowStride, int bColStride,
+                           float[] c, int cOffset, int cRowStride,
+                           float[] bias, int biasOffset, int biasStride,
+                           boolean accumulate) {
+        GemmTuning.Tile shape = tuning.tileFor(n);
+        int mr = shape.rows;
+        int kcMax = tuning.kcMax(shape);
+        int strips = (k + kcMax - 1) / kcMax;
+        int rowPanels = (m + mr - 1) / mr;
+        // One task per strip, whole, for as many strips as divide evenly among the threads; each
+        // strip left over is cut by rows into a chunk per thread, so the threads end together.
+        int threads = Parallel.threads();
+        int whole = strips - strips % threads;
+        int split = Math.min(threads, rowPanels);
+        int mn = m * n;
+        float[] sums = GemmPacking.workspace().a(strips * mn);
+        run(whole + (strips - whole) * split, t -> {
+            int s = t < whole ? t : whole + (t - whole) / split;
+            int q = t < whole ? 0 : (t - whole) % split;
+            int chunks = t < whole ? 1 : split;
+            int pc = (int) ((long) k * s / strips);
+            int kc = (int) ((long) k * (s + 1) / strips) - pc;
+            int r0 = rowPanels * q / chunks * mr;
+            int r1 = Math.min(m, rowPanels * (q + 1) / chunks * mr);
+            stripSum(shape, n, kc, r0, r1, a, aOffset + pc * aColStride, aRowStride, aColStride,
+                    b, bOffset + pc * bRowStride, bRowStride, bColStride, sums, s * mn);
+        });
+        int chunks = Math.min(m, tuning.tasksPerThread() * Parallel.threads());
+        run(chunks, t -> {
+            for (int i = m * t / chunks; i < m * (t + 1) / chunks; i++) {
+                addStrips(strips, n, sums, i * n, mn, c, cOffset + i * cRowStride, bias, biasOffset, biasStride,
+                        accumulate);
+            }
+        });
+    }
+
+    /**
+     * One strip's sum over rows [r0, r1) of C: out[i*n + j] = sum over p &lt; kc of A[i, p] * B[p, j]
+     * in order from zero, by the register tiles, with A and B given from the strip's first depth.
+     * B's strip is packed whole; A is read in place when row-major, else packed in groups of panels.
+     */
+    private static void stripSum(GemmTuning.Tile shape, int n, int kc, int r0, int r1,
+                                 float[] a, int aBase, int aRowStride, int aColStride,
+                                 float[] b, int bBase, int bRowStride, int bColStride, float[] out, int outBase) {
+        GemmPacking.Workspace ws = GemmPacking.workspace();
+        int mr = shape.rows;
+        int nr = shape.vectors * L;
+        float[] bp = ws.b(GemmPacking.packedBSize(kc, n));
+        GemmPacking.packB(kc, n, nr, b, bBase, bRowStride, bColStride, bp);
+        float[] tile = ws.tail(mr * nr);
+        boolean inPlace = aColStride == 1;
+        int group = inPlace ? 1 : Math.max(1, L / mr);
+        float[] ap = ws.aEdge(group * mr * kc);
+        for (int ir = r0; ir < r1; ir += group * mr) {
+            int groupRows = Math.min(group * mr, r1 - ir);
+            boolean packed = !inPlace || groupRows < mr;
+            if (packed) {
+                GemmPacking.packA(groupRows, kc, mr, a, aBase + ir * aRowStride, aRowStride, aColStride, ap, 0);
+            }
+            for (int pr = 0; pr < groupRows; pr += mr) {
+                int rows = Math.min(mr, groupRows - pr);
+                int o = outBase + (ir + pr) * n;
+                for (int jr = 0; jr < n; jr += nr) {
+                    int cols = Math.min(nr, n - jr);
+                    if (packed) {
+                        tile(shape, kc, ap, pr * kc, 1, mr, bp, jr * kc, out, o + jr, n, rows, cols, false, null, 0,
+                                tile);
+                    } else {
+                        tile(shape, kc, a, aBase + (ir + pr) * aRowStride, aRowStride, 1, bp, jr * kc, out, o + jr, n,
+                                rows, cols, false, null, 0, tile);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Row i of C from its strip sums, in {@link GemmKernels#finishTile}'s order: (sum0 + bias) (+ C
+     * when accumulating), then + sum1, + sum2, ... (float addition commutes, so sum + C = C + sum).
+     */
+    private static void addStrips(int strips, int n, float[] sums, int row, int stripStride, float[] c, int cRow,
+                                  float[] bias, int biasOffset, int biasStride, boolean accumulate) {
+        int j = 0;
+        if (bias == null || biasStride == 1) {
+            for (; j <= n - L; j += L) {
+                FloatVector v = FloatVector.fromArray(S, sums, row + j);
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(S, bias, biasOffset + j));
+                }
+                if (accumulate) {
+                    v = v.add(FloatVector.fromArray(S, c, cRow + j));
+                }
+                for (int s = 1; s < strips; s++) {
+                    v = v.add(FloatVector.fromArray(S, sums, s * stripStride + row + j));
+                }
+                v.intoArray(c, cRow + j);
+            }
+        }
+        for (; j < n; j++) {
+            float v = sums[row + j];
+            if (bias != null) {
+                v += bias[biasOffset + j * biasStride];
+            }
+            if (accumulate) {
+                v += c[cRow + j];
+            }
+            for (int s = 1; s < strips; s++) {
+                v += sums[s * stripStride + row + j];
+            }
+            c[cRow + j] = v;
+        }
+    }
+
     /** Row chunks per column block so the grid reaches the target, each chunk at least MIN_TASK_ROWS rows. */
     private static int rowTasks(int rowPanels, int mr, int targetTasks, int colTasks) {
         int wanted = (targetTasks + colTasks - 1) / colTasks;
@@ -514,27 +665,40 @@ public final class Gemm {
                 int cRow = cOffset + ir * cRowStride + jc;
                 for (int jr = 0; jr < nc; jr += nr) {
                     int cols = Math.min(nr, nc - jr);
-                    int vectors = (cols + L - 1) / L;
-                    int bBase = jr * kc;
-                    switch (shape) {
-                        case T5X3 -> GemmKernels.kernel5x3(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
-                                cRowStride, rows, cols, add, bb, jr, tile);
-                        case T6X4 -> GemmKernels.kernel6x4(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
-                                cRowStride, rows, cols, add, bb, jr, tile);
-                        case T4X4 -> GemmKernels.kernel4x4(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
-                                cRowStride, rows, cols, add, bb, jr, tile);
-                        case T6X2 -> GemmKernels.kernel6x2(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
-                                cRowStride, rows, cols, add, bb, jr, tile);
-                        case T8X2 -> {
-                            if (vectors == 2) {
-                                GemmKernels.kernel8x2(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
-                                        cRowStride, rows, cols, add, bb, jr, tile);
-                            } else {
-                                GemmKernels.kernel8x1(kc, aa, aBase, aRow, aStep, bp, bBase, c, cRow + jr,
-                                        cRowStride, rows, cols, add, bb, jr, tile);
-                            }
-                        }
-                    }
+                    tile(shape, kc, aa, aBase, aRow, aStep, bp, jr * kc, c, cRow + jr, cRowStride, rows, cols, add, bb,
+                            jr, tile);
+                }
+            }
+        }
+    }
+
+    /**
+     * One register tile of {@code shape} ({@link GemmKernels}' arguments): the shape's kernel, or
+     * for an 8x2 product's last panel of at most one vector, the 8x1 kernel.
+     */
+    private static void tile(GemmTuning.Tile shape, int kc, float[] a, int aBase, int aRow, int aStep,
+                             float[] b, int bBase, float[] c, int cBase, int ldc, int rows, int cols,
+                             boolean add, float[] bias, int biasBase, float[] tile) {
+        switch (shape) {
+            case T5X3 ->
+                GemmKernels.kernel5x3(kc, a, aBase, aRow, aStep, b, bBase, c, cBase, ldc, rows, cols, add, bias,
+                        biasBase, tile);
+            case T6X4 ->
+                GemmKernels.kernel6x4(kc, a, aBase, aRow, aStep, b, bBase, c, cBase, ldc, rows, cols, add, bias,
+                        biasBase, tile);
+            case T4X4 ->
+                GemmKernels.kernel4x4(kc, a, aBase, aRow, aStep, b, bBase, c, cBase, ldc, rows, cols, add, bias,
+                        biasBase, tile);
+            case T6X2 ->
+                GemmKernels.kernel6x2(kc, a, aBase, aRow, aStep, b, bBase, c, cBase, ldc, rows, cols, add, bias,
+                        biasBase, tile);
+            case T8X2 -> {
+                if (cols > L) {
+                    GemmKernels.kernel8x2(kc, a, aBase, aRow, aStep, b, bBase, c, cBase, ldc, rows, cols, add, bias,
+                            biasBase, tile);
+                } else {
+                    GemmKernels.kernel8x1(kc, a, aBase, aRow, aStep, b, bBase, c, cBase, ldc, rows, cols, add, bias,
+                            biasBase, tile);
                 }
             }
         }
