@@ -22,8 +22,16 @@ import java.util.SplittableRandom;
  * Without arguments it runs the transformer shapes, 1024^3 and a few small products. Example:
  * {@code java --add-modules jdk.incubator.vector -cp tensor/target/classes:tensor/target/test-classes
  * dev.jmae.tensor.cpu.GemmThroughput 3200 2304 768 NT}
+ *
+ * <p>With {@code -DversusBlocked=true} every round also times {@link Gemm#blocked} on the same
+ * operands (batch 1 only), right after the routed call, and prints the median over the rounds of routed speed /
+ * blocked speed: a paired comparison of a special path ({@link Gemm#deepStrips}, {@link
+ * Gemm#smallDeep}) with the general one, which the machine's drift between runs does not blur.
  */
 public final class GemmThroughput {
+
+    private static final boolean VERSUS_BLOCKED = Boolean.getBoolean("versusBlocked");
+    private static double lastRatio;
 
     private GemmThroughput() {
     }
@@ -56,8 +64,10 @@ public final class GemmThroughput {
             String layout = cs[3];
             int batch = layout.length() > 3 ? Integer.parseInt(layout.substring(3)) : 1;
             double[] rates = measure(m, n, k, layout.charAt(0) == 'T', layout.charAt(1) == 'T', batch);
-            System.out.printf("%5d x %5d x %5d %s batch %4d: median %6.1f, best %6.1f GFLOP/s%n",
-                    m, n, k, layout, batch, rates[rates.length / 2], rates[rates.length - 1]);
+            System.out.printf("%5d x %5d x %5d %s batch %4d: median %6.1f, best %6.1f GFLOP/s%s%n",
+                    m, n, k, layout, batch, rates[rates.length / 2], rates[rates.length - 1],
+                    VERSUS_BLOCKED && batch == 1
+                            ? String.format(", %.2fx the blocked path (median of rounds)", lastRatio) : "");
         }
     }
 
@@ -123,6 +133,7 @@ public final class GemmThroughput {
             run(m, n, k, a, aRow, aCol, b, bRow, bCol, c, batch, aOff, bOff, cOff);
         }
         int reps = (int) Math.max(1, Math.min(100_000, 3e10 / flops));
+        double[] ratios = new double[rates.length];
         int kept = 0;
         for (int attempt = 0; kept < rates.length && attempt < 10 * rates.length; attempt++) {
             long busy0 = othersBusyNanos();
@@ -131,11 +142,24 @@ public final class GemmThroughput {
                 run(m, n, k, a, aRow, aCol, b, bRow, bCol, c, batch, aOff, bOff, cOff);
             }
             long t1 = System.nanoTime();
+            if (VERSUS_BLOCKED && batch == 1) {
+                for (int r = 0; r < reps; r++) {
+                    Gemm.blocked(GemmTuning.current(), true, m, n, k, a, 0, aRow, aCol, b, 0, bRow, bCol, c, 0, n, null,
+                            0, 0, false);
+                }
+            }
+            long t2 = System.nanoTime();
             long others = othersBusyNanos() - busy0;
             // The machine is shared: drop a round in which other processes used over 10% of a core.
-            if (others < 0.1 * (t1 - t0)) {
+            if (others < 0.1 * (t2 - t0)) {
+                ratios[kept] = (double) (t2 - t1) / (t1 - t0);
                 rates[kept++] = flops * reps / (t1 - t0);
             }
+        }
+        if (VERSUS_BLOCKED) {
+            double[] r = Arrays.copyOf(ratios, Math.max(1, kept));
+            Arrays.sort(r);
+            lastRatio = r[r.length / 2];
         }
         if (kept < rates.length) {
             System.out.printf("  (only %d quiet rounds)%n", kept);
