@@ -244,7 +244,7 @@ public final class Gemm {
         if (m <= SMALL_DEEP_MAX_ROWS && n <= L && k >= SMALL_DEEP_MIN_K) {
             smallDeep(tuning, parallel, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
                     c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
-        } else if (parallel && stripsInParallel(tuning, m, n, k, aRowStride, aColStride)) {
+        } else if (parallel && stripsInParallel(tuning, m, n, k)) {
             deepStrips(tuning, m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride,
                     c, cOffset, cRowStride, bias, biasOffset, biasStride, accumulate);
         } else {
@@ -456,7 +456,7 @@ public final class Gemm {
      * 24-56% faster here (docs/benchmarks.md). Wider B strips, fewer strips and larger C stay on
      * the blocked path (measured no faster or slower here).
      */
-    static boolean stripsInParallel(GemmTuning tuning, int m, int n, int k, int aRowStride, int aColStride) {
+    static boolean stripsInParallel(GemmTuning tuning, int m, int n, int k) {
         int kcMax = tuning.kcMax(tuning.tileFor(n));
         long strips = (k + kcMax - 1) / kcMax;
         long kc = (k + strips - 1) / strips;

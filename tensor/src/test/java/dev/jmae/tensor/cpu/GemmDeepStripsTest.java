@@ -67,7 +67,8 @@ class GemmDeepStripsTest {
                                 Gemm.deepStrips(tuning, m, n, k, (float[]) av[0], 0, (int) av[1], (int) av[2],
                                         (float[]) bv[0], 0, (int) bv[1], (int) bv[2], deep, 0, cStride, bb, 0,
                                         Math.max(1, biasStride), accumulate);
-                                String what = "[M=" + m + ", N=" + n + ", K=" + k + "] " + tuning.wide().label()
+                                String what = "[M=" + m + ", N=" + n + ", K=" + k + "] wide tile "
+                                        + tuning.wide().label()
                                         + " A strides " + av[1] + "/" + av[2] + ", B strides " + bv[1] + "/" + bv[2]
                                         + ", bias stride " + biasStride + (accumulate ? ", accumulate" : ", overwrite");
                                 for (int i = 0; i < m * cStride; i++) {
@@ -85,12 +86,12 @@ class GemmDeepStripsTest {
     @Test
     void onlySmallProductsOverSeveralStripsTakeThePath() {
         GemmTuning t = GemmTuning.DEFAULT;
-        assertTrue(Gemm.stripsInParallel(t, 384, 128, 4160, 1, 384), "9 strips of 384 x 128");
-        assertTrue(Gemm.stripsInParallel(t, 128, 96, 3201, 1, 128), "5 strips of the 5x3 tile");
-        assertFalse(Gemm.stripsInParallel(t, 512, 128, 512, 512, 1), "one strip of the 8x2 tile");
-        assertFalse(Gemm.stripsInParallel(t, 512, 128, 1536, 1, 512), "3 strips");
-        assertFalse(Gemm.stripsInParallel(t, 768, 2304, 3200, 1, 768), "strip sums over 8 MiB");
-        assertFalse(Gemm.stripsInParallel(t, 128, 512, 4160, 1, 128), "a B strip over one packed block");
+        assertTrue(Gemm.stripsInParallel(t, 384, 128, 4160), "9 strips of 384 x 128");
+        assertTrue(Gemm.stripsInParallel(t, 128, 96, 3201), "5 strips of the 5x3 tile");
+        assertFalse(Gemm.stripsInParallel(t, 512, 128, 512), "one strip of the 8x2 tile");
+        assertFalse(Gemm.stripsInParallel(t, 512, 128, 1536), "3 strips");
+        assertFalse(Gemm.stripsInParallel(t, 768, 2304, 3200), "strip sums over 8 MiB");
+        assertFalse(Gemm.stripsInParallel(t, 128, 512, 4160), "a B strip over one packed block");
     }
 
     private static float[] random(SplittableRandom rnd, int size) {
