@@ -62,6 +62,12 @@ public final class Gemm {
     static final int SMALL_DEEP_MIN_K = 4096;
     /** Most floats of strip sums (strips x M x N) for {@link #deepStrips}: 8 MiB. */
     static final int DEEP_MAX_FLOATS = 1 << 21;
+    /**
+     * Deepest strip at which {@link #deepStrips} reads a transposed A in place: a panel then
+     * touches one or two cache lines per depth, 32 KiB at 512 depths, which stays in L1 while the
+     * panel runs against the strip's B panels; deeper strips (the 5x3 tile's 800) pack A.
+     */
+    static final int DEEP_IN_PLACE_TRANSPOSED_K = 512;
     /** Fewest K strips for {@link #deepStrips}. */
     static final int DEEP_MIN_STRIPS = 4;
 
@@ -514,7 +520,9 @@ public final class Gemm {
     /**
      * One strip's sum over rows [r0, r1) of C: out[i*n + j] = sum over p &lt; kc of A[i, p] * B[p, j]
      * in order from zero, by the register tiles, with A and B given from the strip's first depth.
-     * B's strip is packed whole; A is read in place when row-major, else packed in groups of panels.
+     * B's strip is packed whole; A is read in place when row-major or transposed (stored [K, M])
+     * with at most {@value #DEEP_IN_PLACE_TRANSPOSED_K} depths, else packed in groups of panels (a
+     * ragged last panel always, the kernels reading whole panels).
      */
     private static void stripSum(GemmTuning.Tile shape, int n, int kc, int r0, int r1,
                                  float[] a, int aBase, int aRowStride, int aColStride,
@@ -525,7 +533,7 @@ public final class Gemm {
         float[] bp = ws.b(GemmPacking.packedBSize(kc, n));
         GemmPacking.packB(kc, n, nr, b, bBase, bRowStride, bColStride, bp);
         float[] tile = ws.tail(mr * nr);
-        boolean inPlace = aColStride == 1;
+        boolean inPlace = aColStride == 1 || (aRowStride == 1 && kc <= DEEP_IN_PLACE_TRANSPOSED_K);
         int group = inPlace ? 1 : Math.max(1, L / mr);
         float[] ap = ws.aEdge(group * mr * kc);
         for (int ir = r0; ir < r1; ir += group * mr) {
@@ -543,8 +551,8 @@ public final class Gemm {
                         tile(shape, kc, ap, pr * kc, 1, mr, bp, jr * kc, out, o + jr, n, rows, cols, false, null, 0,
                                 tile);
                     } else {
-                        tile(shape, kc, a, aBase + (ir + pr) * aRowStride, aRowStride, 1, bp, jr * kc, out, o + jr, n,
-                                rows, cols, false, null, 0, tile);
+                        tile(shape, kc, a, aBase + (ir + pr) * aRowStride, aRowStride, aColStride, bp, jr * kc, out,
+                                o + jr, n, rows, cols, false, null, 0, tile);
                     }
                 }
             }
