@@ -458,8 +458,8 @@ public final class Gemm {
      * packed) no larger than one packed B block of the tuning, so that it stays in L2. Those are
      * the weight gradients of narrow layers over many tokens (CrossMAE's 32-px decoder: 512 x 128,
      * 384 x 128 and 128 x 128 over 64 x 65 tokens), where the blocked path cut C into a few
-     * column panels, packed A in a pass of its own per strip and barred the pool twice per strip:
-     * 24-56% faster here (docs/benchmarks.md). Wider B strips, fewer strips and larger C stay on
+     * column panels, packed A in a pass of its own per strip and barred the pool twice per strip;
+     * these run 1.5-2.0x as fast here (docs/benchmarks.md). Wider B strips, fewer strips and larger C stay on
      * the blocked path (measured no faster or slower here).
      */
     static boolean stripsInParallel(GemmTuning tuning, int m, int n, int k) {
