@@ -41,7 +41,7 @@ for m in $models; do
     echo "=== $config, global batch $global: 2 ranks x 1 thread (batch $(( global / 2 )) per rank), mpi_yield_when_idle $yield"
     mpirun -np 2 "${mpi_flags[@]}" --mca mpi_yield_when_idle "$yield" \
       -x JMAE_JAVA_OPTS="-XX:ActiveProcessorCount=1 -Xms${half_mb}m -Xmx${half_mb}m" \
-      bin/jmae bench --distributed --config "$config" --batch-size $(( global / 2 )) --warmup "$warmup" --steps "$steps"
+      bin/jmae bench --distributed --config "$config" --batch-size $(( global / 2 )) --warmup "$warmup" --max-warmup "$warmup" --steps "$steps"
   done
 done
 echo

@@ -53,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-warmup", defaultValue = "60", paramLabel = "N",
             description = "After --warmup steps, warm up on while the JIT compiler is busy (it compiled for over 2%% of"
                     + " the last step's time), up to N untimed steps in all (default ${DEFAULT-VALUE}; N <= --warmup:"
-                    + " exactly --warmup). Not with --distributed.")
+                    + " exactly --warmup). With --distributed, until the compiler is quiet on every rank.")
     int maxWarmup;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
@@ -93,7 +93,8 @@ final class BenchCommand implements Callable<Integer> {
         if (distributed) {
             ProcessGroup group = MpiProcessGroup.init(MpiProcessGroup.Options.defaults().withLibrary(mpiLibrary));
             for (Map.Entry<String, ModelConfig> e : runs.entrySet()) {
-                report(e.getKey(), DistributedStepBenchmark.run(e.getValue(), batchSize, warmup, steps, d, group), d,
+                report(e.getKey(), DistributedStepBenchmark.run(e.getValue(), batchSize, warmup, maxWarmup, steps, d,
+                        group), d,
                         group.rank() == 0);
             }
             group.close();
@@ -124,10 +125,10 @@ final class BenchCommand implements Callable<Integer> {
             return;
         }
         StepStats first = r.steps().get(0).ddp();
-        System.out.printf(Locale.ROOT, "%s: %s, %d ranks x batch %d (global %d), %d warmup + %d timed steps (forward,"
+        System.out.printf(Locale.ROOT, "%s: %s, %d ranks x batch %d (global %d), %d warmup%s + %d timed steps (forward,"
                 + " backward with the gradient all-reduce, AdamW); %d buckets, %.1f MB of gradients per step%n", name,
-                d,
-                r.worldSize(), r.localBatch(), r.worldSize() * r.localBatch(), warmup, steps, first.buckets(),
+                d, r.worldSize(), r.localBatch(), r.worldSize() * r.localBatch(), r.warmupSteps(),
+                r.warmupSteps() == 0 || r.jitQuiet() ? "" : " (JIT still busy)", steps, first.buckets(),
                 first.bytes() / 1e6);
         System.out.printf(Locale.ROOT, "%6s %10s %14s %11s %8s %12s %9s %11s %20s%n", "step", "ms/step",
                 "all-reduce ms",
