@@ -41,7 +41,10 @@ final class GemmPacking {
             return b;
         }
 
-        /** The packed A block (shared read-only with the pool while a product runs). */
+        /**
+         * The packed A block (read by the pool while a product runs), or the strip sums of
+         * {@link Gemm#deepStrips} (written by the pool).
+         */
         float[] a(int size) {
             if (a.length < size) {
                 a = new float[size];
