@@ -274,8 +274,7 @@ public final class Gemm {
         GemmTuning.Tile shape = tuning.tileFor(n);
         int mr = shape.rows;
         int nr = shape.vectors * L;
-        int kcMax = tuning.kcMax(shape);
-        int strips = (k + kcMax - 1) / kcMax;
+        int strips = strips(tuning, shape, k);
         int kcCap = (k + strips - 1) / strips;
         int colPanels = (n + nr - 1) / nr;
         int targetTasks = parallel ? tuning.tasksPerThread() * Parallel.threads() : 1;
@@ -290,8 +289,8 @@ public final class Gemm {
                 int c0 = colPanels * (t % colTasks) / colTasks * nr;
                 int c1 = Math.min(n, colPanels * (t % colTasks + 1) / colTasks * nr);
                 for (int s = 0; s < strips; s++) {
-                    int pc = (int) ((long) k * s / strips);
-                    int kc = (int) ((long) k * (s + 1) / strips) - pc;
+                    int pc = stripStart(k, s, strips);
+                    int kc = stripStart(k, s + 1, strips) - pc;
                     strip(tuning, shape, pc, kc, r0, r1, c0, c1, a, aOffset, aRowStride, aColStride, null, 0,
                             b, bOffset, bRowStride, bColStride, c, cOffset, cRowStride,
                             s == 0 ? bias : null, biasOffset, biasStride, accumulate || s > 0);
@@ -308,8 +307,8 @@ public final class Gemm {
             int rowPanels = (mc + mr - 1) / mr;
             int rowTasks = rowTasks(rowPanels, mr, targetTasks, colTasks);
             for (int s = 0; s < strips; s++) {
-                int pc = (int) ((long) k * s / strips);
-                int kc = (int) ((long) k * (s + 1) / strips) - pc;
+                int pc = stripStart(k, s, strips);
+                int kc = stripStart(k, s + 1, strips) - pc;
                 int aBlock = aOffset + ic * aRowStride + pc * aColStride;
                 IntConsumer pack = t -> {
                     int r0 = rowPanels * t / targetTasks * mr;
@@ -361,16 +360,15 @@ public final class Gemm {
                                   float[] c, int cOffset, int cRowStride,
                                   float[] bias, int biasOffset, int biasStride,
                                   boolean accumulate) {
-        int kcMax = tuning.kcMax(tuning.tileFor(n));
-        int strips = (k + kcMax - 1) / kcMax;
+        int strips = strips(tuning, tuning.tileFor(n), k);
         int groups = (m + SMALL_DEEP_GROUP_ROWS - 1) / SMALL_DEEP_GROUP_ROWS;
         int tileFloats = SMALL_DEEP_GROUP_ROWS * L;
         float[] sums = GemmPacking.workspace().a(strips * groups * tileFloats);
         int tasks = parallel ? Math.min(strips, tuning.tasksPerThread() * Parallel.threads()) : 1;
         run(tasks, t -> {
             for (int s = strips * t / tasks; s < strips * (t + 1) / tasks; s++) {
-                int pc = (int) ((long) k * s / strips);
-                int kc = (int) ((long) k * (s + 1) / strips) - pc;
+                int pc = stripStart(k, s, strips);
+                int kc = stripStart(k, s + 1, strips) - pc;
                 int aBase = aOffset + pc * aColStride;
                 int bBase = bOffset + pc * bRowStride;
                 float[] rows = b;
@@ -463,8 +461,7 @@ public final class Gemm {
      * the blocked path (measured no faster or slower here).
      */
     static boolean stripsInParallel(GemmTuning tuning, int m, int n, int k) {
-        int kcMax = tuning.kcMax(tuning.tileFor(n));
-        long strips = (k + kcMax - 1) / kcMax;
+        long strips = strips(tuning, tuning.tileFor(n), k);
         long kc = (k + strips - 1) / strips;
         return strips >= DEEP_MIN_STRIPS && strips * m * n <= DEEP_MAX_FLOATS
                 && kc * GemmPacking.roundUpToVectors(n) <= tuning.bBlockFloats();
@@ -487,8 +484,7 @@ public final class Gemm {
                            boolean accumulate) {
         GemmTuning.Tile shape = tuning.tileFor(n);
         int mr = shape.rows;
-        int kcMax = tuning.kcMax(shape);
-        int strips = (k + kcMax - 1) / kcMax;
+        int strips = strips(tuning, shape, k);
         int rowPanels = (m + mr - 1) / mr;
         // One task per strip, whole, for as many strips as divide evenly among the threads; each
         // strip left over is cut by rows into a chunk per thread, so the threads end together.
@@ -501,8 +497,8 @@ public final class Gemm {
             int s = t < whole ? t : whole + (t - whole) / split;
             int q = t < whole ? 0 : (t - whole) % split;
             int chunks = t < whole ? 1 : split;
-            int pc = (int) ((long) k * s / strips);
-            int kc = (int) ((long) k * (s + 1) / strips) - pc;
+            int pc = stripStart(k, s, strips);
+            int kc = stripStart(k, s + 1, strips) - pc;
             int r0 = rowPanels * q / chunks * mr;
             int r1 = Math.min(m, rowPanels * (q + 1) / chunks * mr);
             stripSum(shape, n, kc, r0, r1, a, aOffset + pc * aColStride, aRowStride, aColStride,
@@ -594,6 +590,21 @@ public final class Gemm {
             }
             c[cRow + j] = v;
         }
+    }
+
+    /**
+     * The number of K strips of a product with this tile: K cut into near-equal strips of at most
+     * the tile's deepest strip ({@link GemmTuning#kcMax}). Every path cuts K this way, so that
+     * they add the same partial sums in the same order and give the same bits.
+     */
+    static int strips(GemmTuning tuning, GemmTuning.Tile shape, int k) {
+        int kcMax = tuning.kcMax(shape);
+        return (k + kcMax - 1) / kcMax;
+    }
+
+    /** The first depth of strip s when k depths are cut into {@code strips} near-equal strips. */
+    static int stripStart(int k, int s, int strips) {
+        return (int) ((long) k * s / strips);
     }
 
     /** Row chunks per column block so the grid reaches the target, each chunk at least MIN_TASK_ROWS rows. */
@@ -739,8 +750,7 @@ public final class Gemm {
     static int[] blocking(GemmTuning tuning, int m, int n, int k, int aRowStride, int aColStride) {
         GemmTuning.Tile shape = tuning.tileFor(n);
         int nr = shape.vectors * L;
-        int kcMax = tuning.kcMax(shape);
-        int strips = (k + kcMax - 1) / kcMax;
+        int strips = strips(tuning, shape, k);
         int kc = (k + strips - 1) / strips;
         int mc = packsA(tuning, aRowStride, aColStride, kc) ? rowBlock(tuning, shape.rows, kc) : m;
         return new int[] {shape.rows, nr, kc, mc, columnBlock(tuning, nr, kc)};
