@@ -43,7 +43,7 @@ final class GemmPacking {
 
         /**
          * The packed A block (read by the pool while a product runs), or the strip sums of
-         * {@link Gemm#deepStrips} (written by the pool).
+         * {@link GemmDeep#deepStrips} (written by the pool).
          */
         float[] a(int size) {
             if (a.length < size) {

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Gemm}'s path for a small C over several K strips ({@link Gemm#deepStrips}: the strips'
+ * {@link Gemm}'s path for a small C over several K strips ({@link GemmDeep#deepStrips}: the strips'
  * sums computed apart, in parallel, then added in order) gives exactly the bits of
  * {@link Gemm#blocked}, for A row-major, transposed (packed in groups of panels) and strided, B
  * row-major and transposed, ragged rows and columns, every tile shape, with and without bias
@@ -64,7 +64,7 @@ class GemmDeepStripsTest {
                                         (float[]) bv[0], 0, (int) bv[1], (int) bv[2], blocked, 0, cStride, bb, 0,
                                         Math.max(1, biasStride), accumulate);
                                 float[] deep = old.clone();
-                                Gemm.deepStrips(tuning, m, n, k, (float[]) av[0], 0, (int) av[1], (int) av[2],
+                                GemmDeep.deepStrips(tuning, m, n, k, (float[]) av[0], 0, (int) av[1], (int) av[2],
                                         (float[]) bv[0], 0, (int) bv[1], (int) bv[2], deep, 0, cStride, bb, 0,
                                         Math.max(1, biasStride), accumulate);
                                 String what = "[M=" + m + ", N=" + n + ", K=" + k + "] wide tile "
@@ -86,12 +86,12 @@ class GemmDeepStripsTest {
     @Test
     void onlySmallProductsOverSeveralStripsTakeThePath() {
         GemmTuning t = GemmTuning.DEFAULT;
-        assertTrue(Gemm.stripsInParallel(t, 384, 128, 4160), "9 strips of 384 x 128");
-        assertTrue(Gemm.stripsInParallel(t, 128, 96, 3201), "5 strips of the 5x3 tile");
-        assertFalse(Gemm.stripsInParallel(t, 512, 128, 512), "one strip of the 8x2 tile");
-        assertFalse(Gemm.stripsInParallel(t, 512, 128, 1536), "3 strips");
-        assertFalse(Gemm.stripsInParallel(t, 768, 2304, 3200), "strip sums over 8 MiB");
-        assertFalse(Gemm.stripsInParallel(t, 128, 512, 4160), "a B strip over one packed block");
+        assertTrue(GemmDeep.stripsInParallel(t, 384, 128, 4160), "9 strips of 384 x 128");
+        assertTrue(GemmDeep.stripsInParallel(t, 128, 96, 3201), "5 strips of the 5x3 tile");
+        assertFalse(GemmDeep.stripsInParallel(t, 512, 128, 512), "one strip of the 8x2 tile");
+        assertFalse(GemmDeep.stripsInParallel(t, 512, 128, 1536), "3 strips");
+        assertFalse(GemmDeep.stripsInParallel(t, 768, 2304, 3200), "strip sums over 8 MiB");
+        assertFalse(GemmDeep.stripsInParallel(t, 128, 512, 4160), "a B strip over one packed block");
     }
 
     private static float[] random(SplittableRandom rnd, int size) {

@@ -371,7 +371,7 @@ class GemmParityTest {
 
     @Test
     void smallDeepProductsMatchReference() {
-        // C of at most 32 rows by one vector over a deep K (Gemm.smallDeep, rows in groups of 8):
+        // C of at most 32 rows by one vector over a deep K (GemmDeep.smallDeep, rows in groups of 8):
         // every A view, B in place (row-major, padded, one row broadcast) or transposed (the blocked
         // path), K one past a strip edge, a last group of 1 row, and CrossMAE's inter-block attention
         // weight gradient (7 x 4 over 319488).

@@ -25,8 +25,8 @@ import java.util.SplittableRandom;
  *
  * <p>With {@code -DversusBlocked=true} every round also times {@link Gemm#blocked} on the same
  * operands (batch 1 only), right after the routed call, and prints the median over the rounds of routed speed /
- * blocked speed: a paired comparison of a special path ({@link Gemm#deepStrips}, {@link
- * Gemm#smallDeep}) with the general one, which the machine's drift between runs does not blur.
+ * blocked speed: a paired comparison of a special path ({@link GemmDeep#deepStrips}, {@link
+ * GemmDeep#smallDeep}) with the general one, which the machine's drift between runs does not blur.
  */
 public final class GemmThroughput {
 
