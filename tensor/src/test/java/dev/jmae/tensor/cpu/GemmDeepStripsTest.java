@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static dev.jmae.tensor.testing.TestData.uniform;
+
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +33,7 @@ class GemmDeepStripsTest {
             int m = s[0];
             int n = s[1];
             int k = s[2];
-            float[] aRowMajor = random(rnd, m * k);
+            float[] aRowMajor = uniform(rnd, m * k);
             float[] aTransposed = new float[k * m];
             float[] aStrided = new float[2 * m * k];
             for (int i = 0; i < m; i++) {
@@ -40,7 +42,7 @@ class GemmDeepStripsTest {
                     aStrided[i * 2 * k + 2 * p] = aRowMajor[i * k + p];
                 }
             }
-            float[] bRowMajor = random(rnd, k * n);
+            float[] bRowMajor = uniform(rnd, k * n);
             float[] bTransposed = new float[n * k];
             for (int p = 0; p < k; p++) {
                 for (int j = 0; j < n; j++) {
@@ -50,9 +52,9 @@ class GemmDeepStripsTest {
             // {array, row stride, column stride}
             Object[][] as = {{aRowMajor, k, 1}, {aTransposed, 1, m}, {aStrided, 2 * k, 2}};
             Object[][] bs = {{bRowMajor, n, 1}, {bTransposed, 1, k}};
-            float[] bias = random(rnd, 2 * n);
+            float[] bias = uniform(rnd, 2 * n);
             int cStride = n + 3;
-            float[] old = random(rnd, m * cStride);
+            float[] old = uniform(rnd, m * cStride);
             for (GemmTuning tuning : tunings) {
                 for (Object[] av : as) {
                     for (Object[] bv : bs) {
@@ -94,11 +96,4 @@ class GemmDeepStripsTest {
         assertFalse(GemmDeep.stripsInParallel(t, 128, 512, 4160), "a B strip over one packed block");
     }
 
-    private static float[] random(SplittableRandom rnd, int size) {
-        float[] v = new float[size];
-        for (int i = 0; i < size; i++) {
-            v[i] = (float) rnd.nextDouble(-1.0, 1.0);
-        }
-        return v;
-    }
 }

@@ -3,6 +3,8 @@ package dev.jmae.tensor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static dev.jmae.tensor.testing.TestData.uniform;
+
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +29,8 @@ class GemmSmallDeepTest {
             int n = s[1];
             int k = s[2];
             // A = X^T with X [K, M] row-major (a layer's input, as in a weight gradient)
-            float[] x = random(rnd, k * m);
-            float[] bRowMajor = random(rnd, k * n);
+            float[] x = uniform(rnd, k * m);
+            float[] bRowMajor = uniform(rnd, k * n);
             float[] bTransposed = new float[n * k];
             for (int p = 0; p < k; p++) {
                 for (int j = 0; j < n; j++) {
@@ -42,8 +44,8 @@ class GemmSmallDeepTest {
                     aRowMajor[i * k + p] = x[p * m + i];
                 }
             }
-            float[] bias = random(rnd, n);
-            float[] old = random(rnd, m * n);
+            float[] bias = uniform(rnd, n);
+            float[] old = uniform(rnd, m * n);
             for (boolean withBias : new boolean[] {false, true}) {
                 for (boolean accumulate : new boolean[] {false, true}) {
                     float[] b = withBias ? bias : null;
@@ -77,11 +79,4 @@ class GemmSmallDeepTest {
         }
     }
 
-    private static float[] random(SplittableRandom rnd, int size) {
-        float[] v = new float[size];
-        for (int i = 0; i < size; i++) {
-            v[i] = (float) rnd.nextDouble(-1.0, 1.0);
-        }
-        return v;
-    }
 }

@@ -3,6 +3,8 @@ package dev.jmae.tensor.cpu;
 import static dev.jmae.tensor.cpu.GemmKernels.L;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static dev.jmae.tensor.testing.TestData.uniform;
+
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -21,10 +23,10 @@ class GemmTileFinishTest {
         for (int[] shape : new int[][] {{5, 3}, {8, 2}}) {
             int rows = shape[0];
             int width = shape[1] * L;
-            float[] a = random(rnd, rows * kc);          // packed micro-panel: (r, p) at p*rows + r
-            float[] b = random(rnd, kc * width);         // packed panel: (p, j) at p*width + j
-            float[] bias = random(rnd, width);
-            float[] old = random(rnd, rows * width);
+            float[] a = uniform(rnd, rows * kc);          // packed micro-panel: (r, p) at p*rows + r
+            float[] b = uniform(rnd, kc * width);         // packed panel: (p, j) at p*width + j
+            float[] bias = uniform(rnd, width);
+            float[] old = uniform(rnd, rows * width);
             for (boolean withBias : new boolean[] {false, true}) {
                 for (boolean accumulate : new boolean[] {false, true}) {
                     float[] full = old.clone();
@@ -59,11 +61,4 @@ class GemmTileFinishTest {
         }
     }
 
-    private static float[] random(SplittableRandom rnd, int size) {
-        float[] v = new float[size];
-        for (int i = 0; i < size; i++) {
-            v[i] = (float) rnd.nextDouble(-1.0, 1.0);
-        }
-        return v;
-    }
 }

@@ -5,6 +5,8 @@ import dev.jmae.tensor.Generator;
 import dev.jmae.tensor.Shape;
 import dev.jmae.tensor.Tensor;
 
+import java.util.SplittableRandom;
+
 /**
  * Seeded test inputs shared by every module's tests: normal values with outliers, and the same
  * logical tensor built on several devices and in several memory layouts.
@@ -12,6 +14,22 @@ import dev.jmae.tensor.Tensor;
 public final class TestData {
 
     private TestData() {
+    }
+
+    /**
+     * Values uniform in [-1, 1), for tests that compare two kernels bit for bit and need no
+     * outliers.
+     *
+     * @param rnd the randomness
+     * @param n how many
+     * @return the values
+     */
+    public static float[] uniform(SplittableRandom rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextDouble(-1.0, 1.0);
+        }
+        return v;
     }
 
     /**
