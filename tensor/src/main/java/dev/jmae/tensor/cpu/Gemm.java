@@ -28,8 +28,9 @@ import java.util.function.IntConsumer;
  * of 3 vectors, else 8 rows x 2 vectors (x 1 vector for a last panel of at most one vector).
  *
  * <p>Threads: a product of at least 2^18 FLOPs (2*M*N*K) is cut into about 4 tasks per pool
- * thread, whole column panels first (each task packs only its own B columns) and row chunks of at
- * least 64 rows when N has too few panels; the pool claims tasks dynamically, so a core briefly
+ * thread, whole column panels first (each task packs only its own B columns; tasks of equal width
+ * where the panels allow, {@link #columnTasks}) and row chunks of at least 64 rows when N has too
+ * few panels; the pool claims tasks dynamically, so a core briefly
  * taken by another process does not stall the product, and no barrier is needed inside a product
  * except between the pack and compute phases of a packed A strip. Smaller products run on the
  * calling thread. Per-thread packing buffers (up to about 13 MiB on a caller thread that packs A)
@@ -340,7 +341,7 @@ public final class Gemm {
      * <p>Tasks of unequal width load the threads unevenly and cut the wider tasks' columns into B
      * blocks smaller than fit in L2, so that each A panel, fetched from L3 once per block, serves
      * fewer kernel calls: 36 panels (qkv, N = 2304, with a 64-column tile) in 8 tasks of 4-5 panels
-     * ran 8-11% slower than in 6 tasks of 6 (journal, 2026-12-07 20:15-21:00).
+     * ran 8-11% slower than in 6 tasks of 6 (journal, 2026-12-07 20:07-21:45).
      *
      * @param colPanels panels of NR columns in C
      * @param targetTasks tasks wanted in all (tasks per thread x threads; 1 when serial)

@@ -25,29 +25,30 @@ import java.util.function.Consumer;
  * The bounded search that picks a {@link GemmTuning} for the machine it runs on, and its cache.
  *
  * <p>Search: two stages over a small candidate set, timed on a few representative products
- * ({@link #DEFAULT_SHAPES}: 1024³ NN, whose N is not a multiple of 48, a Linear layer's NT
- * product at the ViT qkv shape, and its weight-gradient TN product with a deep K), on the
- * {@link Parallel} pool. Stage 1 tries every register tile with default blocking; stage 2 varies one
- * blocking parameter at a time around the stage-1 winner (A and B block sizes, tasks per thread,
- * when a transposed A is packed, the wide tile's K strip, shorter and longer). Within a stage the candidates are run in
+ * ({@link #DEFAULT_SHAPES}: 1024³ NN, whose N is not a multiple of 48, a Linear layer's NT product at the
+ * ViT qkv shape, and its weight-gradient TN product with a deep K), on the {@link Parallel} pool.
+ * Stage 1 tries every register tile with default blocking; stage 2 varies one blocking parameter at
+ * a time around the stage-1 winner (A and B block sizes, tasks per thread, when a transposed A is
+ * packed, the wide tile's K strip, shorter and longer). Within a stage the candidates are run in
  * interleaved rounds (every candidate on every shape once per round) until the stage's half of the
  * budget is spent, at least two rounds; each (candidate, shape) scores its median time over the
  * rounds, so that a core briefly taken by another process does not count, while a tuning that is
  * fast only in its best round does not win (every tile is first run on small products, untimed, so
  * that its kernel is compiled before stage 1; by the fastest time, 6x4 and 5x3 scored level on
- * Zen 5, by the median of interleaved calls 6x4 was 7-12% faster). The score is the
- * geometric mean of GFLOP/s over the shapes, where a product's time is the CPU time of the
- * {@link Parallel} pool's threads divided by their number ({@link Parallel#cpuNanos()}), when
- * that is less than the wall time: on a shared machine the wall time mostly measures how long
- * other processes held the cores, the CPU time what the product cost; a stage's first row (the default, then the stage-1
- * winner) stays unless another beats it by more than 3%. The search is only as good as the machine
- * is quiet: run {@code jmae tune} with a longer budget when other processes were busy.
+ * Zen 5, by the median of interleaved calls 6x4 was 7-12% faster). The score is the geometric mean of
+ * GFLOP/s over the shapes, where a product's time is the CPU time of the {@link Parallel} pool's
+ * threads divided by their number ({@link Parallel#cpuNanos()}), when that is less than the wall
+ * time: on a shared machine the wall time mostly measures how long other processes held the cores,
+ * the CPU time what the product cost; a stage's first row (the default, then the stage-1 winner)
+ * stays unless another beats it by more than 3%. The search is only as good as the machine is
+ * quiet: run {@code jmae tune} with a longer budget when other processes were busy.
  *
  * <p>Cache: one small properties file per machine, {@code gemm-tuning-<hash>.properties} in the
  * cache directory, where the hash is of the {@link #machineKey()} (CPU model name, vendor, family,
- * model and stepping, vector width, FMA and AVX flags, processors, pool threads, JDK version), which the file also holds in full. It is
- * written to a temporary file and renamed over the old one. A file that cannot be read or parsed,
- * or whose key is another machine's, is ignored with a warning and the search runs again.
+ * model and stepping, vector width, FMA and AVX flags, processors, pool threads, JDK version),
+ * which the file also holds in full. It is written to a temporary file and renamed over the old
+ * one. A file that cannot be read or parsed, or whose key is another machine's, is ignored with a
+ * warning and the search runs again.
  */
 public final class GemmTuner {
 
@@ -228,7 +229,8 @@ public final class GemmTuner {
 
     /**
      * The stage-1 candidate for a tile: default blocking, a K strip keeping its A panel near 16 KiB
-     * (6x4: 19 KiB at 800 depths, 3-5% faster than 640 on Zen 5; stage 2 tries 480 as well).
+     * (6x4: 19 KiB at 800 depths, up to 10% faster than 640 at the qkv and mlp shapes on Zen 5 and
+     * level at 1024³; stage 2 tries 480 as well).
      */
     private static GemmTuning withTile(GemmTuning.Tile t) {
         GemmTuning d = GemmTuning.DEFAULT;
@@ -270,7 +272,7 @@ public final class GemmTuner {
         List<GemmTuning> v = new ArrayList<>();
         v.add(w);
         // a shorter and a longer K strip of the wide tile: the A panel kept nearer half of a 32 KiB
-        // L1, or filling more of a 48 KiB one (6x4 ran 3-5% faster at 800 depths than at 640 on Zen 5)
+        // L1, or filling more of a 48 KiB one (6x4 ran up to 10% faster at 800 depths than at 640 on Zen 5)
         for (int kc : new int[] {Math.max(128, w.kcWide() * 3 / 5 / 16 * 16), w.kcWide() * 5 / 4 / 16 * 16}) {
             v.add(new GemmTuning(w.wide(), kc, w.wide() == GemmTuning.Tile.T8X2 ? kc : w.kcTall(),
                     w.bBlockFloats(), w.aBlockFloats(), w.tasksPerThread(), w.inPlaceTransposedK()));

@@ -29,8 +29,9 @@ import java.util.Objects;
  * {@code tile=5x3 kc=800/512 bblock=163840 ablock=3145728 tasks=4 tinplace=256}, which
  * {@link #parse} reads back: record it with a run and {@link #install} it on resume.
  *
- * @param wide the tile for products whose N is a multiple of its columns ({@link Tile#T8X2}: none,
- *     8x2 everywhere); other products run 8x2 (8x1 for a last panel of one vector)
+ * @param wide the tile for products whose N is a multiple of its columns (for 6x4 and 4x4 at least
+ *     three panels, {@link #tileFor}; {@link Tile#T8X2}: none, 8x2 everywhere); other products run
+ *     8x2 (8x1 for a last panel of one vector)
  * @param kcWide the deepest K strip of the wide tile (depths)
  * @param kcTall the deepest K strip of the 8x2 tile (depths)
  * @param bBlockFloats the largest packed B block [KC, NC], in floats (kept in L2)
@@ -245,10 +246,23 @@ public record GemmTuning(Tile wide, int kcWide, int kcTall, int bBlockFloats, in
         return t;
     }
 
-    /** The tile for a product with N columns: the wide tile when N is a whole number of its panels, else 8x2. */
+    /**
+     * The tile for a product with N columns: the wide tile when N is a whole number of its panels
+     * (and, for a tile of four vectors, at least {@value #MIN_WIDE4_PANELS} of them), else 8x2.
+     *
+     * <p>With 64-column panels, N = 128 (the 32-px decoder's width) would run 6x4 at its 800-deep
+     * strips, and the decoder's weight gradients over 4160 tokens (512/384/128 x 128) then could
+     * not read their transposed A in place ({@link GemmDeep}, at most 512 depths): 0.5-0.7x their
+     * speed on 8x2 (journal, 2026-12-07 20:07-21:45), enough to make the 32-px MAE step slower.
+     */
     Tile tileFor(int n) {
-        return n % (wide.vectors * GemmKernels.L) == 0 ? wide : Tile.T8X2;
+        int cols = wide.vectors * GemmKernels.L;
+        boolean enough = wide.vectors < 4 || n >= MIN_WIDE4_PANELS * cols;
+        return n % cols == 0 && enough ? wide : Tile.T8X2;
     }
+
+    /** The fewest panels a wide tile of four vectors takes (see {@link #tileFor}). */
+    static final int MIN_WIDE4_PANELS = 3;
 
     /** The deepest K strip of a tile. */
     int kcMax(Tile tile) {

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** How {@link Gemm} cuts a parallel product's columns into tasks ({@link Gemm#columnTasks}). */
+/**
+ * How {@link Gemm} cuts a parallel product's columns into tasks ({@link Gemm#columnTasks}) and
+ * which tile a product's width gets ({@link GemmTuning#tileFor}).
+ */
 class GemmSplitTest {
 
     @Test
@@ -47,5 +50,18 @@ class GemmSplitTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aWideTileOfFourVectorsTakesAtLeastThreePanels() {
+        int l = GemmKernels.L;
+        GemmTuning t64 = GemmTuning.parse("tile=6x4 kc=800/512 bblock=163840 ablock=3145728 tasks=4 tinplace=256");
+        assertEquals(GemmTuning.Tile.T8X2, t64.tileFor(4 * l));
+        assertEquals(GemmTuning.Tile.T8X2, t64.tileFor(8 * l));
+        assertEquals(GemmTuning.Tile.T6X4, t64.tileFor(12 * l));
+        assertEquals(GemmTuning.Tile.T8X2, t64.tileFor(12 * l + 2));
+        // three-vector tiles keep every whole number of panels (the default's bits do not move)
+        assertEquals(GemmTuning.Tile.T5X3, GemmTuning.DEFAULT.tileFor(3 * l));
+        assertEquals(GemmTuning.Tile.T5X3, GemmTuning.DEFAULT.tileFor(6 * l));
     }
 }

@@ -82,7 +82,7 @@ class GemmTuningTest {
                     // ragged last row panel; sampled rows keep the reference cheap
                     cases.add(new Case("sgemm", 197, 3 * cols, t.kcWide() - 1, av, bv, true, 1, true, 1,
                             GemmParityTest.sampledRows(197)));
-                    cases.add(new Case("sgemm", 33, 2 * cols, t.kcWide() + 1, av, bv, false, 1, false, 1, null));
+                    cases.add(new Case("sgemm", 33, 3 * cols, t.kcWide() + 1, av, bv, false, 1, false, 1, null));
                     // the 8x2 tile's strip edge
                     cases.add(new Case("sgemm", 9, 40, t.kcTall() + 1, av, bv, true, 1, true, 1, null));
                 }
