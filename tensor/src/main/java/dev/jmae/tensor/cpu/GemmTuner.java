@@ -336,29 +336,26 @@ public final class GemmTuner {
             }
             rounds.add(times);
         }
-        double[][] medianNanos = new double[candidates.size()][nShapes];
-        double[] cell = new double[rounds.size()];
-        for (int c = 0; c < candidates.size(); c++) {
-            for (int s = 0; s < nShapes; s++) {
-                for (int r = 0; r < cell.length; r++) {
-                    cell[r] = rounds.get(r)[c][s];
-                }
-                Arrays.sort(cell);
-                medianNanos[c][s] = cell.length % 2 == 1 ? cell[cell.length / 2]
-                        : (cell[cell.length / 2 - 1] + cell[cell.length / 2]) / 2;
-            }
-        }
         List<Row> rows = new ArrayList<>();
         for (int c = 0; c < candidates.size(); c++) {
             double[] g = new double[nShapes];
             double logSum = 0;
             for (int s = 0; s < nShapes; s++) {
-                g[s] = ops.shapes.get(s).flops() / medianNanos[c][s];
+                int cand = c;
+                int shape = s;
+                g[s] = ops.shapes.get(s).flops() / median(rounds.stream().mapToDouble(r -> r[cand][shape]).toArray());
                 logSum += Math.log(g[s]);
             }
             rows.add(new Row(candidates.get(c), stage, g, Math.exp(logSum / nShapes)));
         }
         return rows;
+    }
+
+    /** The median of the values (the mean of the middle two for an even count); sorts them. */
+    private static double median(double[] values) {
+        Arrays.sort(values);
+        int h = values.length / 2;
+        return values.length % 2 == 1 ? values[h] : (values[h - 1] + values[h]) / 2;
     }
 
     /** Seeded operands of every shape, and the product run. */
