@@ -31,8 +31,9 @@ import java.util.function.Consumer;
  * a time around the stage-1 winner (A and B block sizes, tasks per thread, when a transposed A is
  * packed, the wide tile's K strip, shorter and longer). Within a stage the candidates are run in
  * interleaved rounds (every candidate on every shape once per round) until the stage's half of the
- * budget is spent, at least two rounds; each (candidate, shape) scores its median time over the
- * rounds, so that a core briefly taken by another process does not count, while a tuning that is
+ * budget is spent, at least three rounds; each (candidate, shape) scores its median time over the
+ * rounds after the first (which runs every candidate on the full-size products once: first-touch
+ * buffers and late compilations made 1024³ run at 14-16 GFLOP/s in it), so that a core briefly taken by another process does not count, while a tuning that is
  * fast only in its best round does not win (every tile is first run on small products, untimed, so
  * that its kernel is compiled before stage 1; by the fastest time, 6x4 and 5x3 scored level on
  * Zen 5, by the median of interleaved calls 6x4 was 7-12% faster). The score is the geometric mean of
@@ -173,8 +174,8 @@ public final class GemmTuner {
      * Runs the search (whatever is cached) and caches its winner in {@code cacheDir}.
      *
      * @param cacheDir the cache directory (created when needed)
-     * @param budgetSeconds the time budget; each stage runs at least two rounds, so a tiny budget
-     *     still measures every candidate twice
+     * @param budgetSeconds the time budget; each stage runs at least three rounds, so a tiny budget
+     *     still times every candidate twice after a first, untimed round
      * @param shapes the products to time, at least one
      * @param warn where warnings go (a cache file that could not be written)
      * @return the table and the choice
@@ -314,12 +315,15 @@ public final class GemmTuner {
         return best.score() > first.score() * MARGIN ? best : first;
     }
 
-    /** Interleaved rounds until the stage budget is spent (at least two); median time per cell. */
+    /**
+     * Interleaved rounds until the stage budget is spent (at least three); per cell the median time
+     * of the rounds after the first.
+     */
     private static List<Row> measure(List<GemmTuning> candidates, int stage, Operands ops, long nanos) {
         int nShapes = ops.shapes.size();
         List<double[][]> rounds = new ArrayList<>();
         long start = System.nanoTime();
-        for (int round = 0; round < 2 || System.nanoTime() - start < nanos; round++) {
+        for (int round = 0; round < 3 || System.nanoTime() - start < nanos; round++) {
             double[][] times = new double[candidates.size()][nShapes];
             for (int c = 0; c < candidates.size(); c++) {
                 for (int s = 0; s < nShapes; s++) {
@@ -334,7 +338,9 @@ public final class GemmTuner {
                             * ops.shapes.get(s).k() < Gemm.PARALLEL_MIN_FLOPS ? wall : Math.min(wall, cpu);
                 }
             }
-            rounds.add(times);
+            if (round > 0) {
+                rounds.add(times);
+            }
         }
         List<Row> rows = new ArrayList<>();
         for (int c = 0; c < candidates.size(); c++) {
