@@ -375,12 +375,13 @@ final class GemmPacking {
         if (panels == 0) {
             return;
         }
-        int lastSource = s + (panels - 1) * mr;
-        int vectorDepths = 0;
-        while (vectorDepths < kc && vectorDepths * mr + L <= kc * mr
-                && lastSource + (long) vectorDepths * colStride + L <= a.length) {
-            vectorDepths++;
-        }
+        // the depths p whose copies stay inside the panel (p * mr + L <= kc * mr) and the array
+        // (last panel's source + p * colStride + L <= a.length), in closed form: a counting loop
+        // here cost the deep-strip path, which packs two panels per call, 1-3%
+        int inPanel = kc * mr >= L ? (kc * mr - L) / mr + 1 : 0;
+        long room = (long) a.length - L - (s + (long) (panels - 1) * mr);
+        long inArray = room < 0 ? 0 : colStride == 0 ? kc : room / colStride + 1;
+        int vectorDepths = (int) Math.min(Math.min(kc, inPanel), inArray);
         for (int p0 = 0; p0 < vectorDepths; p0 += TRANSPOSED_PASS_DEPTHS) {
             int p1 = Math.min(vectorDepths, p0 + TRANSPOSED_PASS_DEPTHS);
             for (int g = 0; g < panels; g++) {
