@@ -33,11 +33,12 @@ import java.util.function.Consumer;
  * interleaved rounds (every candidate on every shape once per round) until the stage's half of the
  * budget is spent, at least three rounds; each (candidate, shape) scores its median time over the
  * rounds after the first (which runs every candidate on the full-size products once: first-touch
- * buffers and late compilations made 1024³ run at 14-16 GFLOP/s in it), so that a core briefly taken by another process does not count, while a tuning that is
- * fast only in its best round does not win (every tile is first run on small products, untimed, so
- * that its kernel is compiled before stage 1; by the fastest time, 6x4 and 5x3 scored level on
- * Zen 5, by the median of interleaved calls 6x4 was 7-12% faster). The score is the geometric mean of
- * GFLOP/s over the shapes, where a product's time is the CPU time of the {@link Parallel} pool's
+ * buffers and late compilations made 1024³ run at 14-16 GFLOP/s in it), so that a core briefly
+ * taken by another process does not count, while a tuning that is fast only in its best round
+ * does not win (every tile is first run on small products, untimed, so that its kernel is compiled
+ * before stage 1; by the fastest time, 6x4 and 5x3 scored level on Zen 5, by the median of
+ * interleaved calls 6x4 was 7-12% faster). The score is the geometric mean of GFLOP/s over the
+ * shapes, where a product's time is the CPU time of the {@link Parallel} pool's
  * threads divided by their number ({@link Parallel#cpuNanos()}), when that is less than the wall
  * time: on a shared machine the wall time mostly measures how long other processes held the cores,
  * the CPU time what the product cost; a stage's first row (the default, then the stage-1 winner)
@@ -347,9 +348,11 @@ public final class GemmTuner {
             double[] g = new double[nShapes];
             double logSum = 0;
             for (int s = 0; s < nShapes; s++) {
-                int cand = c;
-                int shape = s;
-                g[s] = ops.shapes.get(s).flops() / median(rounds.stream().mapToDouble(r -> r[cand][shape]).toArray());
+                double[] times = new double[rounds.size()];
+                for (int r = 0; r < times.length; r++) {
+                    times[r] = rounds.get(r)[c][s];
+                }
+                g[s] = ops.shapes.get(s).flops() / median(times);
                 logSum += Math.log(g[s]);
             }
             rows.add(new Row(candidates.get(c), stage, g, Math.exp(logSum / nShapes)));
